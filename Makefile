@@ -1,0 +1,58 @@
+# Channelcast: `make run` serves it with demo data, `make test` checks everything.
+# Every target installs what it needs first, so a new machine needs only Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install run test test-fast lint bench browser clean
+
+help:
+	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
+	@echo "make test       lint, type-check and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
+	@echo "make test-fast  the same without the slow tests (browser, subprocesses)"
+	@echo "make bench      run the benchmarks; JSON lands in bench/results/"
+
+install: $(STAMP)
+
+# Reinstall when the dependency list or the pinned versions change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else \
+		echo "chromium is not installed and this is not root: the browser tests will be skipped (install Debian's chromium)"; \
+	fi
+
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) lint
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

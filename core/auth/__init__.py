@@ -1,0 +1,65 @@
+"""Vendor sign-in, roles and signed links."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.auth.access import EDITORS, get_or_404, require_role
+from core.auth.links import InvalidLink, LinkSigner
+from core.auth.models import Role, User
+from core.auth.services import AccountError, create_user
+from core.db import current_db
+from core.extensions import login_manager
+
+__all__ = ["EDITORS", "InvalidLink", "LinkSigner", "Role", "User", "get_or_404", "init_app", "require_role", "signer"]
+
+
+def signer(app: Flask) -> LinkSigner:
+    link_signer: LinkSigner = app.extensions["channelcast.links"]
+    return link_signer
+
+
+def _load_user(user_key: str) -> User | None:
+    user_id, _, version = user_key.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = current_db().session.scalar(select(User).where(User.id == int(user_id)))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    from core.auth.routes import bp
+
+    app.extensions["channelcast.links"] = LinkSigner(app.config["SECRET_KEY"])
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+
+
+users_cli = AppGroup("users", help="Manage vendor users.")
+
+
+@users_cli.command("create")
+@click.option("--email", prompt=True)
+@click.option("--name", default="", help="Display name (default: the email).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
+@click.password_option(help="At least 10 characters; prompted for when not given.")
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a vendor user (the first admin, for a new installation)."""
+    database = current_db()
+    try:
+        user = create_user(database.session, email, name, Role(role), password)
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error.message}") from None
+    database.session.commit()
+    click.echo(f"Created {user.role.label.lower()} {user.email}.")

@@ -1,0 +1,61 @@
+"""Vendor users: the people at the vendor who sign in to the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.db import Base, str_255, utc_now
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MARKETER = "marketer"
+    ACCOUNT_MANAGER = "account_manager"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str_255] = mapped_column(unique=True)
+    name: Mapped[str_255]
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change or "sign out everywhere": old session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    last_login_at: Mapped[dt.datetime | None]
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

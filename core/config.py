@@ -1,0 +1,195 @@
+"""Settings, read once from the environment (and an optional `.env` file) and checked strictly.
+
+A wrong value stops the app at start-up with one line that names the variable and the fix;
+nothing else in the code reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+MAIL_TRANSPORTS = ("file", "smtp", "sendgrid")
+LOG_FORMATS = ("text", "json")
+APP_ENVS = ("development", "production", "test")
+DEV_SECRET_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a secret)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; `str()` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str, fix: str) -> None:
+        super().__init__(f"config error: {variable} {problem}; {fix}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    secret_key_is_dev: bool
+    public_base_url: str
+    mail_transport: str
+    mail_from: str
+    postal_address: str
+    outbox_dir: Path
+    storage_dir: Path
+    sendgrid_api_key: str
+    sendgrid_api_host: str
+    sendgrid_webhook_public_key: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    log_format: str
+    log_level: str
+    ratelimit_storage_uri: str
+    max_upload_mb: int
+    trusted_proxies: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+
+class _Reader:
+    """Reads raw strings, falling back to defaults, and turns bad ones into ConfigError."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, default: str) -> str:
+        value = self.environ.get(name)
+        return default if value is None or value.strip() == "" else value.strip()
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower()
+        if value not in allowed:
+            raise ConfigError(name, f"is {value!r}, not a known value", f"use one of: {', '.join(allowed)}")
+        return value
+
+    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
+        raw = self.text(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(name, f"is {raw!r}, not a whole number", f"use a number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise ConfigError(name, f"is {value}, out of range", f"use a number from {low} to {high}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name, "true" if default else "false").lower()
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(name, f"is {raw!r}, not a yes/no value", "use true or false")
+
+    def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
+        value = self.text(name, default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ConfigError(
+                name, f"is {value!r}, not a valid URL", f"give a full URL starting with {' or '.join(schemes)}://"
+            )
+        return value
+
+
+def _database_url(reader: _Reader, instance_dir: Path) -> str:
+    value = reader.text("DATABASE_URL", f"sqlite:///{instance_dir / 'channelcast.db'}")
+    scheme, sep, rest = value.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        # SQLAlchemy's bare postgresql:// means psycopg2, which we do not ship.
+        scheme, value = "postgresql+psycopg", f"postgresql+psycopg://{rest}"
+    if not sep or not scheme.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            "DATABASE_URL",
+            f"is {value!r}, not a SQLite or PostgreSQL URL",
+            "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname",
+        )
+    if scheme.startswith("postgresql") and not urlsplit(value).hostname and "host=" not in value:
+        raise ConfigError("DATABASE_URL", "has no host", "use postgresql+psycopg://user@host:5432/dbname")
+    return value
+
+
+def _secret_key(reader: _Reader, instance_dir: Path, app_env: str) -> tuple[str, bool]:
+    """The secret from SECRET_KEY, or (outside production) one generated once into instance/."""
+    dev_file = instance_dir / DEV_SECRET_FILE
+    value = reader.text("SECRET_KEY", "")
+    dev_value = dev_file.read_text().strip() if dev_file.exists() else ""
+    if app_env == "production":
+        if not value or value == dev_value:
+            raise ConfigError(
+                "SECRET_KEY",
+                "is not set for production (or is the generated development key)",
+                'set it to a long random value, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"',
+            )
+        if len(value) < 32:
+            raise ConfigError("SECRET_KEY", "is shorter than 32 characters", "use a long random value")
+        return value, False
+    if value:
+        return value, False
+    if not dev_value:
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        dev_value = secrets.token_urlsafe(48)
+        dev_file.write_text(dev_value + "\n")
+        dev_file.chmod(0o600)
+    return dev_value, True
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `environ` (default: the process environment over `.env`)."""
+    merged: dict[str, str] = {}
+    if environ is None:
+        if dotenv is not None and dotenv.is_file():
+            merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        merged.update(os.environ)
+    else:
+        merged.update(environ)
+    reader = _Reader(merged)
+    app_env = reader.choice("APP_ENV", "development", APP_ENVS)
+    instance_dir = Path(reader.text("INSTANCE_DIR", "instance")).resolve()
+    secret_key, secret_is_dev = _secret_key(reader, instance_dir, app_env)
+    transport = reader.choice("MAIL_TRANSPORT", "file", MAIL_TRANSPORTS)
+    sendgrid_key = reader.text("SENDGRID_API_KEY", "")
+    if transport == "sendgrid" and not sendgrid_key:
+        raise ConfigError(
+            "SENDGRID_API_KEY", "is not set but MAIL_TRANSPORT=sendgrid", "set the API key or use MAIL_TRANSPORT=file"
+        )
+    smtp_host = reader.text("SMTP_HOST", "localhost")
+    return Settings(
+        app_env=app_env,
+        instance_dir=instance_dir,
+        database_url=_database_url(reader, instance_dir),
+        secret_key=secret_key,
+        secret_key_is_dev=secret_is_dev,
+        public_base_url=reader.url("PUBLIC_BASE_URL", "http://127.0.0.1:5000", ("http", "https")),
+        mail_transport=transport,
+        mail_from=reader.text("MAIL_FROM", "Channelcast <news@channelcast.example>"),
+        postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
+        outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
+        storage_dir=Path(reader.text("STORAGE_DIR", str(instance_dir / "storage"))).resolve(),
+        sendgrid_api_key=sendgrid_key,
+        sendgrid_api_host=reader.url("SENDGRID_API_HOST", "https://api.sendgrid.com", ("http", "https")),
+        sendgrid_webhook_public_key=reader.text("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
+        smtp_host=smtp_host,
+        smtp_port=reader.integer("SMTP_PORT", 587, low=1, high=65535),
+        smtp_user=reader.text("SMTP_USER", ""),
+        smtp_password=reader.text("SMTP_PASSWORD", ""),
+        smtp_starttls=reader.boolean("SMTP_STARTTLS", True),
+        log_format=reader.choice("LOG_FORMAT", "json" if app_env == "production" else "text", LOG_FORMATS),
+        log_level=reader.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),
+        max_upload_mb=reader.integer("MAX_UPLOAD_MB", 10, low=1, high=1024),
+        trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
+    )

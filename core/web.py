@@ -1,0 +1,125 @@
+"""The web shell: home page, navigation by role, error pages, security headers and /healthz."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.auth.models import Role
+from core.db import db
+from core.extensions import csrf, limiter
+from core.health import health_report
+
+bp = Blueprint("web", __name__)
+log = logging.getLogger("channelcast.web")
+
+ERROR_TEXTS = {
+    400: ("Something in that request was not right", "Go back, check the form and try again."),
+    403: ("You do not have access to this page", "Ask an administrator if you need it."),
+    404: ("We could not find that page", "The link may be old or mistyped."),
+    405: ("That action is not available here", "Go back and use the buttons on the page."),
+    413: ("That file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait a minute, then try again."),
+    500: ("Something went wrong on our side", "We have logged it. Try again in a moment."),
+}
+CSRF_TEXT = "The form had expired or was sent without its security token. Reload the page and try again."
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[Role, ...]
+    order: int
+
+
+def register_nav(app: Flask, label: str, endpoint: str, *, roles: tuple[Role, ...] = (), order: int = 50) -> None:
+    """Add a link to the vendor navigation; `roles` empty means every signed-in user."""
+    app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order))
+
+
+def _nav_for_current_user() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items: list[NavItem] = current_app.extensions.get("channelcast.nav", [])
+    visible = [item for item in items if not item.roles or current_user.has_role(*item.roles)]
+    return sorted(visible, key=lambda item: (item.order, item.label))
+
+
+@bp.get("/")
+@login_required
+def home() -> ResponseReturnValue:
+    settings = current_app.config["CHANNELCAST"]
+    return render_template("web/home.html", health=health_report(db.session), settings=settings)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> ResponseReturnValue:
+    report = health_report(db.session)
+    return jsonify(report), 200 if report["ok"] else 503
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz", "/webhooks/")) or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def render_error(code: int, detail: str | None = None) -> Response:
+    """The error page (or JSON for API callers) in the site's own style."""
+    title, advice = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    if _wants_json():
+        return current_app.make_response((jsonify({"error": title, "detail": detail or advice}), code))
+    page = render_template("web/error.html", code=code, title=title, advice=detail or advice)
+    return current_app.make_response((page, code))
+
+
+def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    response = render_error(error.code or 500)
+    retry_after = error.get_response().headers.get("Retry-After")
+    if retry_after:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+def _handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    log.info("csrf rejected: %s", error.description)
+    return render_error(400, CSRF_TEXT)
+
+
+def _handle_unexpected(error: Exception) -> ResponseReturnValue:
+    if isinstance(error, HTTPException):
+        return _handle_http_error(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(500)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    csrf.init_app(app)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"nav_items": _nav_for_current_user()})
+    register_nav(app, "Overview", "web.home", order=0)

@@ -1,0 +1,183 @@
+"""The test harness.
+
+Every database test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQL.
+Each test runs inside a transaction that is rolled back at the end; routes that commit only
+release a savepoint. Tests marked `pg` run on PostgreSQL alone (locking, concurrency).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from core import migrate
+from core.auth.models import User
+from core.config import Settings, load_settings
+from core.db import make_engine
+from tests import factories
+from wsgi import create_app
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
+PG_SCHEMA = "channelcast_test"
+NO_PG_REASON = "needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not TEST_DATABASE_URL:
+        raise pytest.UsageError("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests would be skipped.")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`pg` tests: drop their SQLite variant; without PostgreSQL, skip them with the reason."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")  # type: ignore[attr-defined]
+        if item.get_closest_marker("pg"):
+            if not TEST_DATABASE_URL:
+                item.add_marker(pytest.mark.skip(reason=NO_PG_REASON))
+            elif backend == "sqlite":
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def postgres_url(schema: str) -> str:
+    """TEST_DATABASE_URL with its own search_path, so tests never touch the public schema."""
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def fresh_postgres_schema(schema: str) -> str:
+    admin = make_engine(TEST_DATABASE_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    return postgres_url(schema)
+
+
+def fresh_database_url(backend: str, directory: Path, name: str) -> str:
+    """An empty database of the given kind (a new file, or a new PostgreSQL schema)."""
+    if backend == "postgresql":
+        return fresh_postgres_schema(re.sub(r"\W", "_", f"{PG_SCHEMA}_{name}")[:60])
+    return f"sqlite:///{directory / f'{name}.db'}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One migrated database per backend for the whole run."""
+    url = fresh_database_url(backend, tmp_path_factory.mktemp("db"), "suite")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    factories.use_session(session)
+    yield session
+    session.close()
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settings:
+    environ = {
+        "APP_ENV": "test",
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-signing",
+        "LOG_LEVEL": "warning",
+        **overrides,
+    }
+    return load_settings(environ)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    return make_settings(tmp_path, engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def app(settings: Settings, connection: Connection, session: Session) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    app.extensions["channelcast.db"].bind_to_connection(connection)
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Start a signed-in session the way Flask-Login keeps it, without the password round-trip."""
+    with client.session_transaction() as web_session:
+        web_session["_user_id"] = user.get_id()
+        web_session["_fresh"] = True
+    return client
+
+
+def csrf_token_from(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+# Named vendor users, as in the access-rule tests: who owns, who shares, who is outside.
+@pytest.fixture
+def admin(session: Session) -> User:
+    return factories.UserFactory(role="admin", name="Ada Admin")
+
+
+@pytest.fixture
+def marketer(session: Session) -> User:
+    return factories.UserFactory(role="marketer", name="Mia Marketer")
+
+
+@pytest.fixture
+def account_manager(session: Session) -> User:
+    return factories.UserFactory(role="account_manager", name="Otto Owner")
+
+
+@pytest.fixture
+def teammate(session: Session) -> User:
+    return factories.UserFactory(role="account_manager", name="Tess Teammate")
+
+
+@pytest.fixture
+def viewer(session: Session) -> User:
+    return factories.UserFactory(role="viewer", name="Vic Viewer")

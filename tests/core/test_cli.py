@@ -1,0 +1,58 @@
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.auth.models import Role, User
+from core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+
+
+def test_users_create_makes_the_first_admin_who_can_sign_in(app: Flask, session: Session) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "Boss@Vendor.example", "--name", "Bea Boss", "--password", "long-enough-pw"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@vendor.example" in result.output
+    user = session.scalar(select(User).where(User.email == "boss@vendor.example"))
+    assert user is not None
+    assert user.role is Role.ADMIN
+    assert user.check_password("long-enough-pw")
+
+
+def test_users_create_explains_a_short_password_or_a_taken_email(app: Flask, admin: User) -> None:
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "--email", "new@vendor.example", "--password", "short"])
+    assert short.exit_code != 0
+    assert "password: The password needs at least 10 characters." in short.output
+    taken = runner.invoke(args=["users", "create", "--email", admin.email, "--password", "long-enough-pw"])
+    assert taken.exit_code != 0
+    assert f"email: A user with the email {admin.email} already exists." in taken.output
+
+
+def test_demo_loads_once_prints_the_sign_in_and_a_second_run_changes_nothing(app: Flask, session: Session) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert f"Sign in as {DEMO_ADMIN_EMAIL} with the password {DEMO_PASSWORD}" in first.output
+    count = session.scalar(select(func.count()).select_from(User))
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert "already there" in second.output
+    assert session.scalar(select(func.count()).select_from(User)) == count
+    admin = session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    assert admin is not None
+    assert admin.check_password(DEMO_PASSWORD)
+    assert admin.role is Role.ADMIN
+
+
+def test_demo_refuses_a_production_database_unless_forced(app: Flask) -> None:
+    settings = app.config["CHANNELCAST"]
+    app.config["CHANNELCAST"] = type(settings)(**{**settings.__dict__, "app_env": "production"})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "APP_ENV is production" in result.output
+
+
+def test_db_current_names_the_revision(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["db", "current"])
+    assert result.exit_code == 0
+    assert "head:" in result.output

@@ -1,0 +1,35 @@
+import datetime as dt
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import Heartbeat
+from core.scheduler import register_tick, run_ticks
+
+
+def test_every_registered_tick_runs_with_the_time_and_a_session(app: Flask, session: Session) -> None:
+    seen: list[dt.datetime] = []
+    register_tick(app, "probe", lambda tick_session, now: seen.append(now) or "1 thing done")
+    now = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    assert run_ticks(app, now) == {"probe": "1 thing done"}
+    assert seen == [now]
+
+
+def test_a_failing_tick_is_logged_and_does_not_stop_the_others(app: Flask, session: Session, caplog) -> None:  # type: ignore[no-untyped-def]
+    def broken(_session: Session, _now: dt.datetime) -> None:
+        raise RuntimeError("boom")
+
+    register_tick(app, "broken", broken)
+    register_tick(app, "healthy", lambda _session, _now: None)
+    assert run_ticks(app) == {"broken": "failed", "healthy": "ok"}
+    assert "tick broken failed" in caplog.text
+    beat = session.scalar(select(Heartbeat).where(Heartbeat.name == "scheduler"))
+    assert beat is not None
+    assert "broken: failed" in beat.detail
+
+
+def test_the_heartbeat_is_one_row_however_often_the_scheduler_ticks(app: Flask, session: Session) -> None:
+    for _ in range(3):
+        run_ticks(app)
+    assert len(session.scalars(select(Heartbeat)).all()) == 1

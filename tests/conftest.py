@@ -131,8 +131,10 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
 def app(settings: Settings, connection: Connection, session: Session) -> Iterator[Flask]:
     app = create_app(settings)
     app.config["TESTING"] = True
-    app.extensions["channelcast.db"].bind_to_connection(connection)
-    return app
+    database = app.extensions["channelcast.db"]
+    database.bind_to_connection(connection)
+    yield app
+    database.engine.dispose()  # commands like `db current` open the app's own pool
 
 
 @pytest.fixture

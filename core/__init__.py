@@ -10,12 +10,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import auth, cli, logs, web
 from core import models as models
-from core.config import Settings
+from core.config import LOCALES, Settings
 from core.db import Database
 from core.demo import demo_users, register_demo_step
 from core.extensions import babel, limiter
-
-LOCALES = ("en", "nl", "de", "fr", "sv", "pl")
 
 
 def _select_locale() -> str | None:

@@ -7,6 +7,7 @@ nothing else in the code reads `os.environ`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 MAIL_TRANSPORTS = ("file", "smtp", "sendgrid")
+# The languages partner-facing text is written and shown in; "en" is the last fallback.
+LOCALES = ("en", "nl", "de", "fr", "sv", "pl")
+LOCALE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français", "sv": "Svenska", "pl": "Polski"}
+DEFAULT_TIERS = ("registered", "silver", "gold", "platinum")
 LOG_FORMATS = ("text", "json")
 APP_ENVS = ("development", "production", "test")
 DEV_SECRET_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a secret)
@@ -55,6 +60,7 @@ class Settings:
     ratelimit_storage_uri: str
     max_upload_mb: int
     trusted_proxies: int
+    partner_tiers: tuple[str, ...]
 
     @property
     def is_production(self) -> bool:
@@ -94,6 +100,14 @@ class _Reader:
         if raw in ("0", "false", "no", "off"):
             return False
         raise ConfigError(name, f"is {raw!r}, not a yes/no value", "use true or false")
+
+    def slug_list(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.text(name, ",".join(default))
+        items = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+        bad = [item for item in items if not re.fullmatch(r"[a-z][a-z0-9-]{0,29}", item)]
+        if bad or not items or len(set(items)) != len(items):
+            raise ConfigError(name, f"is {raw!r}", "give distinct lowercase names separated by commas, lowest first")
+        return items
 
     def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
         value = self.text(name, default).rstrip("/")
@@ -192,4 +206,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),
         max_upload_mb=reader.integer("MAX_UPLOAD_MB", 10, low=1, high=1024),
         trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
+        partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
     )

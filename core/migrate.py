@@ -17,6 +17,7 @@ def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["engine"] = engine
     return config
 
@@ -40,4 +41,7 @@ def downgrade(engine: Engine, target: str) -> None:
 
 
 def revision(engine: Engine, message: str) -> None:
-    command.revision(alembic_config(engine), message=message, autogenerate=True)
+    """Autogenerate the next migration, numbered 0001, 0002, ... so the history reads in order."""
+    head = head_revision()
+    next_id = f"{int(head) + 1:04d}" if head and head.isdigit() else None
+    command.revision(alembic_config(engine), message=message, autogenerate=True, rev_id=next_id)

@@ -28,7 +28,8 @@ from wsgi import create_app
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
-PG_SCHEMA = "channelcast_test"
+# Per process, so several checkouts can run the suite against one PostgreSQL at once.
+PG_SCHEMA = f"cc_test_{os.getpid()}"
 NO_PG_REASON = "needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -71,6 +72,19 @@ def fresh_postgres_schema(schema: str) -> str:
     return postgres_url(schema)
 
 
+def drop_postgres_schemas() -> None:
+    admin = make_engine(TEST_DATABASE_URL)
+    try:
+        with admin.begin() as connection:
+            schemas = connection.scalars(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"), {"prefix": f"{PG_SCHEMA}%"}
+            ).all()
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
 def fresh_database_url(backend: str, directory: Path, name: str) -> str:
     """An empty database of the given kind (a new file, or a new PostgreSQL schema)."""
     if backend == "postgresql":
@@ -91,6 +105,8 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    if backend == "postgresql":
+        drop_postgres_schemas()
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
-"""subscribers: see DESIGN.md for what this slice owns."""
+"""subscribers: partners, contacts, preferences, consent, suppression."""
 
 from flask import Flask
+
+from subscribers import models as models
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.auth.models import Role, User
 from core.db import utc_now
+from core.mail.addresses import normalise_email
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -16,10 +17,6 @@ class AccountError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -1,0 +1,1 @@
+"""Email plumbing with no domain words: addresses, per-recipient placeholders, transports."""

@@ -3,11 +3,23 @@
 from flask import Flask
 
 from content import models as models
+from core.auth import EDITORS
 from core.demo import register_demo_step
+from core.scheduler import register_tick
+from core.web import register_nav
 
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
-    from content.demo import demo_interest_areas
+    from content import area_routes, media_routes, routes
+    from content.demo import demo_content, demo_interest_areas
+    from content.workflow import publish_due_items
 
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(area_routes.bp)
+    app.register_blueprint(media_routes.bp)
+    register_nav(app, "Content", "content.library", order=20)
+    register_nav(app, "Interest areas", "areas.index", roles=EDITORS, order=25)
+    register_tick(app, "publish due content", publish_due_items)
     register_demo_step(app, "interest areas", demo_interest_areas, order=10)
+    register_demo_step(app, "content library", demo_content, order=15)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import JSON, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.auth.models import User
 from core.db import Base, utc_now
+
+TITLE_MAX = 200
 
 
 class InterestArea(Base):
@@ -37,3 +41,190 @@ class InterestArea(Base):
 
     def __repr__(self) -> str:
         return f"<InterestArea {self.slug}>"
+
+
+def _enum_column(enum_class: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(
+        enum_class, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members]
+    )
+
+
+class ContentKind(enum.StrEnum):
+    ARTICLE = "article"
+    ANNOUNCEMENT = "announcement"
+    EVENT = "event"
+    TRAINING = "training"
+    OFFER = "offer"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ContentStatus(enum.StrEnum):
+    """Where an item is in the workflow; `content.workflow.ALLOWED_MOVES` says where it may go next."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Partners may see an item while it is approved or published, from publish_at until expires_at.
+VISIBLE_STATUSES = (ContentStatus.APPROVED, ContentStatus.PUBLISHED)
+
+content_item_areas = Table(
+    "content_item_areas",
+    Base.metadata,
+    Column("item_id", ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("interest_areas.id"), primary_key=True),
+    # Selection starts from the areas a contact follows.
+    Index("ix_content_item_areas_area_id_item_id", "area_id", "item_id"),
+)
+
+
+class MediaAsset(Base):
+    """An uploaded image after re-encoding; the file lives in storage under its sha256."""
+
+    __tablename__ = "media_assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    format: Mapped[str] = mapped_column(String(10))  # of the stored master: "png" or "jpeg"
+    bytes: Mapped[int]
+    # For display only: files are stored and served by their hash, never by this name.
+    original_filename: Mapped[str] = mapped_column(String(255), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MediaAsset {self.sha256[:12]} {self.width}x{self.height}>"
+
+
+class ContentItem(Base):
+    """A piece of partner news: what it is, who may see it, when, and its texts per language."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (
+        # The selection query walks visible items in rank order and stops at its limit.
+        Index("ix_content_items_rank", "status", "priority", "publish_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ContentKind] = mapped_column(_enum_column(ContentKind, 20), default=ContentKind.ARTICLE)
+    status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20), default=ContentStatus.DRAFT)
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    publish_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    priority: Mapped[int] = mapped_column(default=50)
+    cta_label: Mapped[str] = mapped_column(String(80), default="")
+    cta_url: Mapped[str] = mapped_column(String(2000), default="")
+    hero_image_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    interest_areas: Mapped[list[InterestArea]] = relationship(
+        secondary=content_item_areas, order_by=lambda: (InterestArea.position, InterestArea.id)
+    )
+    tier_rows: Mapped[list[ContentItemTier]] = relationship(cascade="all, delete-orphan")
+    variants: Mapped[list[ContentVariant]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by=lambda: ContentVariant.locale
+    )
+    transitions: Mapped[list[ContentTransition]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by=lambda: ContentTransition.id
+    )
+    hero_image: Mapped[MediaAsset | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def allowed_tiers(self) -> list[str]:
+        """Partner tiers that may see the item; empty means every tier."""
+        return sorted(row.tier for row in self.tier_rows)
+
+    @allowed_tiers.setter
+    def allowed_tiers(self, tiers: list[str]) -> None:
+        keep = set(tiers)
+        self.tier_rows = [row for row in self.tier_rows if row.tier in keep]
+        present = {row.tier for row in self.tier_rows}
+        self.tier_rows.extend(ContentItemTier(tier=tier) for tier in sorted(keep - present))
+
+    def variant(self, locale: str) -> ContentVariant | None:
+        return next((variant for variant in self.variants if variant.locale == locale), None)
+
+    def variant_for(self, locale: str) -> tuple[ContentVariant | None, bool]:
+        """The reader's language if written, else the item's default language; and whether that was a fallback."""
+        own = self.variant(locale)
+        if own is not None:
+            return own, False
+        return self.variant(self.default_locale), True
+
+    @property
+    def title(self) -> str:
+        variant = self.variant(self.default_locale) or (self.variants[0] if self.variants else None)
+        return variant.title if variant else f"Item {self.id}"
+
+    @property
+    def locales(self) -> list[str]:
+        return [variant.locale for variant in self.variants]
+
+    def __repr__(self) -> str:
+        return f"<ContentItem {self.id} {self.status.value}>"
+
+
+class ContentItemTier(Base):
+    """One partner tier an item is limited to (no rows: every tier)."""
+
+    __tablename__ = "content_item_tiers"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class ContentVariant(Base):
+    """The item's texts in one language; the body is Markdown, rendered by `content.markdown`."""
+
+    __tablename__ = "content_variants"
+    __table_args__ = (UniqueConstraint("item_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    item: Mapped[ContentItem] = relationship(back_populates="variants")
+
+    def __repr__(self) -> str:
+        return f"<ContentVariant {self.item_id} {self.locale}>"
+
+
+class ContentTransition(Base):
+    """One move through the workflow: who (None: the scheduler) moved the item, when, from where to where."""
+
+    __tablename__ = "content_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20))
+    to_status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+    item: Mapped[ContentItem] = relationship(back_populates="transitions")
+    by_user: Mapped[User | None] = relationship()
+
+    @property
+    def by_name(self) -> str:
+        return self.by_user.name if self.by_user else "Scheduler"

@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from content.models import InterestArea
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from content.models import (
+    TITLE_MAX,
+    ContentItem,
+    ContentKind,
+    ContentStatus,
+    ContentVariant,
+    InterestArea,
+    MediaAsset,
+    content_item_areas,
+)
+from content.selection import allowed_for_tier
+from core.auth import User, get_or_404
+from core.config import LOCALES
+from core.db import utc_now
+
+
+class ContentError(ValueError):
+    """A problem with what someone entered: which field (and language), and what to do."""
+
+    def __init__(self, field: str, message: str, *, locale: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.locale = locale
+
+
+class ContentInvalid(ValueError):
+    """Everything wrong with one submission, so a form can show all of it at once."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
+
+
+# --- interest areas ---------------------------------------------------------------------------
 
 
 def active_interest_areas(session: Session) -> list[InterestArea]:
@@ -17,3 +57,283 @@ def active_interest_areas(session: Session) -> list[InterestArea]:
             .order_by(InterestArea.position, InterestArea.id)
         )
     )
+
+
+def all_interest_areas(session: Session) -> list[InterestArea]:
+    """Active and retired, in the vendor's order (retired ones keep their place for history)."""
+    return list(session.scalars(select(InterestArea).order_by(InterestArea.position, InterestArea.id)))
+
+
+def get_area_or_404(session: Session, area_id: int, user: User | None) -> InterestArea:
+    return get_or_404(session, InterestArea, area_id, user)
+
+
+def _clean_texts(texts: dict[str, str]) -> dict[str, str]:
+    return {locale: text.strip() for locale, text in texts.items() if locale in LOCALES and text and text.strip()}
+
+
+def create_area(session: Session, slug: str, names: dict[str, str], descriptions: dict[str, str]) -> InterestArea:
+    slug = slug.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,49}", slug):
+        raise ContentError(
+            "slug", "Use lowercase letters, digits and dashes, starting with a letter (e.g. data-protection)."
+        )
+    if session.scalar(select(InterestArea.id).where(InterestArea.slug == slug)) is not None:
+        raise ContentError("slug", f"An interest area with the slug {slug!r} exists already (perhaps retired).")
+    position = (session.scalar(select(func.max(InterestArea.position))) or 0) + 1
+    area = InterestArea(slug=slug, names={}, descriptions={}, position=position)
+    update_area(session, area, names, descriptions)
+    session.add(area)
+    session.flush()
+    return area
+
+
+def update_area(session: Session, area: InterestArea, names: dict[str, str], descriptions: dict[str, str]) -> None:
+    names = _clean_texts(names)
+    if "en" not in names:
+        raise ContentError("name_en", "Give the area an English name: it is the fallback for every language.")
+    area.names = names
+    area.descriptions = _clean_texts(descriptions)
+    session.flush()
+
+
+def move_area(session: Session, area: InterestArea, *, offset: int) -> None:
+    """Move one place up (-1) or down (+1) in the order contacts see."""
+    areas = all_interest_areas(session)
+    index = areas.index(area)
+    target = min(max(index + offset, 0), len(areas) - 1)
+    areas.insert(target, areas.pop(index))
+    for position, each in enumerate(areas):
+        each.position = position
+    session.flush()
+
+
+def retire_area(session: Session, area: InterestArea, *, now: dt.datetime | None = None) -> None:
+    """Gone from preference forms, the editor and selection; kept on old items and in history."""
+    area.is_active = False
+    area.retired_at = now or utc_now()
+    session.flush()
+
+
+def restore_area(session: Session, area: InterestArea) -> None:
+    area.is_active = True
+    area.retired_at = None
+    session.flush()
+
+
+# --- content items ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.title.strip() or self.summary.strip() or self.body.strip())
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """An item as an editor submits it; times already in UTC."""
+
+    kind: ContentKind = ContentKind.ARTICLE
+    area_ids: Sequence[int] = ()
+    allowed_tiers: Sequence[str] = ()
+    default_locale: str = "en"
+    publish_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    priority: int = 50
+    cta_label: str = ""
+    cta_url: str = ""
+    variants: dict[str, VariantInput] = field(default_factory=dict)
+
+
+def check_item_input(data: ItemInput, *, tiers: Sequence[str]) -> list[ContentError]:
+    """Every problem with a submission, each tied to its field."""
+    errors = _check_times_and_link(data)
+    if data.default_locale not in LOCALES:
+        errors.append(ContentError("default_locale", f"Choose one of: {', '.join(LOCALES)}."))
+    elif data.variants.get(data.default_locale, VariantInput()).is_empty:
+        errors.append(
+            ContentError(
+                "title",
+                "The default language needs a title: readers without a translation get it.",
+                locale=data.default_locale,
+            )
+        )
+    unknown_tiers = sorted(set(data.allowed_tiers) - set(tiers))
+    if unknown_tiers:
+        errors.append(ContentError("allowed_tiers", f"Unknown partner tier: {', '.join(unknown_tiers)}."))
+    if not 0 <= data.priority <= 100:
+        errors.append(ContentError("priority", "Use a priority from 0 (lowest) to 100 (highest)."))
+    for locale, variant in data.variants.items():
+        errors.extend(_check_variant(locale, variant))
+    return errors
+
+
+def _check_times_and_link(data: ItemInput) -> list[ContentError]:
+    errors = []
+    if data.publish_at and data.expires_at and data.publish_at >= data.expires_at:
+        errors.append(
+            ContentError(
+                "publish_at", "The publish time is not before the expiry time: publish earlier or expire later."
+            )
+        )
+    if data.cta_url:
+        parts = urlsplit(data.cta_url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            errors.append(ContentError("cta_url", "Use a full web address that starts with https:// (or http://)."))
+        elif not data.cta_label.strip():
+            errors.append(ContentError("cta_label", "Give the button a label, e.g. 'Register now'."))
+    elif data.cta_label.strip():
+        errors.append(ContentError("cta_url", "Give the button's web address, or clear its label."))
+    return errors
+
+
+def _check_variant(locale: str, variant: VariantInput) -> list[ContentError]:
+    if locale not in LOCALES:
+        return [ContentError("title", f"{locale!r} is not a supported language.", locale=locale)]
+    title = variant.title.strip()
+    if len(title) > TITLE_MAX:
+        return [ContentError("title", f"Keep the title to {TITLE_MAX} characters; it has {len(title)}.", locale=locale)]
+    if not title and not variant.is_empty:
+        return [ContentError("title", "Give this language a title, or clear its summary and body.", locale=locale)]
+    return []
+
+
+def save_item(
+    session: Session,
+    item: ContentItem | None,
+    data: ItemInput,
+    *,
+    by: User,
+    tiers: Sequence[str],
+    hero_image: MediaAsset | None = None,
+    remove_image: bool = False,
+) -> ContentItem:
+    """Create (item None) or update an item and its language variants; raises ContentInvalid."""
+    errors = check_item_input(data, tiers=tiers)
+    if item is not None and item.status is ContentStatus.ARCHIVED:
+        errors.append(ContentError("", "This item is archived. Restore it as a draft before changing it."))
+    if errors:
+        raise ContentInvalid(errors)
+    if item is None:
+        item = ContentItem(status=ContentStatus.DRAFT, created_by=by)
+        session.add(item)
+    _apply_fields(session, item, data)
+    _apply_variants(item, data.variants)
+    if hero_image is not None:
+        item.hero_image = hero_image
+    elif remove_image:
+        item.hero_image = None
+    item.updated_at = utc_now()
+    session.flush()
+    return item
+
+
+def _apply_fields(session: Session, item: ContentItem, data: ItemInput) -> None:
+    item.kind = data.kind
+    item.default_locale = data.default_locale
+    item.publish_at = data.publish_at
+    item.expires_at = data.expires_at
+    item.priority = data.priority
+    item.cta_label = data.cta_label.strip()
+    item.cta_url = data.cta_url.strip()
+    item.allowed_tiers = list(data.allowed_tiers)
+    chosen = list(
+        session.scalars(select(InterestArea).where(InterestArea.id.in_(data.area_ids), InterestArea.is_active))
+    )
+    # Retired areas are not offered any more, but an item tagged with one keeps it for history.
+    retired = [area for area in item.interest_areas if not area.is_active]
+    item.interest_areas = sorted({*chosen, *retired}, key=lambda area: (area.position, area.id))
+
+
+def _apply_variants(item: ContentItem, variants: dict[str, VariantInput]) -> None:
+    for locale in LOCALES:
+        given = variants.get(locale, VariantInput())
+        existing = item.variant(locale)
+        if given.is_empty:
+            if existing is not None:
+                item.variants.remove(existing)  # clearing a language's texts removes the translation
+            continue
+        variant = existing or ContentVariant(locale=locale, title="")
+        variant.title, variant.summary, variant.body = given.title.strip(), given.summary.strip(), given.body.strip()
+        if existing is None:
+            item.variants.append(variant)
+
+
+def get_item_or_404(session: Session, item_id: int, user: User | None) -> ContentItem:
+    """The one way routes load an item: every signed-in vendor user may read the library."""
+    return get_or_404(session, ContentItem, item_id, user, allowed=lambda _item, reader: reader is not None)
+
+
+# --- the library list ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    area_id: int | None = None
+    kind: ContentKind | None = None
+    status: ContentStatus | None = None
+    missing_locale: str | None = None
+    tier: str | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    items: list[ContentItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _library_conditions(filters: LibraryFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.area_id is not None:
+        conditions.append(
+            exists().where(
+                content_item_areas.c.item_id == ContentItem.id, content_item_areas.c.area_id == filters.area_id
+            )
+        )
+    if filters.kind is not None:
+        conditions.append(ContentItem.kind == filters.kind)
+    if filters.status is not None:
+        conditions.append(ContentItem.status == filters.status)
+    if filters.missing_locale:
+        conditions.append(
+            ~exists().where(ContentVariant.item_id == ContentItem.id, ContentVariant.locale == filters.missing_locale)
+        )
+    if filters.tier:
+        conditions.append(allowed_for_tier(filters.tier))
+    if filters.search.strip():
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", filters.search.strip().lower()) + "%"
+        conditions.append(
+            exists().where(
+                ContentVariant.item_id == ContentItem.id, func.lower(ContentVariant.title).like(pattern, escape="\\")
+            )
+        )
+    return conditions
+
+
+def library_page(session: Session, filters: LibraryFilter, *, page: int = 1, per_page: int = 50) -> LibraryPage:
+    """Items matching the filters, most recently changed first."""
+    conditions = _library_conditions(filters)
+    total = session.scalar(select(func.count()).select_from(ContentItem).where(*conditions)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    statement: Select[tuple[ContentItem]] = (
+        select(ContentItem)
+        .where(*conditions)
+        .order_by(ContentItem.updated_at.desc(), ContentItem.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(ContentItem.variants), selectinload(ContentItem.interest_areas))
+    )
+    return LibraryPage(list(session.scalars(statement)), total, page, per_page)

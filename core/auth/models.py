@@ -11,6 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import Base, str_255, utc_now
 
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -34,6 +36,8 @@ class User(Base):
     )
     password_hash: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str] = mapped_column(String(50), default="")
+    # IANA zone the user enters and reads times in (publish dates, schedules); stored times stay UTC.
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, server_default=DEFAULT_TIMEZONE)
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or "sign out everywhere": old session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)

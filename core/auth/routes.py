@@ -6,10 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core.auth.forms import SignInForm
-from core.auth.services import authenticate
+from core.auth.forms import SignInForm, TimezoneForm
+from core.auth.services import authenticate, set_timezone
 from core.db import db
 from core.extensions import limiter
+from core.timezones import zone_names
 
 bp = Blueprint("auth", __name__)
 
@@ -45,3 +46,17 @@ def logout() -> ResponseReturnValue:
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> ResponseReturnValue:
+    """The signed-in user's own settings: the time zone every date is shown and entered in."""
+    form = TimezoneForm(timezone=current_user.timezone)
+    form.timezone.choices = list(zone_names())
+    if not form.validate_on_submit():
+        return render_template("web/account.html", form=form), 400 if request.method == "POST" else 200
+    set_timezone(db.session, current_user, form.timezone.data or "")
+    db.session.commit()
+    flash(f"Times are now shown in {current_user.timezone}.", "success")
+    return redirect(url_for("auth.account"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from core.auth.models import Role, User
 from core.db import utc_now
 from core.mail.addresses import normalise_email
+from core.timezones import is_zone
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -46,3 +47,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user.last_login_at = utc_now()
     session.flush()
     return user
+
+
+def set_timezone(session: Session, user: User, zone: str) -> None:
+    if not is_zone(zone):
+        raise AccountError("timezone", f"{zone!r} is not a time zone; choose one from the list, e.g. Europe/Amsterdam.")
+    user.timezone = zone
+    session.flush()

@@ -1,0 +1,170 @@
+"""The editor's forms. Fields parse; `content.services.check_item_input` judges (one set of rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from content.models import TITLE_MAX, ContentItem, ContentKind, ContentStatus, InterestArea
+from content.services import ContentError, ItemInput, VariantInput
+from core.config import LOCALE_NAMES, LOCALES
+from core.timezones import local_to_utc, utc_to_local
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (rendered as a fieldset by the templates)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VariantForm(Form):
+    """One language's texts; a plain Form because the outer FlaskForm carries the CSRF token."""
+
+    title = StringField("Title", validators=[Optional()], description=f"Up to {TITLE_MAX} characters.")
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    body = TextAreaField("Body (Markdown)", validators=[Optional(), Length(max=50_000)], render_kw={"rows": 10})
+
+
+class ItemForm(FlaskForm):
+    kind = SelectField("Kind", choices=[(kind.value, kind.label) for kind in ContentKind])
+    interest_areas = CheckboxesField("Interest areas", coerce=int)
+    allowed_tiers = CheckboxesField("Partner tiers (none ticked: every tier)")
+    default_locale = SelectField("Default language", choices=list(LOCALE_NAMES.items()))
+    publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
+    expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
+    priority = IntegerField("Priority (0 to 100)", default=50, validators=[InputRequired(), NumberRange(0, 100)])
+    cta_label = StringField("Button label", validators=[Optional(), Length(max=80)])
+    cta_url = StringField("Button link", validators=[Optional(), Length(max=2000)])
+    image = FileField("Hero image (PNG, JPEG, WebP or GIF)")
+    remove_image = BooleanField("Remove the current image")
+
+    # One FormField per language, added below: text_en, text_nl, ...
+    def variant_form(self, locale: str) -> Any:
+        return self[f"text_{locale}"]
+
+    def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> ItemForm:
+        """Offer the active areas and the configured tiers."""
+        self.interest_areas.choices = [(area.id, area.name()) for area in areas]
+        self.allowed_tiers.choices = [(tier, tier.capitalize()) for tier in tiers]
+        return self
+
+    def fill_from(self, item: ContentItem, zone: str) -> None:
+        """Show a saved item, with its times in the editor's zone."""
+        self.kind.data = item.kind.value
+        self.interest_areas.data = [area.id for area in item.interest_areas if area.is_active]
+        self.allowed_tiers.data = item.allowed_tiers
+        self.default_locale.data = item.default_locale
+        self.publish_at.data = utc_to_local(item.publish_at, zone) if item.publish_at else None
+        self.expires_at.data = utc_to_local(item.expires_at, zone) if item.expires_at else None
+        self.priority.data = item.priority
+        self.cta_label.data, self.cta_url.data = item.cta_label, item.cta_url
+        for variant in item.variants:
+            sub = self.variant_form(variant.locale)
+            sub.title.data, sub.summary.data, sub.body.data = variant.title, variant.summary, variant.body
+
+    def to_input(self, zone: str) -> ItemInput:
+        return ItemInput(
+            kind=ContentKind(self.kind.data),
+            area_ids=list(self.interest_areas.data or []),
+            allowed_tiers=list(self.allowed_tiers.data or []),
+            default_locale=self.default_locale.data or "en",
+            publish_at=local_to_utc(self.publish_at.data, zone) if self.publish_at.data else None,
+            expires_at=local_to_utc(self.expires_at.data, zone) if self.expires_at.data else None,
+            priority=self.priority.data if self.priority.data is not None else 50,
+            cta_label=self.cta_label.data or "",
+            cta_url=self.cta_url.data or "",
+            variants={locale: self.variant_input(locale) for locale in LOCALES},
+        )
+
+    def variant_input(self, locale: str) -> VariantInput:
+        sub = self.variant_form(locale)
+        return VariantInput(sub.title.data or "", sub.summary.data or "", sub.body.data or "")
+
+    def add_errors(self, errors: Sequence[ContentError]) -> None:
+        """Put each service error next to its field (or on the form, for the whole item)."""
+        for error in errors:
+            field = self.variant_form(error.locale)[error.field] if error.locale else self._fields.get(error.field)
+            if field is None:
+                self.form_errors.append(error.message)
+            else:
+                field.errors = [*field.errors, error.message]
+
+
+for _locale in LOCALES:
+    setattr(ItemForm, f"text_{_locale}", FormField(VariantForm, label=LOCALE_NAMES[_locale]))
+
+
+class PreviewForm(FlaskForm):
+    """What the live preview sends: one language's texts plus the card's shared fields."""
+
+    kind = SelectField(choices=[(kind.value, kind.label) for kind in ContentKind])
+    title = StringField(validators=[Optional()])
+    summary = TextAreaField(validators=[Optional()])
+    body = TextAreaField(validators=[Optional()])
+    cta_label = StringField(validators=[Optional()])
+    cta_url = StringField(validators=[Optional()])
+    image_sha = StringField(validators=[Optional(), Length(max=64)])
+
+
+class AreaForm(FlaskForm):
+    slug = StringField("Slug", validators=[Optional(), Length(max=50)])
+
+    def names(self) -> dict[str, str]:
+        return {locale: self[f"name_{locale}"].data or "" for locale in LOCALES}
+
+    def descriptions(self) -> dict[str, str]:
+        return {locale: self[f"description_{locale}"].data or "" for locale in LOCALES}
+
+    def fill_from(self, area: InterestArea) -> None:
+        self.slug.data = area.slug
+        for locale in LOCALES:
+            self[f"name_{locale}"].data = area.names.get(locale, "")
+            self[f"description_{locale}"].data = area.descriptions.get(locale, "")
+
+
+for _locale in LOCALES:
+    setattr(
+        AreaForm,
+        f"name_{_locale}",
+        StringField(f"Name ({LOCALE_NAMES[_locale]})", validators=[Optional(), Length(max=80)]),
+    )
+    setattr(
+        AreaForm,
+        f"description_{_locale}",
+        StringField(f"Description ({LOCALE_NAMES[_locale]})", validators=[Optional(), Length(max=300)]),
+    )
+
+
+class FilterForm(Form):
+    """The library's filters, read from the query string (GET: nothing changes, no CSRF)."""
+
+    q = StringField("Search titles", validators=[Optional(), Length(max=100)])
+    area = SelectField("Interest area", coerce=str, validators=[Optional()])
+    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k.value, k.label) for k in ContentKind])
+    status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.label) for s in ContentStatus])
+    missing = SelectField("Missing translation", choices=[("", "Any"), *LOCALE_NAMES.items()])
+    tier = SelectField("Visible to tier", validators=[Optional()])
+
+    def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> FilterForm:
+        self.area.choices = [("", "Any area")] + [(str(area.id), area.name()) for area in areas]
+        self.tier.choices = [("", "Any tier")] + [(tier, tier.capitalize()) for tier in tiers]
+        return self

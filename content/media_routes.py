@@ -1,0 +1,35 @@
+"""Image renditions, served to browsers and email clients; the uploaded originals never are."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, request
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+
+from content.media import RENDITIONS, asset_by_sha, rendition
+from core.db import db
+from core.extensions import limiter
+from core.storage import storage_for
+
+bp = Blueprint("media", __name__)
+YEAR = 365 * 24 * 3600
+
+
+@bp.get("/media/<sha>/<kind>")
+@limiter.exempt
+def rendition_view(sha: str, kind: str) -> ResponseReturnValue:
+    """Public on purpose (newsletters embed these URLs); the hash is the only name, content never changes."""
+    if kind not in RENDITIONS or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        abort(404)
+    asset = asset_by_sha(db.session, sha)
+    if asset is None:
+        abort(404)
+    image = rendition(storage_for(), asset, kind)
+    response = Response(image.data, mimetype=image.content_type)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    response.headers["Content-Disposition"] = f'inline; filename="{kind}.{image.content_type.split("/")[1]}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.set_etag(f"{sha}-{kind}")
+    return response.make_conditional(request)

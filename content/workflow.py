@@ -1,0 +1,108 @@
+"""The content workflow: draft -> in review -> approved -> published -> archived, in one place.
+
+Every move goes through `move_item`, which checks the table below and who is asking, and writes
+one ContentTransition (who, when, from, to). Publishing is a state plus a time: an approved
+item whose publish_at has come is visible to partners straight away (selection asks for
+"approved or published, and due"), and the minute tick `publish_due_items` then marks it
+published in the log, as done by the scheduler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from content.models import ContentItem, ContentStatus, ContentTransition
+from core.auth import EDITORS, User
+from core.db import utc_now
+
+S = ContentStatus
+
+
+@dataclass(frozen=True)
+class Move:
+    target: ContentStatus
+    action: str  # the button's words
+
+
+ALLOWED_MOVES: dict[ContentStatus, tuple[Move, ...]] = {
+    S.DRAFT: (Move(S.IN_REVIEW, "Send for review"), Move(S.ARCHIVED, "Archive")),
+    S.IN_REVIEW: (Move(S.APPROVED, "Approve"), Move(S.DRAFT, "Send back to draft"), Move(S.ARCHIVED, "Archive")),
+    S.APPROVED: (Move(S.PUBLISHED, "Publish now"), Move(S.DRAFT, "Withdraw to draft"), Move(S.ARCHIVED, "Archive")),
+    S.PUBLISHED: (Move(S.ARCHIVED, "Archive"),),
+    S.ARCHIVED: (Move(S.DRAFT, "Restore as draft"),),
+}
+
+
+class WorkflowError(ValueError):
+    """A move the workflow does not allow; the message says what to do instead."""
+
+
+def moves_from(status: ContentStatus) -> tuple[Move, ...]:
+    return ALLOWED_MOVES[status]
+
+
+def can_edit(user: User | None) -> bool:
+    return user is not None and user.has_role(*EDITORS)
+
+
+def _check_move(item: ContentItem, target: ContentStatus, by: User) -> None:
+    if not can_edit(by):
+        raise WorkflowError("Only marketers and administrators can move content through the workflow.")
+    if target not in {move.target for move in moves_from(item.status)}:
+        allowed = ", ".join(move.target.label.lower() for move in moves_from(item.status))
+        raise WorkflowError(
+            f"An item that is {item.status.label.lower()} cannot become {target.label.lower()}; "
+            f"from here it can go to: {allowed}."
+        )
+    if target in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED):
+        _check_ready(item)
+
+
+def _check_ready(item: ContentItem) -> None:
+    """What a reviewer needs before an item leaves draft."""
+    if item.variant(item.default_locale) is None:
+        raise WorkflowError("Write the default language's title first: partners without a translation read that one.")
+    if not item.interest_areas:
+        raise WorkflowError("Choose at least one interest area: selection uses them to find readers.")
+
+
+def move_item(
+    session: Session, item: ContentItem, target: ContentStatus, *, by: User, now: dt.datetime | None = None
+) -> ContentTransition:
+    """Move `item` to `target` as `by`, or raise WorkflowError with the reason."""
+    _check_move(item, target, by)
+    now = now or utc_now()
+    if target is S.PUBLISHED and (item.publish_at is None or item.publish_at > now):
+        item.publish_at = now  # "Publish now" means now, even over a later schedule
+    transition = ContentTransition(item=item, from_status=item.status, to_status=target, by_user=by, at=now)
+    item.status = target
+    session.add(transition)
+    session.flush()
+    return transition
+
+
+def publish_due_items(session: Session, now: dt.datetime) -> str:
+    """The minute tick: approved items whose time has come are marked published by the scheduler.
+
+    The conditional update makes it safe when two schedulers (or a retry) run at once: only the
+    one that actually changes the row records the move.
+    """
+    due = session.scalars(
+        select(ContentItem.id).where(ContentItem.status == S.APPROVED, ContentItem.publish_at <= now)
+    ).all()
+    published = 0
+    for item_id in due:
+        changed = session.execute(
+            update(ContentItem)
+            .where(ContentItem.id == item_id, ContentItem.status == S.APPROVED)
+            .values(status=S.PUBLISHED)
+        )
+        if changed.rowcount == 1:  # type: ignore[attr-defined]
+            session.add(ContentTransition(item_id=item_id, from_status=S.APPROVED, to_status=S.PUBLISHED, at=now))
+            published += 1
+    session.flush()
+    return f"{published} items published" if published else "nothing due"

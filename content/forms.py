@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,6 +28,13 @@ from core.config import LOCALE_NAMES, LOCALES
 from core.timezones import local_to_utc, utc_to_local
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+KINDS = [(kind.value, kind.label) for kind in ContentKind]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -45,10 +53,10 @@ class VariantForm(Form):
 
 
 class ItemForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(kind.value, kind.label) for kind in ContentKind])
+    kind = SelectField("Kind", choices=options(KINDS))
     interest_areas = CheckboxesField("Interest areas", coerce=int)
     allowed_tiers = CheckboxesField("Partner tiers (none ticked: every tier)")
-    default_locale = SelectField("Default language", choices=list(LOCALE_NAMES.items()))
+    default_locale = SelectField("Default language", choices=options(LOCALE_NAMES.items()))
     publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
     expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
     priority = IntegerField("Priority (0 to 100)", default=50, validators=[InputRequired(), NumberRange(0, 100)])
@@ -63,8 +71,8 @@ class ItemForm(FlaskForm):
 
     def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> ItemForm:
         """Offer the active areas and the configured tiers."""
-        self.interest_areas.choices = [(area.id, area.name()) for area in areas]
-        self.allowed_tiers.choices = [(tier, tier.capitalize()) for tier in tiers]
+        self.interest_areas.choices = options((area.id, area.name()) for area in areas)
+        self.allowed_tiers.choices = options((tier, tier.capitalize()) for tier in tiers)
         return self
 
     def fill_from(self, item: ContentItem, zone: str) -> None:
@@ -116,7 +124,7 @@ for _locale in LOCALES:
 class PreviewForm(FlaskForm):
     """What the live preview sends: one language's texts plus the card's shared fields."""
 
-    kind = SelectField(choices=[(kind.value, kind.label) for kind in ContentKind])
+    kind = SelectField(choices=options(KINDS))
     title = StringField(validators=[Optional()])
     summary = TextAreaField(validators=[Optional()])
     body = TextAreaField(validators=[Optional()])
@@ -159,12 +167,12 @@ class FilterForm(Form):
 
     q = StringField("Search titles", validators=[Optional(), Length(max=100)])
     area = SelectField("Interest area", coerce=str, validators=[Optional()])
-    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k.value, k.label) for k in ContentKind])
-    status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.label) for s in ContentStatus])
-    missing = SelectField("Missing translation", choices=[("", "Any"), *LOCALE_NAMES.items()])
+    kind = SelectField("Kind", choices=options([("", "Any kind"), *KINDS]))
+    status = SelectField("Status", choices=options([("", "Any status"), *((s.value, s.label) for s in ContentStatus)]))
+    missing = SelectField("Missing translation", choices=options([("", "Any"), *LOCALE_NAMES.items()]))
     tier = SelectField("Visible to tier", validators=[Optional()])
 
     def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> FilterForm:
-        self.area.choices = [("", "Any area")] + [(str(area.id), area.name()) for area in areas]
-        self.tier.choices = [("", "Any tier")] + [(tier, tier.capitalize()) for tier in tiers]
+        self.area.choices = options([("", "Any area"), *((str(area.id), area.name()) for area in areas)])
+        self.tier.choices = options([("", "Any tier"), *((tier, tier.capitalize()) for tier in tiers)])
         return self

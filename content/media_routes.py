@@ -17,7 +17,7 @@ bp = Blueprint("media", __name__)
 YEAR = 365 * 24 * 3600
 
 
-@bp.get("/media/<sha>/<kind>")
+@bp.get("/media/<sha>/<kind>", endpoint="rendition")
 @limiter.exempt
 def rendition_view(sha: str, kind: str) -> ResponseReturnValue:
     """Public on purpose (newsletters embed these URLs); the hash is the only name, content never changes."""

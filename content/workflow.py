@@ -105,4 +105,4 @@ def publish_due_items(session: Session, now: dt.datetime) -> str:
             session.add(ContentTransition(item_id=item_id, from_status=S.APPROVED, to_status=S.PUBLISHED, at=now))
             published += 1
     session.flush()
-    return f"{published} items published" if published else "nothing due"
+    return f"{published} item{'' if published == 1 else 's'} published" if published else "nothing due"

@@ -30,8 +30,8 @@ from core.timezones import local_to_utc, utc_to_local
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 KINDS = [(kind.value, kind.label) for kind in ContentKind]

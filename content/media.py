@@ -131,7 +131,7 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
             # those with the image's real size in the message, so the warning adds nothing.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-        _refuse_too_many_pixels(image.width, image.height, min(max_pixels, Image.MAX_IMAGE_PIXELS))
+        _refuse_too_many_pixels(image.width, image.height, min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels))
         image.load()  # the first frame only, for animations
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaError(

@@ -115,8 +115,9 @@ class ContentItem(Base):
 
     __tablename__ = "content_items"
     __table_args__ = (
-        # The selection query walks visible items in rank order and stops at its limit.
-        Index("ix_content_items_rank", "status", "priority", "publish_at"),
+        # Selection walks items in rank order (this index, backwards) and stops at its limit,
+        # instead of sorting every visible item.
+        Index("ix_content_items_rank", "priority", "publish_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -120,9 +120,14 @@ def _save(form: ItemForm, item: ContentItem | None) -> ResponseReturnValue:
             raise ContentInvalid(errors)
         image = _stored_image(form)
         saved = save_item(
-            db.session, item, data, by=current_user, tiers=_settings().partner_tiers, hero_image=image,
+            db.session,
+            item,
+            data,
+            by=current_user,
+            tiers=_settings().partner_tiers,
+            hero_image=image,
             remove_image=bool(form.remove_image.data),
-        )  # fmt: skip
+        )
     except (ContentInvalid, MediaError) as error:
         db.session.rollback()
         if isinstance(error, MediaError):

@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_content_items'))
     )
     with op.batch_alter_table('content_items', schema=None) as batch_op:
-        batch_op.create_index('ix_content_items_rank', ['status', 'priority', 'publish_at'], unique=False)
+        batch_op.create_index('ix_content_items_rank', ['priority', 'publish_at', 'id'], unique=False)
 
     op.create_table('content_item_areas',
     sa.Column('item_id', sa.Integer(), nullable=False),

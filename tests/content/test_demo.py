@@ -27,8 +27,16 @@ def test_the_demo_library_has_forty_illustrated_items_in_three_or_more_languages
     assert all(len(item.variants) >= 3 and "en" in item.locales for item in items)
     assert all(item.hero_image is not None and item.hero_image.width == 1200 for item in items)
     assert {area.slug for item in items for area in item.interest_areas} >= {
-        "storage", "server", "cloud", "security", "networking", "client-devices", "data-protection", "hci", "services"
-    }  # fmt: skip
+        "storage",
+        "server",
+        "cloud",
+        "security",
+        "networking",
+        "client-devices",
+        "data-protection",
+        "hci",
+        "services",
+    }
     assert set(Counter(item.status for item in items)) == set(ContentStatus)
     assert any(item.status is ContentStatus.APPROVED and item.publish_at and item.publish_at > now for item in items)
     assert any(item.expires_at and item.expires_at < now for item in items)

@@ -20,8 +20,14 @@ def test_an_admin_adds_an_area_with_names_in_several_languages(
     token = csrf_token_from(client, "/content/areas/new")
     response = client.post(
         "/content/areas/new",
-        data={"csrf_token": token, "slug": "edge", "name_en": "Edge computing", "name_de": "Edge-Computing", "description_en": "Small sites."},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "slug": "edge",
+            "name_en": "Edge computing",
+            "name_de": "Edge-Computing",
+            "description_en": "Small sites.",
+        },
+    )
     assert response.status_code == 302
     area = session.scalar(select(InterestArea).where(InterestArea.slug == "edge"))
     assert area is not None
@@ -92,8 +98,14 @@ def test_a_retired_area_leaves_the_choices_but_stays_on_old_items(
     assert ">Mainframe</label>" not in editor.replace(" ", "")
     assert "retired area: mainframe" in editor
     # Saving the item keeps the retired area for history.
-    form = {"csrf_token": csrf_token_from(client, f"/content/{item.id}"), "kind": "article", "interest_areas": [str(kept.id)],
-            "default_locale": "en", "priority": "50", "text_en-title": "Still here"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token_from(client, f"/content/{item.id}"),
+        "kind": "article",
+        "interest_areas": [str(kept.id)],
+        "default_locale": "en",
+        "priority": "50",
+        "text_en-title": "Still here",
+    }
     assert client.post(f"/content/{item.id}", data=form).status_code == 302
     session.expire_all()
     assert slugs(item.interest_areas) == ["mainframe", "cloud"]

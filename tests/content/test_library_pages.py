@@ -102,9 +102,14 @@ def test_an_image_uploaded_with_the_item_becomes_its_hero_image_and_is_previewed
     ],
 )
 def test_a_bad_value_gets_a_form_error_on_its_own_field_and_nothing_is_saved(
-    client: FlaskClient, session: Session, marketer: User, storage_area: InterestArea,
-    overrides: dict[str, str], field_id: str, message: str,
-) -> None:  # fmt: skip
+    client: FlaskClient,
+    session: Session,
+    marketer: User,
+    storage_area: InterestArea,
+    overrides: dict[str, str],
+    field_id: str,
+    message: str,
+) -> None:
     sign_in(client, marketer)
     response = client.post("/content/new", data=item_form(client, storage_area, **overrides))
     page = response.get_data(as_text=True)

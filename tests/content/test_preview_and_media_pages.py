@@ -22,9 +22,16 @@ def test_the_live_preview_renders_the_card_through_mjml_without_anything_hostile
     token = csrf_token_from(client, "/content/new")
     response = client.post(
         "/content/preview",
-        data={"csrf_token": token, "kind": "event", "title": "Partner day <b>Berlin</b>", "summary": "Join us",
-              "body": HOSTILE_BODY, "cta_label": "Register", "cta_url": "javascript:alert(2)"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "kind": "event",
+            "title": "Partner day <b>Berlin</b>",
+            "summary": "Join us",
+            "body": HOSTILE_BODY,
+            "cta_label": "Register",
+            "cta_url": "javascript:alert(2)",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert page.startswith("<!doctype html>")

@@ -13,8 +13,16 @@ S = ContentStatus
 HOUR = dt.timedelta(hours=1)
 
 
-def select_for(session: Session, areas: list[InterestArea], *, tier: str = "gold", locale: str = "en",
-               since: dt.datetime | None = None, now: dt.datetime = NOW, limit: int = 10) -> list[SelectedItem]:  # fmt: skip
+def select_for(
+    session: Session,
+    areas: list[InterestArea],
+    *,
+    tier: str = "gold",
+    locale: str = "en",
+    since: dt.datetime | None = None,
+    now: dt.datetime = NOW,
+    limit: int = 10,
+) -> list[SelectedItem]:
     return published_content_for(session, [area.id for area in areas], tier, locale, since, now, limit)
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from core.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from content.forms import AreaForm
 from content.models import InterestArea
@@ -88,18 +91,20 @@ def move(area_id: int) -> ResponseReturnValue:
 @bp.post("/<int:area_id>/retire")
 @require_role(Role.ADMIN)
 def retire(area_id: int) -> ResponseReturnValue:
-    area = get_area_or_404(db.session, area_id, current_user)
-    retire_area(db.session, area)
-    db.session.commit()
-    flash(f"{area.name()} is retired: contacts and editors no longer see it; old items keep it.", "success")
-    return redirect(url_for(".index"))
+    return _change_state(
+        area_id, retire_area, "{} is retired: contacts and editors no longer see it; old items keep it."
+    )
 
 
 @bp.post("/<int:area_id>/restore")
 @require_role(Role.ADMIN)
 def restore(area_id: int) -> ResponseReturnValue:
+    return _change_state(area_id, restore_area, "{} is active again.")
+
+
+def _change_state(area_id: int, change: Callable[[Session, InterestArea], None], message: str) -> ResponseReturnValue:
     area = get_area_or_404(db.session, area_id, current_user)
-    restore_area(db.session, area)
+    change(db.session, area)
     db.session.commit()
-    flash(f"{area.name()} is active again.", "success")
+    flash(message.format(area.name()), "success")
     return redirect(url_for(".index"))

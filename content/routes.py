@@ -25,7 +25,6 @@ from core.auth import EDITORS, require_role
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db
 from core.storage import storage_for
-from core.timezones import format_local
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 
@@ -39,15 +38,6 @@ PREVIEW_CSP = (
 def _settings() -> Settings:
     settings: Settings = current_app.config["CHANNELCAST"]
     return settings
-
-
-@bp.app_template_filter("local_time")
-def local_time(value: object) -> str:
-    """A UTC time in the signed-in user's zone."""
-    import datetime as dt
-
-    zone = current_user.timezone if current_user.is_authenticated else "UTC"
-    return format_local(value, zone) if isinstance(value, dt.datetime) else ""
 
 
 @bp.get("/")

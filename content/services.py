@@ -334,6 +334,10 @@ def library_page(session: Session, filters: LibraryFilter, *, page: int = 1, per
         .order_by(ContentItem.updated_at.desc(), ContentItem.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(ContentItem.variants), selectinload(ContentItem.interest_areas))
+        .options(
+            selectinload(ContentItem.variants),
+            selectinload(ContentItem.interest_areas),
+            selectinload(ContentItem.tier_rows),
+        )
     )
     return LibraryPage(list(session.scalars(statement)), total, page, per_page)

@@ -6,6 +6,9 @@ import datetime as dt
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask import Flask
+from flask_login import current_user
+
 
 @cache
 def zone_names() -> tuple[str, ...]:
@@ -30,3 +33,13 @@ def utc_to_local(value: dt.datetime, zone: str) -> dt.datetime:
 def format_local(value: dt.datetime | None, zone: str) -> str:
     """`2026-03-02 09:00` in the reader's zone; empty for no time."""
     return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def local_time(value: object) -> str:
+    """Template filter: a UTC time in the signed-in user's zone (`{{ item.publish_at | local_time }}`)."""
+    zone = current_user.timezone if current_user.is_authenticated else "UTC"
+    return format_local(value, zone) if isinstance(value, dt.datetime) else ""
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")

@@ -397,7 +397,9 @@ def _check_rows(
 
 def _lookups(session: Session, tiers: tuple[str, ...]) -> _Lookups:
     areas: dict[str, int] = dict(
-        session.execute(select(InterestArea.slug, InterestArea.id).where(InterestArea.is_active.is_(True))).tuples().all()
+        session.execute(select(InterestArea.slug, InterestArea.id).where(InterestArea.is_active.is_(True)))
+        .tuples()
+        .all()
     )
     managers: dict[str, int] = dict(
         session.execute(select(User.email, User.id).where(User.role == Role.ACCOUNT_MANAGER)).tuples().all()

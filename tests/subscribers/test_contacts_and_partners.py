@@ -33,7 +33,9 @@ def test_the_brand_version_changes_with_any_brand_field_and_only_then(session: S
         assert partner.brand_version != before, f"{field} did not change the brand version"
 
 
-def test_the_contact_person_is_the_account_manager_or_else_the_distributor_team(session: Session, account_manager: User) -> None:
+def test_the_contact_person_is_the_account_manager_or_else_the_distributor_team(
+    session: Session, account_manager: User
+) -> None:
     managed = PartnerFactory(account_manager=account_manager)
     small = PartnerFactory(distributor_team_name="Techdata channel team", distributor_team_phone="+31 30 555")
     assert contact_person(managed).name == "Otto Owner"  # type: ignore[union-attr]
@@ -76,7 +78,9 @@ def test_resubscribing_after_an_unsubscribe_lifts_the_suppression(session: Sessi
     assert not is_suppressed(session, contact.email)
 
 
-def test_a_manual_suppression_stays_after_the_contact_is_stopped_by_a_bounce(session: Session, contact: Contact) -> None:
+def test_a_manual_suppression_stays_after_the_contact_is_stopped_by_a_bounce(
+    session: Session, contact: Contact
+) -> None:
     suppress(session, contact.email, SuppressionReason.MANUAL, source="admin")
     mark_bounced(session, contact.email, source="sendgrid")
     assert is_suppressed(session, contact.email)

@@ -21,4 +21,3 @@ def test_the_demo_has_60_partners_and_400_varied_contacts_and_loads_once(app: Fl
     assert {c.status for c in contacts} == set(ContactStatus)
     assert len({c.timezone for c in contacts}) >= 6
     assert all(is_suppressed(session, c.email) for c in contacts if not c.status.receives_mail)
-

@@ -21,7 +21,9 @@ GOOD = [
 ]
 
 
-def run(session: Session, text: str, *, dry_run: bool = False, name: str = "contacts.csv", **options: str) -> ImportReport:
+def run(
+    session: Session, text: str, *, dry_run: bool = False, name: str = "contacts.csv", **options: str
+) -> ImportReport:
     data = text.encode() if isinstance(text, str) else text
     return import_contacts(session, data, file_name=name, tiers=TIERS, dry_run=dry_run, **options)  # type: ignore[arg-type]
 
@@ -34,13 +36,21 @@ def count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_good_file_creates_partners_and_contacts_with_their_choices(session: Session, areas: list[InterestArea]) -> None:
+def test_a_good_file_creates_partners_and_contacts_with_their_choices(
+    session: Session, areas: list[InterestArea]
+) -> None:
     report = run(session, csv(*GOOD))
-    assert report.ok and report.written
+    assert report.ok
+    assert report.written
     assert (report.partners_created, report.contacts_created) == (2, 3)
     jan = session.scalar(select(Contact).where(Contact.email == "jan@acme.example"))
     assert jan is not None
-    assert (jan.partner.name, jan.partner.tier, jan.locale, jan.frequency) == ("Acme IT", "gold", "nl", Frequency.WEEKLY)
+    assert (jan.partner.name, jan.partner.tier, jan.locale, jan.frequency) == (
+        "Acme IT",
+        "gold",
+        "nl",
+        Frequency.WEEKLY,
+    )
     assert (jan.preferred_weekday, jan.preferred_hour) == (1, 9)
     assert [area.slug for area in jan.interests] == ["storage", "cloud"]
     lars = session.scalar(select(Contact).where(Contact.email == "lars@nordic.example"))
@@ -89,7 +99,8 @@ def test_utf8_with_a_bom_semicolons_and_any_header_case(session: Session, areas:
 
 def test_an_explicit_delimiter_wins_over_sniffing(session: Session, areas: list[InterestArea]) -> None:
     text = "email;partner;tier;type;country\na@b.example;X;gold;sales;NL\n"
-    refused = pytest.raises(ImportRefused, run, session, text, delimiter=",")
+    with pytest.raises(ImportRefused) as refused:
+        run(session, text, delimiter=",")
     assert "no column for email, partner" in str(refused.value)
     assert run(session, text, delimiter=";").ok
 
@@ -135,15 +146,19 @@ def test_a_new_partner_needs_its_tier_type_and_country(session: Session, areas: 
 
 def test_a_dry_run_reports_what_would_happen_and_changes_nothing(session: Session, areas: list[InterestArea]) -> None:
     report = run(session, csv(*GOOD), dry_run=True)
-    assert report.ok and not report.written
+    assert report.ok
+    assert not report.written
     assert report.contacts_created == 3
     assert "Dry run: nothing was changed." in report.summary()
     assert count(session, Contact) == 0
 
 
 def test_formula_cells_are_stored_as_text_and_escaped_in_exports(session: Session, areas: list[InterestArea]) -> None:
-    names = ["=HYPERLINK(\"http://evil.example\")", "+31 20 555", "-2+3", "@SUM(A1)"]
-    rows = [f'f{n}@acme.example,Acme IT,gold,solution,NL,"{name.replace(chr(34), chr(34) * 2)}",,,,,,' for n, name in enumerate(names)]
+    names = ['=HYPERLINK("http://evil.example")', "+31 20 555", "-2+3", "@SUM(A1)"]
+    rows = [
+        f'f{n}@acme.example,Acme IT,gold,solution,NL,"{name.replace(chr(34), chr(34) * 2)}",,,,,,'
+        for n, name in enumerate(names)
+    ]
     assert run(session, csv(*rows)).ok
     stored = sorted(session.scalars(select(Contact.name)))
     assert stored == sorted(names)
@@ -168,18 +183,22 @@ def test_a_suppressed_address_is_imported_but_stays_stopped_and_an_erased_one_is
     report = run(session, csv(*GOOD))
     assert report.skipped_erased == 1
     jan = session.scalar(select(Contact).where(Contact.email == "jan@acme.example"))
-    assert jan is not None and jan.status is ContactStatus.COMPLAINED
+    assert jan is not None
+    assert jan.status is ContactStatus.COMPLAINED
     assert session.scalar(select(Contact).where(Contact.email == "eva@acme.example")) is None
 
 
-def test_the_cli_imports_and_a_failing_file_exits_non_zero(app: Flask, session: Session, areas: list[InterestArea], tmp_path: Path) -> None:
+def test_the_cli_imports_and_a_failing_file_exits_non_zero(
+    app: Flask, session: Session, areas: list[InterestArea], tmp_path: Path
+) -> None:
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(csv(*GOOD))
     bad.write_text(csv("nope,Acme IT,gold,solution,NL,,,,,,,"))
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["contacts", "import", str(good), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Contacts: 3 new" in dry.output and "Dry run" in dry.output
+    assert "Contacts: 3 new" in dry.output
+    assert "Dry run" in dry.output
     assert count(session, Contact) == 0
     failed = runner.invoke(args=["contacts", "import", str(bad)])
     assert failed.exit_code == 1

@@ -48,7 +48,9 @@ def test_a_second_one_click_post_changes_nothing_and_still_answers_200(  # type:
     assert [record.action for record in contact.consent_records] == ["unsubscribed"]
 
 
-def test_a_get_of_the_unsubscribe_link_only_asks(client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session) -> None:
+def test_a_get_of_the_unsubscribe_link_only_asks(
+    client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session
+) -> None:
     response = client.get(unsubscribe_path)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -59,16 +61,22 @@ def test_a_get_of_the_unsubscribe_link_only_asks(client: FlaskClient, contact: C
     assert not is_suppressed(session, contact.email)
 
 
-def test_a_post_without_the_one_click_body_changes_nothing(client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session) -> None:
+def test_a_post_without_the_one_click_body_changes_nothing(
+    client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session
+) -> None:
     assert client.post(unsubscribe_path, data={"something": "else"}).status_code == 400
     session.expire_all()
     assert contact.status is ContactStatus.ACTIVE
 
 
-def test_the_confirmation_page_speaks_the_contacts_language(client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session) -> None:
+def test_the_confirmation_page_speaks_the_contacts_language(
+    client: FlaskClient, contact: Contact, unsubscribe_path: str, session: Session
+) -> None:
     contact.locale = "fr"
     session.flush()
-    assert "Arrêter toutes les newsletters à jan@partner.example ?" in client.get(unsubscribe_path).get_data(as_text=True)
+    assert "Arrêter toutes les newsletters à jan@partner.example ?" in client.get(unsubscribe_path).get_data(
+        as_text=True
+    )
 
 
 def _bad_link_pages(client: FlaskClient, paths: list[str]) -> list[tuple[int, str]]:
@@ -118,7 +126,9 @@ def test_guessing_tokens_from_one_address_is_rate_limited_but_real_links_are_not
     assert other_ip.status_code == 200
 
 
-def test_an_unknown_contact_row_after_a_valid_signature_is_a_404(app: Flask, client: FlaskClient, session: Session) -> None:
+def test_an_unknown_contact_row_after_a_valid_signature_is_a_404(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
     with app.app_context():
         token = app.extensions["channelcast.links"].sign("preferences", 987_654, 1)
     assert session.scalar(select(Contact).where(Contact.id == 987_654)) is None

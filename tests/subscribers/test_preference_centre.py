@@ -3,7 +3,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -46,13 +45,19 @@ def text_of(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_page_shows_the_choices_and_who_to_talk_to(client: FlaskClient, contact, preference_path, session) -> None:  # type: ignore[no-untyped-def]
-    contact.partner.account_manager = User(email="anna@vendor.example", name="Anna de Vries", role="account_manager",
-                                           password_hash="x", phone="+31 20 555 0102")
+    contact.partner.account_manager = User(
+        email="anna@vendor.example",
+        name="Anna de Vries",
+        role="account_manager",
+        password_hash="x",
+        phone="+31 20 555 0102",
+    )
     session.flush()
     page = text_of(client.get(preference_path))
     assert "Your newsletter preferences" in page
     assert "For jan@partner.example at" in page
-    assert "Anna de Vries" in page and "+31 20 555 0102" in page
+    assert "Anna de Vries" in page
+    assert "+31 20 555 0102" in page
     assert re.search(r'checked id="interests-0"', page)
 
 
@@ -86,7 +91,9 @@ def test_the_next_newsletter_line_speaks_the_contacts_language_and_zone(  # type
     assert "Uw volgende nieuwsbrief: dinsdag 3 maart 2026, 09:00, over Opslag." in page
 
 
-def test_the_language_switcher_changes_the_page_but_not_the_contact(client: FlaskClient, contact, preference_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_switcher_changes_the_page_but_not_the_contact(
+    client: FlaskClient, contact, preference_path
+) -> None:  # type: ignore[no-untyped-def]
     page = text_of(client.get(preference_path + "?lang=de"))
     assert '<html lang="de">' in page
     assert "Ihre Newsletter-Einstellungen" in page
@@ -107,8 +114,12 @@ def test_a_retired_or_unknown_topic_is_a_field_error_and_nothing_is_saved(  # ty
     assert contact.consent_records == []
 
 
-def test_an_hour_of_25_is_a_field_error_and_nothing_is_saved(client: FlaskClient, contact, areas, preference_path) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(preference_path, data=form_for(client, preference_path, areas, preferred_hour="25", frequency="quarterly"))
+def test_an_hour_of_25_is_a_field_error_and_nothing_is_saved(
+    client: FlaskClient, contact, areas, preference_path
+) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        preference_path, data=form_for(client, preference_path, areas, preferred_hour="25", frequency="quarterly")
+    )
     assert response.status_code == 400
     assert 'id="preferred_hour-error"' in response.get_data(as_text=True)
     assert contact.frequency is Frequency.WEEKLY
@@ -116,7 +127,9 @@ def test_an_hour_of_25_is_a_field_error_and_nothing_is_saved(client: FlaskClient
 
 def test_pausing_for_two_weeks_stops_mail_until_then(client: FlaskClient, contact, preference_path, session) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token_from(client, preference_path)
-    response = client.post(preference_path + "/pause", data={"csrf_token": token, "length": "2w"}, follow_redirects=True)
+    response = client.post(
+        preference_path + "/pause", data={"csrf_token": token, "length": "2w"}, follow_redirects=True
+    )
     page = text_of(response)
     session.expire_all()
     assert contact.status is ContactStatus.PAUSED

@@ -220,14 +220,17 @@ def resubscribe_from_centre(token: str) -> ResponseReturnValue:
     return _back(token, "resubscribed")
 
 
+def _unsubscribe_page(contact: Contact, token: str, *, done: bool) -> str:
+    return render_template(
+        "subscribers/public/unsubscribe.html", contact=contact, token=token, done=done, languages=LOCALE_NAMES
+    )
+
+
 @bp.get("/u/<token>")
 @token_limit
 def unsubscribe_confirm(token: str) -> ResponseReturnValue:
     """Link scanners follow GETs: this only asks; the button POSTs."""
-    contact = _contact_or_404(token, UNSUBSCRIBE)
-    return render_template(
-        "subscribers/public/unsubscribe.html", contact=contact, token=token, done=False, languages=LOCALE_NAMES
-    )
+    return _unsubscribe_page(_contact_or_404(token, UNSUBSCRIBE), token, done=False)
 
 
 @bp.post("/u/<token>")
@@ -237,11 +240,7 @@ def unsubscribe_one_click(token: str) -> ResponseReturnValue:
     """RFC 8058: a mailbox provider POSTs `List-Unsubscribe=One-Click` with no cookie and no CSRF token."""
     contact = _contact_or_404(token, UNSUBSCRIBE)
     if request.form.get(ONE_CLICK_BODY[0]) != ONE_CLICK_BODY[1]:
-        return render_template(
-            "subscribers/public/unsubscribe.html", contact=contact, token=token, done=False, languages=LOCALE_NAMES
-        ), 400
+        return _unsubscribe_page(contact, token, done=False), 400
     unsubscribe(db.session, contact, source=ConsentSource.FORM, ip=request.remote_addr, detail="one-click")
     db.session.commit()
-    return render_template(
-        "subscribers/public/unsubscribe.html", contact=contact, token=token, done=True, languages=LOCALE_NAMES
-    )
+    return _unsubscribe_page(contact, token, done=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import content_selection, db_writes
+from bench import content_selection, db_writes, import_contacts
 from bench.common import Report
 
-BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main, content_selection.main]
+BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main, import_contacts.main, content_selection.main]
 
 
 def run_all(argv: list[str]) -> None:

@@ -1,7 +1,10 @@
-"""campaigns: see DESIGN.md for what this slice owns."""
+"""campaigns: planning, newsletters (digests), delivery and kits."""
 
 from flask import Flask
 
+from campaigns import planning
+
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints, CLI commands, ticks and demo steps."""
+    """Register every campaigns sub-package."""
+    planning.init_app(app)

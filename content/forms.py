@@ -19,13 +19,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from content.models import TITLE_MAX, ContentItem, ContentKind, ContentStatus, InterestArea
 from content.services import ContentError, ItemInput, VariantInput
 from core.config import LOCALE_NAMES, LOCALES
-from core.timezones import local_to_utc, utc_to_local
+from core.timezones import LocalTimeError, local_to_utc, utc_to_local
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -64,6 +64,23 @@ class ItemForm(FlaskForm):
     cta_url = StringField("Button link", validators=[Optional(), Length(max=2000)])
     image = FileField("Hero image (PNG, JPEG, WebP or GIF)")
     remove_image = BooleanField("Remove the current image")
+
+    # The editor's time zone: publish and expiry times are entered in it.
+    zone = "UTC"
+
+    def validate_publish_at(self, field: DateTimeLocalField) -> None:
+        self._check_local_time(field)
+
+    def validate_expires_at(self, field: DateTimeLocalField) -> None:
+        self._check_local_time(field)
+
+    def _check_local_time(self, field: DateTimeLocalField) -> None:
+        """A wall-clock time skipped by a daylight-saving change is a field error, not a guess."""
+        if field.data:
+            try:
+                local_to_utc(field.data, self.zone)
+            except LocalTimeError as error:
+                raise ValidationError(str(error)) from None
 
     # One FormField per language, added below: text_en, text_nl, ...
     def variant_form(self, locale: str) -> Any:

@@ -97,7 +97,9 @@ def update(item_id: int) -> ResponseReturnValue:
 
 
 def _item_form() -> ItemForm:
-    return ItemForm().setup(active_interest_areas(db.session), _settings().partner_tiers)
+    form = ItemForm().setup(active_interest_areas(db.session), _settings().partner_tiers)
+    form.zone = current_user.timezone
+    return form
 
 
 def _save(form: ItemForm, item: ContentItem | None) -> ResponseReturnValue:

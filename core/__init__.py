@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, cli, logs, storage, timezones, web
+from core import auth, cli, logs, storage, web
 from core import models as models
 from core.config import LOCALES, Settings
 from core.db import Database
@@ -55,7 +55,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     logs.init_app(app)
     storage.init_app(app, settings.storage_dir)
-    timezones.init_app(app)
     web.init_app(app)
     auth.init_app(app)
     cli.init_app(app)

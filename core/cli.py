@@ -7,6 +7,7 @@ import os
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from core import migrate
 from core.db import current_db
@@ -92,7 +93,8 @@ def dev_command(host: str, port: int, reload: bool) -> None:
     if not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true":
         start_in_background(app)
     click.echo(f"Channelcast on http://{host}:{port}  (scheduler ticking every minute; Ctrl+C stops)")
-    app.run(host=host, port=port, debug=reload, use_reloader=reload)
+    # Flask refuses app.run() inside its own CLI; serve through Werkzeug directly.
+    run_simple(host, port, app, use_reloader=reload, use_debugger=reload, threaded=True)
 
 
 def init_app(app: Flask) -> None:

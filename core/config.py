@@ -60,6 +60,7 @@ class Settings:
     ratelimit_storage_uri: str
     max_upload_mb: int
     max_image_megapixels: int
+    import_max_mb: int
     trusted_proxies: int
     partner_tiers: tuple[str, ...]
 
@@ -207,6 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),
         max_upload_mb=reader.integer("MAX_UPLOAD_MB", 10, low=1, high=1024),
         max_image_megapixels=reader.integer("MAX_IMAGE_MEGAPIXELS", 40, low=1, high=200),
+        import_max_mb=reader.integer("IMPORT_MAX_MB", 100, low=1, high=1024),
         trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
     )

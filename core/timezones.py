@@ -1,45 +1,43 @@
-"""Times are stored in UTC and shown or entered in a person's own IANA time zone."""
+"""Local wall-clock times <-> UTC, with the daylight-saving gaps spelled out instead of guessed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import Flask
-from flask_login import current_user
+
+class LocalTimeError(ValueError):
+    """A wall-clock time that does not exist, or a zone we do not know."""
 
 
 @cache
-def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows (from the system's tzdata), sorted."""
-    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+def all_timezones() -> tuple[str, ...]:
+    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/")))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LocalTimeError(f"{name!r} is not a known time zone; use a name like Europe/Amsterdam.") from None
+
+
+def local_to_utc(local: dt.datetime, zone_name: str) -> dt.datetime:
+    """A naive wall-clock time in `zone_name` as aware UTC; a time skipped by a DST change is refused."""
+    tz = zone(zone_name)
+    aware = local.replace(tzinfo=tz)
+    if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != local:
+        raise LocalTimeError(
+            f"{local:%d %B %Y %H:%M} does not exist in {zone_name}: the clocks jump forward then. Choose another time."
+        )
+    return aware.astimezone(dt.UTC)
+
+
+def utc_to_local(moment: dt.datetime, zone_name: str) -> dt.datetime:
+    """Aware UTC as a naive wall-clock time in `zone_name` (for forms and display)."""
+    return moment.astimezone(zone(zone_name)).replace(tzinfo=None)
 
 
 def is_zone(name: str) -> bool:
-    return name in zone_names()
-
-
-def local_to_utc(value: dt.datetime, zone: str) -> dt.datetime:
-    """A wall-clock time in `zone` (naive, as forms give it) as aware UTC."""
-    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
-
-
-def utc_to_local(value: dt.datetime, zone: str) -> dt.datetime:
-    """Aware UTC as the naive wall-clock time a form field in `zone` shows."""
-    return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-
-
-def format_local(value: dt.datetime | None, zone: str) -> str:
-    """`2026-03-02 09:00` in the reader's zone; empty for no time."""
-    return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-
-
-def local_time(value: object) -> str:
-    """Template filter: a UTC time in the signed-in user's zone (`{{ item.publish_at | local_time }}`)."""
-    zone = current_user.timezone if current_user.is_authenticated else "UTC"
-    return format_local(value, zone) if isinstance(value, dt.datetime) else ""
-
-
-def init_app(app: Flask) -> None:
-    app.add_template_filter(local_time, "local_time")
+    return name in all_timezones()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from core.auth.models import Role
 from core.db import db
 from core.extensions import csrf, limiter
 from core.health import health_report
+from core.timezones import utc_to_local
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("channelcast.web")
@@ -122,4 +124,17 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_items": _nav_for_current_user()})
+    app.add_template_filter(_localtime, "localtime")
     register_nav(app, "Overview", "web.home", order=0)
+
+
+def _localtime(moment: dt.datetime | None, zone_name: str | None = None, pattern: str = "%a %d %b %Y, %H:%M") -> str:
+    """`{{ item.publish_at|localtime(user_zone) }}`: UTC from the database, shown in a person's zone.
+
+    Without a zone: the signed-in vendor user's own (their account setting), else UTC.
+    """
+    if moment is None:
+        return ""
+    if zone_name is None:
+        zone_name = current_user.timezone if current_user.is_authenticated else "UTC"
+    return utc_to_local(moment, zone_name).strftime(pattern)

@@ -10,7 +10,7 @@ from core.auth.forms import SignInForm, TimezoneForm
 from core.auth.services import authenticate, set_timezone
 from core.db import db
 from core.extensions import limiter
-from core.timezones import zone_names
+from core.timezones import all_timezones
 
 bp = Blueprint("auth", __name__)
 
@@ -53,7 +53,7 @@ def logout() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     """The signed-in user's own settings: the time zone every date is shown and entered in."""
     form = TimezoneForm(timezone=current_user.timezone)
-    form.timezone.choices = list(zone_names())
+    form.timezone.choices = list(all_timezones())
     if not form.validate_on_submit():
         return render_template("web/account.html", form=form), 400 if request.method == "POST" else 200
     set_timezone(db.session, current_user, form.timezone.data or "")

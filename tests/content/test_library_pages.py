@@ -87,6 +87,7 @@ def test_an_image_uploaded_with_the_item_becomes_its_hero_image_and_is_previewed
             "publish_at",
             "not before the expiry time",
         ),
+        ({"publish_at": "2026-03-29T02:30"}, "publish_at", "does not exist in Europe/Amsterdam"),
         ({"cta_url": "javascript:alert(1)"}, "cta_url", "starts with https://"),
         ({"cta_url": "ftp://files.example.com/x"}, "cta_url", "starts with https://"),
         ({"text_en-title": "x" * 201}, "text_en-title", "Keep the title to 200 characters; it has 201"),

@@ -1,3 +1,13 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,3 +66,32 @@ def test_db_current_names_the_revision(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["db", "current"])
     assert result.exit_code == 0
     assert "head:" in result.output
+
+
+@pytest.mark.slow
+def test_the_dev_server_serves_pages_and_runs_the_scheduler(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {"PATH": os.environ["PATH"], "INSTANCE_DIR": str(tmp_path), "LOG_LEVEL": "warning"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=root, env=environ, check=True, capture_output=True, timeout=60)
+    server = subprocess.Popen([*flask, "dev", "--port", str(port)], cwd=root, env=environ, stdout=subprocess.DEVNULL)
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    body = json.load(response)
+                if body["scheduler"]["heartbeat_age_s"] is not None:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert body is not None, "the dev server never answered"
+        assert body["ok"] is True
+        assert body["scheduler"]["ok"] is True, "the in-process scheduler did not tick"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,111 @@
+"""Render a newsletter once per distinct selection; recipients' own fields stay placeholders.
+
+The MJML source is Jinja-rendered (in the edition's language) and compiled to HTML by
+mjml-python once for everyone who gets the same items in the same language. Per-partner and
+per-contact values (name, named contact person, why they get it, signed links) are left as
+`core.mail.placeholders` and filled later: by the file/SMTP transports locally, or by SendGrid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_babel import force_locale
+from jinja2 import Environment
+from markupsafe import Markup
+from mjml import mjml2html
+
+from core.mail.placeholders import placeholder
+
+TEMPLATE_DIR = "email/digest"
+# Fields every digest body carries as placeholders; assembly supplies them for each recipient.
+RECIPIENT_FIELDS = (
+    "first_name",
+    "contact_name",
+    "contact_details",
+    "reason",
+    "preferences_url",
+    "unsubscribe_url",
+)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One card of the newsletter, already in the edition's language (or its fallback)."""
+
+    id: int
+    title: str
+    summary_text: str
+    url: str
+    cta_label: str
+    image_url: str | None
+    image_alt: str
+    areas: tuple[str, ...]
+    fallback_from: str | None = None  # the reader's locale had no variant; shown in previews
+
+
+@dataclass(frozen=True)
+class DigestEdition:
+    """Everything that is the same for every recipient of one render."""
+
+    locale: str
+    items: tuple[DigestItem, ...]
+    vendor_name: str
+    postal_address: str
+    intro: str
+
+    @property
+    def key(self) -> tuple[str, tuple[int, ...]]:
+        return self.locale, tuple(item.id for item in self.items)
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    html: str
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for part in (self.subject, self.html, self.text):
+            digest.update(part.encode())
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+def _email_environment(app: Flask) -> Environment:
+    """The app's templates and gettext, escaping MJML (it is HTML) but not the text parts."""
+    env: Environment | None = app.extensions.get("channelcast.email_env")
+    if env is None:
+        env = app.jinja_env.overlay(autoescape=lambda name: bool(name) and str(name).endswith(".mjml"))
+        app.extensions["channelcast.email_env"] = env
+    return env
+
+
+def _html_placeholder(field: str) -> Markup:
+    return Markup(placeholder(field, html=True))  # noqa: S704 (only ever %%word.html%%)
+
+
+def render_digest(app: Flask, edition: DigestEdition) -> RenderedDigest:
+    """One MJML render for one edition; call it once per distinct selection, never per recipient."""
+    env = _email_environment(app)
+    context: dict[str, object] = {
+        "locale": edition.locale,
+        "items": edition.items,
+        "vendor_name": edition.vendor_name,
+        "postal_address": edition.postal_address,
+        "intro": edition.intro,
+    }
+    text_ph: Callable[[str], str] = placeholder
+    with app.app_context(), force_locale(edition.locale):
+        subject = " ".join(env.get_template(f"{TEMPLATE_DIR}/subject.txt").render(**context, ph=text_ph).split())
+        preheader = " · ".join(item.title for item in edition.items[1:4]) or edition.intro
+        source = env.get_template(f"{TEMPLATE_DIR}/body.mjml").render(
+            **context, subject=subject, preheader=preheader, ph=_html_placeholder
+        )
+        text = env.get_template(f"{TEMPLATE_DIR}/body.txt").render(**context, ph=text_ph)
+    return RenderedDigest(subject=subject, html=mjml2html(source, disable_comments=True), text=text)

@@ -1,0 +1,26 @@
+"""Campaign planning: the campaign model, its states, the calendar and targeting."""
+
+from flask import Flask
+
+from campaigns.planning import models as models
+from core.auth.models import Role
+from core.demo import register_demo_step
+from core.scheduler import register_tick
+from core.web import register_nav
+
+
+def init_app(app: Flask) -> None:
+    from campaigns.planning.demo import demo_campaigns
+    from campaigns.planning.routes import bp
+    from campaigns.planning.services import advance_campaigns
+
+    app.register_blueprint(bp)
+    register_tick(app, "campaign states", advance_campaigns)
+    register_nav(
+        app,
+        "Campaigns",
+        "planning.campaign_list",
+        order=30,
+        roles=(Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER, Role.VIEWER),
+    )
+    register_demo_step(app, "campaigns", demo_campaigns, order=30)

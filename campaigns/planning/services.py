@@ -1,0 +1,191 @@
+"""Campaign services: create, edit, move between states, and the minute tick that launches and ends them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from campaigns.planning.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange
+from content.models import InterestArea
+from core.auth.models import User
+from core.config import LOCALES
+from core.timezones import LocalTimeError, local_to_utc
+
+EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+
+class CampaignError(ValueError):
+    """Something a marketer can fix; `field` names the form field it belongs to ("" for the whole form)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class CampaignDraft:
+    """What the campaign form submits, in the marketer's own time zone."""
+
+    name: str
+    goal: str
+    timezone: str
+    launch_local: dt.datetime
+    ends_local: dt.datetime
+    interest_area_ids: list[int] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    partner_types: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    locales: list[str] = field(default_factory=list)
+
+
+def _schedule_in_utc(draft: CampaignDraft) -> tuple[dt.datetime, dt.datetime]:
+    try:
+        launch_at = local_to_utc(draft.launch_local, draft.timezone)
+        ends_at = local_to_utc(draft.ends_local, draft.timezone)
+    except LocalTimeError as error:
+        field_name = "timezone" if "time zone" in str(error) else "launch_at"
+        raise CampaignError(field_name, str(error)) from None
+    if ends_at <= launch_at:
+        raise CampaignError("ends_at", "The campaign must end after it launches.")
+    return launch_at, ends_at
+
+
+def _check_targeting(draft: CampaignDraft, tiers: tuple[str, ...], partner_types: tuple[str, ...]) -> None:
+    checks = (
+        ("tiers", draft.tiers, tiers),
+        ("partner_types", draft.partner_types, partner_types),
+        ("locales", draft.locales, LOCALES),
+    )
+    for name, chosen, allowed in checks:
+        unknown = sorted(set(chosen) - set(allowed))
+        if unknown:
+            raise CampaignError(name, f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}.")
+    bad = [code for code in draft.countries if len(code) != 2 or not code.isalpha()]
+    if bad:
+        raise CampaignError("countries", f"Use two-letter country codes (NL, DE, ...), not: {', '.join(bad)}.")
+
+
+def _apply(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
+    campaign.name = draft.name.strip()
+    campaign.goal = draft.goal.strip()
+    campaign.timezone = draft.timezone
+    campaign.launch_at, campaign.ends_at = _schedule_in_utc(draft)
+    campaign.target_tiers = list(draft.tiers)
+    campaign.target_partner_types = list(draft.partner_types)
+    campaign.target_countries = sorted({code.upper() for code in draft.countries})
+    campaign.target_locales = list(draft.locales)
+    campaign.interest_areas = list(
+        session.scalars(select(InterestArea).where(InterestArea.id.in_(draft.interest_area_ids)))
+    )
+
+
+def create_campaign(
+    session: Session, draft: CampaignDraft, *, by: User | None, tiers: tuple[str, ...], partner_types: tuple[str, ...]
+) -> Campaign:
+    _check_targeting(draft, tiers, partner_types)
+    campaign = Campaign(status=CampaignStatus.DRAFT, created_by=by)
+    _apply(session, campaign, draft)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def update_campaign(
+    session: Session,
+    campaign: Campaign,
+    draft: CampaignDraft,
+    *,
+    tiers: tuple[str, ...],
+    partner_types: tuple[str, ...],
+    now: dt.datetime,
+) -> None:
+    if campaign.status not in EDITABLE:
+        raise CampaignError("", f"A {campaign.status.value} campaign can no longer be edited.")
+    _check_targeting(draft, tiers, partner_types)
+    _apply(session, campaign, draft)
+    if campaign.status is CampaignStatus.SCHEDULED and campaign.launch_at <= now:
+        raise CampaignError("launch_at", "A scheduled campaign needs a launch in the future.")
+    campaign.version += 1
+    session.flush()
+
+
+def move_campaign(
+    session: Session, campaign: Campaign, to: CampaignStatus, *, by: User | None, now: dt.datetime
+) -> None:
+    """Move a campaign to another state, or refuse with a message that says why not."""
+    if to not in TRANSITIONS[campaign.status]:
+        raise CampaignError("", f"A {campaign.status.value} campaign cannot be moved to {to.value}.")
+    if to is CampaignStatus.SCHEDULED and campaign.launch_at <= now:
+        raise CampaignError("launch_at", "The launch is in the past: move it into the future before scheduling.")
+    session.add(
+        CampaignStatusChange(
+            campaign=campaign, from_status=campaign.status, to_status=to, at=now, by_id=by.id if by else None
+        )
+    )
+    campaign.status = to
+    session.flush()
+
+
+def _claim_move(session: Session, campaign_id: int, frm: CampaignStatus, to: CampaignStatus, now: dt.datetime) -> bool:
+    """A conditional update: of two schedulers ticking at once, exactly one makes (and logs) the move."""
+    result = session.execute(
+        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == frm).values(status=to, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(CampaignStatusChange(campaign_id=campaign_id, from_status=frm, to_status=to, at=now, by_id=None))
+    return True
+
+
+def advance_campaigns(session: Session, now: dt.datetime) -> int:
+    """The minute tick: launch scheduled campaigns whose time came, end live ones whose time passed."""
+    moves = 0
+    due_launch = session.scalars(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.launch_at <= now)
+    ).all()
+    for campaign_id in due_launch:
+        moves += _claim_move(session, campaign_id, CampaignStatus.SCHEDULED, CampaignStatus.LIVE, now)
+    due_end = session.scalars(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.LIVE, Campaign.ends_at <= now)
+    ).all()
+    for campaign_id in due_end:
+        moves += _claim_move(session, campaign_id, CampaignStatus.LIVE, CampaignStatus.ENDED, now)
+    session.flush()
+    session.expire_all()
+    return moves
+
+
+def live_campaigns(session: Session, now: dt.datetime) -> list[Campaign]:
+    return list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.status == CampaignStatus.LIVE, Campaign.launch_at <= now, Campaign.ends_at > now)
+            .order_by(Campaign.launch_at)
+        )
+    )
+
+
+def campaigns_between(session: Session, start: dt.datetime, end: dt.datetime) -> list[Campaign]:
+    """Campaigns that launch or run in [start, end), cancelled ones left out."""
+    return list(
+        session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.launch_at < end,
+                or_(Campaign.ends_at >= start, Campaign.launch_at >= start),
+                Campaign.status != CampaignStatus.CANCELLED,
+            )
+            .order_by(Campaign.launch_at, Campaign.id)
+        )
+    )
+
+
+def list_campaigns(session: Session, *, status: CampaignStatus | None = None) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.launch_at.desc(), Campaign.id.desc())
+    if status is not None:
+        query = query.where(Campaign.status == status)
+    return list(session.scalars(query))

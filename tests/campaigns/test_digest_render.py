@@ -1,0 +1,94 @@
+import re
+
+from flask import Flask
+
+from campaigns.digests.render import RECIPIENT_FIELDS, DigestEdition, DigestItem, render_digest
+from core.mail.placeholders import FillTemplate
+
+ITEMS = (
+    DigestItem(
+        1,
+        "Storage trade-in: up to 30% back",
+        "Swap ageing arrays for credit & quotes.",
+        "https://vendor.example/news/1",
+        "Read more",
+        "https://cdn.vendor.example/1.png",
+        "Rack of arrays",
+        ("Storage",),
+    ),
+    DigestItem(
+        2,
+        "Wi-Fi 7 <launch> kit",
+        "Ready texts for your customers.",
+        "https://vendor.example/news/2",
+        "Get the kit",
+        None,
+        "",
+        ("Networking", "Security"),
+    ),
+)
+
+
+def edition(locale: str = "en") -> DigestEdition:
+    return DigestEdition(
+        locale=locale,
+        items=ITEMS,
+        vendor_name="Vendor & Co",
+        postal_address="Keizersgracht 1, Amsterdam",
+        intro="Here is what is new in the areas you follow.",
+    )
+
+
+def recipient() -> dict[str, str]:
+    return {
+        "first_name": "Jan <Piet>",
+        "contact_name": "Anna de Vries",
+        "contact_details": "+31 20 555 0102 · anna@vendor.example",
+        "reason": "You follow Storage at Acme IT.",
+        "preferences_url": "https://cc.example/p/tok?a=1&b=2",
+        "unsubscribe_url": "https://cc.example/u/tok",
+    }
+
+
+def test_one_render_fills_into_a_complete_personal_newsletter(app: Flask) -> None:
+    rendered = render_digest(app, edition())
+    html = FillTemplate.parse(rendered.html).fill(recipient())
+    text = FillTemplate.parse(rendered.text).fill(recipient())
+    assert "<mj-" not in html
+    assert "{{" not in html
+    assert "%%" not in html
+    assert "Hello Jan &lt;Piet&gt;," in html
+    assert 'href="https://cc.example/p/tok?a=1&amp;b=2"' in html
+    assert "Wi-Fi 7 &lt;launch&gt; kit" in html
+    assert "Vendor &amp; Co" in html
+    assert 'alt="Rack of arrays"' in html
+    assert "Keizersgracht 1, Amsterdam" in html
+    assert "Keizersgracht 1, Amsterdam" in text
+    for item in ITEMS:
+        assert item.title in text
+        assert item.url in text
+    assert "Hello Jan <Piet>," in text
+    assert len(html.encode()) < 102 * 1024
+
+
+def test_the_render_leaves_exactly_the_recipient_fields_open(app: Flask) -> None:
+    rendered = render_digest(app, edition())
+    assert FillTemplate.parse(rendered.html).field_names == set(RECIPIENT_FIELDS)
+    assert FillTemplate.parse(rendered.text).field_names == set(RECIPIENT_FIELDS)
+
+
+def test_the_subject_names_the_first_item_and_how_many_more(app: Flask) -> None:
+    assert render_digest(app, edition()).subject == "Storage trade-in: up to 30% back, and 1 more from Vendor & Co"
+
+
+def test_the_same_selection_renders_to_the_same_content_hash(app: Flask) -> None:
+    assert render_digest(app, edition()).content_hash == render_digest(app, edition()).content_hash
+    other = DigestEdition(locale="en", items=ITEMS[:1], vendor_name="Vendor & Co", postal_address="x", intro="y")
+    assert render_digest(app, other).content_hash != render_digest(app, edition()).content_hash
+
+
+def test_images_have_alt_text_and_a_width(app: Flask) -> None:
+    html = render_digest(app, edition()).html
+    for tag in re.findall(r"<img [^>]*>", html):
+        assert "alt=" in tag
+        assert re.search(r'width="\d+"', tag)

@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from core import migrate
-from core.demo import demo_steps, load_demo
+from core.demo import DEMO_PASSWORD, demo_steps, load_demo
 from tests.conftest import IN_CI, make_settings
 from wsgi import create_app
 
@@ -77,3 +77,12 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form as a demo user and wait for the overview."""
+    page.goto(live_server + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server + "/")

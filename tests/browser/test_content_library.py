@@ -8,20 +8,11 @@ from axe_playwright_python.sync_playwright import Axe
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from core.demo import DEMO_PASSWORD
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 MARKETER = "marketing@demo.channelcast.example"
 TITLE = "RackLine R8 launch webinar for partners"
-
-
-def sign_in(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(MARKETER)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server + "/")
 
 
 def hero_png(path: Path) -> Path:
@@ -48,7 +39,7 @@ def test_a_marketer_writes_an_item_in_two_languages_with_an_image_publishes_it_a
     page,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    sign_in(page, live_server)
+    sign_in(page, live_server, MARKETER)
     page.get_by_role("link", name="Content", exact=True).click()
     page.get_by_role("link", name="New item").click()
 
@@ -85,7 +76,7 @@ def test_a_marketer_writes_an_item_in_two_languages_with_an_image_publishes_it_a
 
 
 def test_the_library_and_editor_pass_an_accessibility_scan(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    sign_in(page, live_server)
+    sign_in(page, live_server, MARKETER)
     page.goto(live_server + "/content/")
     assert page.get_by_role("heading", level=1).inner_text() == "Content library"
     screenshot(page, "content-library")

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from tests.browser.conftest import screenshot
+from core.demo import DEMO_ADMIN_EMAIL
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -25,10 +25,7 @@ def fits_a_phone(page) -> bool:  # type: ignore[no-untyped-def]
 
 
 def sign_in_and_open_an_active_contact(page, live_server: str) -> str:  # type: ignore[no-untyped-def]
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, DEMO_ADMIN_EMAIL)
     page.goto(live_server + "/admin/partners?tier=gold")
     page.locator("tbody tr a").first.click()
     page.locator("tbody tr", has_text="active").first.locator("a").click()

@@ -43,12 +43,13 @@ def decode_image(data: bytes, *, field: str) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-            _check_size(image, field=field)
-            image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise KitInputError(field, f"the image has too many pixels (at most {MAX_PIXELS:,}).") from error
     except UnidentifiedImageError as error:
         raise KitInputError(field, "is not a PNG, JPEG, WebP or GIF image.") from error
+    _check_size(image, field=field)  # from the header: nothing is unpacked yet
+    try:
+        image.load()
     except (OSError, SyntaxError, ValueError) as error:
         raise KitInputError(field, "the image file is damaged or incomplete; export it again.") from error
     return _as_rgb_or_rgba(ImageOps.exif_transpose(image))

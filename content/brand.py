@@ -103,9 +103,7 @@ def nearest_accessible_shade(colour: str, *, text: str = WHITE, minimum: float =
     return min(candidates, key=lambda shade: abs(colorsys.rgb_to_hls(*_rgb(shade))[1] - lightness))
 
 
-def _shade_towards(
-    hue: float, start: float, saturation: float, target: float, text: str, minimum: float
-) -> str | None:
+def _shade_towards(hue: float, start: float, saturation: float, target: float, text: str, minimum: float) -> str | None:
     """Bisect lightness between `start` and `target` for the first shade reaching `minimum`."""
 
     def shade(lightness: float) -> str:

@@ -135,7 +135,11 @@ def prepare_campaign_parts(
     texts = kit_texts(copy.locale)
     files = _copy_files(copy, texts)
     files += [
-        KitFile(entry_name("social", f"{network}.txt"), (post + "\n").encode(), texts["social"].format(network=NETWORK_NAMES[network]))
+        KitFile(
+            entry_name("social", f"{network}.txt"),
+            (post + "\n").encode(),
+            texts["social"].format(network=NETWORK_NAMES[network]),
+        )
         for network, post in copy.social_posts.items()
     ]
     if rendered is None:
@@ -144,9 +148,21 @@ def prepare_campaign_parts(
         unique_slugs([image.name for image in images], fallback="image"), images, rendered, strict=True
     ):
         files += [
-            KitFile(entry_name("images", f"{slug}-1200x628.jpg"), renditions.wide, texts["image_wide"].format(image=image.name)),
-            KitFile(entry_name("images", f"{slug}-1080x1080.jpg"), renditions.square, texts["image_square"].format(image=image.name)),
-            KitFile(entry_name("images", f"{slug}-600w.jpg"), renditions.email, texts["image_email"].format(image=image.name)),
+            KitFile(
+                entry_name("images", f"{slug}-1200x628.jpg"),
+                renditions.wide,
+                texts["image_wide"].format(image=image.name),
+            ),
+            KitFile(
+                entry_name("images", f"{slug}-1080x1080.jpg"),
+                renditions.square,
+                texts["image_square"].format(image=image.name),
+            ),
+            KitFile(
+                entry_name("images", f"{slug}-600w.jpg"),
+                renditions.email,
+                texts["image_email"].format(image=image.name),
+            ),
         ]
     return CampaignParts(
         key=campaign_parts_key(copy, images, template_version=template_version),
@@ -164,11 +180,21 @@ def _copy_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
         markdown = getattr(copy, f"{length}_copy")
         html = _unstyled_page(copy.locale, copy.campaign_name, markdown_bridge.to_html(markdown))
         files += [
-            KitFile(entry_name("copy", f"{length}.md"), (markdown + "\n").encode(), texts["copy_md"].format(length=texts[length])),
-            KitFile(entry_name("copy", f"{length}.html"), html.encode(), texts["copy_html"].format(length=texts[length])),
+            KitFile(
+                entry_name("copy", f"{length}.md"),
+                (markdown + "\n").encode(),
+                texts["copy_md"].format(length=texts[length]),
+            ),
+            KitFile(
+                entry_name("copy", f"{length}.html"), html.encode(), texts["copy_html"].format(length=texts[length])
+            ),
         ]
     files += [
-        KitFile(entry_name("copy", "subject-lines.txt"), ("\n".join(copy.subject_lines) + "\n").encode(), texts["subject_lines"]),
+        KitFile(
+            entry_name("copy", "subject-lines.txt"),
+            ("\n".join(copy.subject_lines) + "\n").encode(),
+            texts["subject_lines"],
+        ),
         KitFile(entry_name("copy", "preheader.txt"), (copy.preheader + "\n").encode(), texts["preheader"]),
     ]
     return files
@@ -200,7 +226,9 @@ class PartsCache:
             self._images[image_key] = [render_campaign_image(i.data, field=f"image.{i.name}") for i in images]
             _trim(self._images, self.maxsize)
         self._images.move_to_end(image_key)
-        parts = prepare_campaign_parts(copy, images, template_version=template_version, rendered=self._images[image_key])
+        parts = prepare_campaign_parts(
+            copy, images, template_version=template_version, rendered=self._images[image_key]
+        )
         self._parts[key] = parts
         _trim(self._parts, self.maxsize)
         return parts
@@ -237,7 +265,9 @@ def build_kit(
     inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=template_version)
     files = [*_cobranded_files(copy, brand, vendor, parts, built_at=built_at, inputs_hash=inputs_hash), *parts.files]
     files.insert(0, KitFile("README.txt", _readme(copy, brand, files), ""))
-    manifest = _manifest(copy, brand, files, inputs_hash=inputs_hash, template_version=template_version, built_at=built_at)
+    manifest = _manifest(
+        copy, brand, files, inputs_hash=inputs_hash, template_version=template_version, built_at=built_at
+    )
     data = _zip(files, manifest, built_at)
     filename = "-".join(
         [slugify(copy.campaign_name, fallback="campaign"), slugify(brand.partner_name, fallback="partner"), copy.locale]
@@ -281,7 +311,9 @@ def _cobranded_files(
         files.append(KitFile(entry_name("email", LOGO_FILE), email_logo.png, texts["email_logo"]))
     for variant in ("light", "dark"):
         banner = cobranded_banner(parts.hero, logo, brand, dark=variant == "dark")
-        files.append(KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, texts[f"banner_{variant}"]))
+        files.append(
+            KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, texts[f"banner_{variant}"])
+        )
     return files
 
 

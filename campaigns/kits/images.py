@@ -12,7 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from campaigns.kits.errors import KitInputError
 from campaigns.kits.fonts import banner_font
@@ -162,13 +162,17 @@ def cobranded_banner(hero: Image.Image | None, logo: Image.Image | None, brand: 
     text_colour = WHITE if dark else _DARK_TEXT
     draw = ImageDraw.Draw(banner)
     draw.rectangle((0, band_top, BANNER[0], BANNER[1]), fill=band)
-    draw.rectangle((0, band_top - 8, BANNER[0], band_top - 1), fill=brand.accent_colour if dark else brand.primary_colour)
+    draw.rectangle(
+        (0, band_top - 8, BANNER[0], band_top - 1), fill=brand.accent_colour if dark else brand.primary_colour
+    )
     used = _draw_logo_or_name(banner, draw, logo, brand.partner_name, band_top, text_colour)
     if brand.tagline:
         font = banner_font(26)
         room = BANNER[0] - used - 2 * _MARGIN
         tagline = _fit_text(draw, brand.tagline, font, room)
-        draw.text((BANNER[0] - _MARGIN, band_top + _BAND_HEIGHT // 2), tagline, fill=text_colour, font=font, anchor="rm")
+        draw.text(
+            (BANNER[0] - _MARGIN, band_top + _BAND_HEIGHT // 2), tagline, fill=text_colour, font=font, anchor="rm"
+        )
     return jpeg_bytes(banner, quality=88)
 
 
@@ -191,12 +195,14 @@ def _draw_logo_or_name(
     return _MARGIN + fitted.width
 
 
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: object, width: int) -> str:
+def _fit_text(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int
+) -> str:
     """`text`, cut with an ellipsis where it would overflow `width` pixels."""
     if width <= 0:
         return ""
-    if draw.textlength(text, font=font) <= width:  # type: ignore[arg-type]
+    if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:  # type: ignore[arg-type]
+    while text and draw.textlength(text + "…", font=font) > width:
         text = text[:-1]
     return text.rstrip() + "…" if text else ""

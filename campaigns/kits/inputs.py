@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from campaigns.kits.errors import KitInputError
@@ -94,7 +94,11 @@ class BrandKit:
         _set(self, "website", check_url(website, field="website") if website else "")
         _set(self, "phone", check_text(self.phone, field="phone", max_length=40))
         _set(self, "email", check_email(self.email, field="email"))
-        _set(self, "postal_address", check_text(self.postal_address, field="postal_address", max_length=300, multiline=True))
+        _set(
+            self,
+            "postal_address",
+            check_text(self.postal_address, field="postal_address", max_length=300, multiline=True),
+        )
         _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=150))
 
     @cached_property
@@ -163,7 +167,9 @@ class KitCopy:
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:
             raise KitInputError("locale", f"{self.locale!r} is not one of {', '.join(LOCALES)}.")
-        _set(self, "campaign_name", check_text(self.campaign_name, field="campaign_name", max_length=200, required=True))
+        _set(
+            self, "campaign_name", check_text(self.campaign_name, field="campaign_name", max_length=200, required=True)
+        )
         self._check_subject_lines()
         _set(self, "preheader", check_text(self.preheader, field="preheader", max_length=200))
         for name in ("short_copy", "medium_copy", "long_copy", "flyer_text"):

@@ -30,13 +30,17 @@ def _parser() -> MarkdownIt:
 def to_html(markdown: str) -> str:
     """Safe HTML for `markdown`: no raw HTML, no images (dropped), only http(s) and mailto links."""
     html = _parser().render(markdown)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer",
-    ).replace("<p></p>", "").strip()
+    return (
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=ALLOWED_URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
+        .replace("<p></p>", "")
+        .strip()
+    )
 
 
 def to_text(markdown: str) -> str:

@@ -13,7 +13,7 @@ MAX_SLUG = 48
 # Letters that Unicode does not decompose into an ASCII letter plus accents.
 _TRANSLITERATE = str.maketrans(
     {"ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-     "þ": "th", "Þ": "TH", "œ": "oe", "Œ": "OE", "ð": "d", "Ð": "D", "ı": "i"}
+     "þ": "th", "Þ": "TH", "œ": "oe", "Œ": "OE", "ð": "d", "Ð": "D", "\u0131": "i"}
 )  # fmt: skip
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
 _SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")

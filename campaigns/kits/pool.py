@@ -56,7 +56,7 @@ _worker_cache: PartsCache | None = None  # one per worker process, made on its f
 
 
 def _build_one(indexed: tuple[int, KitJob]) -> KitResult:
-    global _worker_cache  # noqa: PLW0603 (a per-process cache is what a pool worker has)
+    global _worker_cache
     if _worker_cache is None:
         _worker_cache = PartsCache()
     return build_one(indexed[0], indexed[1], _worker_cache)
@@ -74,7 +74,9 @@ def build_one(index: int, job: KitJob, cache: PartsCache) -> KitResult:
     except InvalidField as error:
         return KitResult(index, None, None, 0, None, None, None, time.perf_counter() - started, error.field, str(error))
     seconds = time.perf_counter() - started
-    return KitResult(index, built.inputs_hash, built.filename, built.size, built.sha256, built.path, built.data, seconds)
+    return KitResult(
+        index, built.inputs_hash, built.filename, built.size, built.sha256, built.path, built.data, seconds
+    )
 
 
 def build_kits(

@@ -34,12 +34,12 @@ def test_hex_colours_are_accepted_in_either_form_and_stored_long_and_lower_case(
         "#12345g",
         "1a2b3c",
         "rgb(1,2,3)",
-        "#1a2b3c\" onload=\"x",
+        '#1a2b3c" onload="x',
         "",
     ],
 )
 def test_anything_but_a_hex_colour_is_refused_naming_the_field(typed: str) -> None:
-    with pytest.raises(InvalidField, match="primary_colour: .*not a colour; use a hex colour like #1a2b3c") as error:
+    with pytest.raises(InvalidField, match=r"primary_colour: .*not a colour; use a hex colour like #1a2b3c") as error:
         parse_hex_colour(typed, field="primary_colour")
     assert error.value.field == "primary_colour"
 
@@ -109,7 +109,8 @@ def test_web_addresses_must_be_http_or_https(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "acme.example", "//acme.example", "https://"]
+    "typed",
+    ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "acme.example", "//acme.example", "https://"],
 )
 def test_scripts_data_and_relative_links_are_not_web_addresses(typed: str) -> None:
     with pytest.raises(InvalidField, match="website: use a full web address"):

@@ -6,21 +6,19 @@ import zipfile
 
 import pytest
 
-from campaigns.kits import TEMPLATE_VERSION, BuiltKit, build_kit
+from campaigns.kits import TEMPLATE_VERSION, BrandKit, BuiltKit, KitCopy, KitImage, build_kit
 from tests.campaigns.kits import samples
 
 BUILT_AT = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def build(locale: str = "en", **brand_changes: object) -> BuiltKit:
-    return build_kit(
-        samples.kit_copy(locale),
-        samples.brand(**brand_changes),
-        samples.images(),
-        samples.vendor(),
-        template_version=TEMPLATE_VERSION,
-        built_at=BUILT_AT,
-    )
+    """The sample campaign's kit for the sample partner, with `brand_changes`."""
+    return build_with(samples.kit_copy(locale), samples.brand(**brand_changes), samples.images())
+
+
+def build_with(copy: KitCopy, brand: BrandKit, images: tuple[KitImage, ...]) -> BuiltKit:
+    return build_kit(copy, brand, images, samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
 
 
 def open_zip(kit: BuiltKit) -> zipfile.ZipFile:

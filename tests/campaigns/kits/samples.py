@@ -69,7 +69,11 @@ def images() -> tuple[KitImage, ...]:
 COPY = {
     "en": {
         "campaign_name": "Storage trade-in 2024",
-        "subject_lines": ("Trade in old storage, get up to 30% back", "Your arrays are worth more than you think", "Swap, save and scale"),
+        "subject_lines": (
+            "Trade in old storage, get up to 30% back",
+            "Your arrays are worth more than you think",
+            "Swap, save and scale",
+        ),
         "preheader": "A limited offer for your customers' ageing storage.",
         "short_copy": "Swap ageing arrays for **credit**. Up to 30% back.",
         "medium_copy": "Your customers' old arrays are worth money.\n\n- Up to **30%** back\n- Free pickup\n\n[Details](https://vendor.example/trade-in?a=1&b=2)",
@@ -87,7 +91,11 @@ COPY = {
     },
     "pl": {
         "campaign_name": "Wymiana pamięci masowej 2024",
-        "subject_lines": ("Wymień starą macierz, odzyskaj do 30%", "Twoje macierze są warte więcej", "Zamień, oszczędź, rośnij"),
+        "subject_lines": (
+            "Wymień starą macierz, odzyskaj do 30%",
+            "Twoje macierze są warte więcej",
+            "Zamień, oszczędź, rośnij",
+        ),
         "preheader": "Oferta dla klientów ze starszą pamięcią masową.",
         "short_copy": "Wymień stare macierze na **rabat**. Do 30% zwrotu.",
         "medium_copy": "Stare macierze Twoich klientów są warte pieniądze.\n\n- Do **30%** zwrotu\n- Bezpłatny odbiór",

@@ -18,9 +18,14 @@ def jobs(tmp_path: Path, partners: int) -> list[KitJob]:
     copies = [samples.kit_copy("en"), samples.kit_copy("pl")]
     return [
         KitJob(
-            copy, samples.brand(partner_name=f"Partner {n}", logo=None), images, samples.vendor(),
-            TEMPLATE_VERSION, BUILT_AT, tmp_path / f"{n}-{copy.locale}.zip",
-        )  # fmt: skip
+            copy,
+            samples.brand(partner_name=f"Partner {n}", logo=None),
+            images,
+            samples.vendor(),
+            TEMPLATE_VERSION,
+            BUILT_AT,
+            tmp_path / f"{n}-{copy.locale}.zip",
+        )
         for n in range(partners)
         for copy in copies
     ]

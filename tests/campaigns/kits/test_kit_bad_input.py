@@ -8,12 +8,13 @@ import zipfile
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from campaigns.kits import KitImage, KitInputError
 from campaigns.kits.images import decode_image
 from content.brand import InvalidField
 from tests.campaigns.kits import samples
-from tests.campaigns.kits.conftest import build, open_zip
+from tests.campaigns.kits.conftest import build, build_with, open_zip
 
 SAFE_ENTRY = re.compile(r"(README.txt|[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?)")
 
@@ -70,14 +71,8 @@ def test_a_truncated_image_is_reported_as_damaged() -> None:
 
 def test_a_bad_campaign_image_names_the_image() -> None:
     images = (KitImage("Hero", b"<svg/>", "alt"),)
-    with pytest.raises(KitInputError, match="image.Hero: SVG files are not accepted"):
-        from campaigns.kits import TEMPLATE_VERSION, build_kit
-        from tests.campaigns.kits.conftest import BUILT_AT
-
-        build_kit(
-            samples.kit_copy(), samples.brand(), images, samples.vendor(),
-            template_version=TEMPLATE_VERSION, built_at=BUILT_AT,
-        )  # fmt: skip
+    with pytest.raises(KitInputError, match=r"image\.Hero: SVG files are not accepted"):
+        build_with(samples.kit_copy(), samples.brand(), images)
 
 
 def test_a_cmyk_jpeg_is_converted_to_rgb() -> None:
@@ -110,7 +105,7 @@ def _close(pixel: object, expected: tuple[int, int, int], tolerance: int = 24) -
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
 
 
-@pytest.mark.parametrize("colour", ["red;background:url(x)", "#0b5cad;x", "#0b5cad\" onmouseover=\"x", "blue"])
+@pytest.mark.parametrize("colour", ["red;background:url(x)", "#0b5cad;x", '#0b5cad" onmouseover="x', "blue"])
 @pytest.mark.parametrize("field", ["primary_colour", "accent_colour"])
 def test_colour_injection_is_refused_naming_the_field(field: str, colour: str) -> None:
     with pytest.raises(InvalidField, match=f"{field}: .* is not a colour") as error:
@@ -118,7 +113,9 @@ def test_colour_injection_is_refused_naming_the_field(field: str, colour: str) -
     assert error.value.field == field
 
 
-@pytest.mark.parametrize("website", ["javascript:alert(1)", " JAVASCRIPT:alert(1)", "data:text/html,<b>", "acme.example"])
+@pytest.mark.parametrize(
+    "website", ["javascript:alert(1)", " JAVASCRIPT:alert(1)", "data:text/html,<b>", "acme.example"]
+)
 def test_a_website_that_is_not_http_or_https_is_refused(website: str) -> None:
     with pytest.raises(InvalidField, match="website: use a full web address"):
         samples.brand(website=website)
@@ -138,8 +135,6 @@ def test_a_tagline_with_html_is_printed_as_text_everywhere() -> None:
     assert "<script>" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; &lt;b&gt;best&lt;/b&gt;" in html
     assert tagline in archive.read("email/email.txt").decode()
-    from pypdf import PdfReader
-
     assert "<b>best</b>" in PdfReader(io.BytesIO(archive.read("flyer.pdf"))).pages[0].extract_text()
 
 
@@ -150,7 +145,7 @@ def test_line_breaks_and_control_characters_are_refused_in_one_line_fields(field
 
 
 def test_an_email_address_that_could_break_a_header_is_refused() -> None:
-    with pytest.raises(InvalidField, match="email: .* is not an email address"):
+    with pytest.raises(InvalidField, match=r"email: .* is not an email address"):
         samples.brand(email="a@b.example>, evil@x.example")
 
 
@@ -177,24 +172,22 @@ def test_partner_names_give_safe_relative_entry_names(partner_name: str, slug: s
 
 
 def test_image_names_that_slugify_alike_get_numbered() -> None:
-    from campaigns.kits import TEMPLATE_VERSION, build_kit
-    from tests.campaigns.kits.conftest import BUILT_AT
-
-    images = (KitImage("Hero!", samples.photo(seed=6)), KitImage("hero", samples.photo(seed=7)), KitImage("../", samples.photo(seed=8)))
-    kit = build_kit(
-        samples.kit_copy(), samples.brand(), images, samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT
+    images = (
+        KitImage("Hero!", samples.photo(seed=6)),
+        KitImage("hero", samples.photo(seed=7)),
+        KitImage("../", samples.photo(seed=8)),
     )
-    names = open_zip(kit).namelist()
+    names = open_zip(build_with(samples.kit_copy(), samples.brand(), images)).namelist()
     assert {"images/hero-600w.jpg", "images/hero-2-600w.jpg", "images/image-600w.jpg"} <= set(names)
 
 
 def test_an_over_limit_social_post_stops_the_build_naming_network_and_counts() -> None:
     copy = samples.kit_copy(social_posts={"x": "a" * 281, "linkedin": "fine"})
-    from campaigns.kits import TEMPLATE_VERSION, build_kit
-    from tests.campaigns.kits.conftest import BUILT_AT
-
-    with pytest.raises(KitInputError, match=r"social.x: The X post is 281 characters as X counts them; the limit is 280 \(1 too many\)"):
-        build_kit(copy, samples.brand(), (), samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
+    with pytest.raises(
+        KitInputError,
+        match=r"social\.x: The X post is 281 characters as X counts them; the limit is 280 \(1 too many\)",
+    ):
+        build_with(copy, samples.brand(), ())
 
 
 def test_a_kit_needs_three_to_five_subject_lines() -> None:
@@ -203,13 +196,7 @@ def test_a_kit_needs_three_to_five_subject_lines() -> None:
 
 
 def test_a_kit_without_a_logo_or_images_still_builds_with_the_partners_name() -> None:
-    from campaigns.kits import TEMPLATE_VERSION, build_kit
-    from tests.campaigns.kits.conftest import BUILT_AT
-
-    kit = build_kit(
-        samples.kit_copy(), samples.brand(logo=None), (), samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT
-    )
-    archive = open_zip(kit)
+    archive = open_zip(build_with(samples.kit_copy(), samples.brand(logo=None), ()))
     assert "email/logo.png" not in archive.namelist()
     assert "Acme IT Solutions" in archive.read("email/email.html").decode()
     assert Image.open(io.BytesIO(archive.read("images/acme-it-solutions-banner-light.jpg"))).size == (1200, 628)

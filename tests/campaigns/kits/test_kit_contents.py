@@ -135,9 +135,10 @@ def test_social_posts_are_within_each_networks_limit(built: BuiltKit) -> None:
 
 def test_copy_comes_as_markdown_and_as_unstyled_html(built: BuiltKit) -> None:
     archive = open_zip(built)
-    assert archive.read("copy/short.md").decode().strip() == samples.kit_copy(
-        json.loads(archive.read("manifest.json"))["locale"]
-    ).short_copy
+    assert (
+        archive.read("copy/short.md").decode().strip()
+        == samples.kit_copy(json.loads(archive.read("manifest.json"))["locale"]).short_copy
+    )
     html = archive.read("copy/short.html").decode()
     assert "<strong>" in html
     assert "style" not in html

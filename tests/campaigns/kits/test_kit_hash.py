@@ -50,8 +50,12 @@ def test_copy_images_vendor_and_template_version_are_part_of_the_hash() -> None:
         kit_inputs_hash(dataclasses.replace(copy, preheader="New"), brand, images, vendor, template_version="1"),
         kit_inputs_hash(samples.kit_copy("pl"), brand, images, vendor, template_version="1"),
         kit_inputs_hash(copy, brand, images[:2], vendor, template_version="1"),
-        kit_inputs_hash(copy, brand, (*images[:2], KitImage("Chart", images[2].data, "Other alt")), vendor, template_version="1"),
-        kit_inputs_hash(copy, brand, images, dataclasses.replace(vendor, postal_address="Elsewhere 2"), template_version="1"),
+        kit_inputs_hash(
+            copy, brand, (*images[:2], KitImage("Chart", images[2].data, "Other alt")), vendor, template_version="1"
+        ),
+        kit_inputs_hash(
+            copy, brand, images, dataclasses.replace(vendor, postal_address="Elsewhere 2"), template_version="1"
+        ),
         kit_inputs_hash(copy, brand, images, vendor, template_version="2"),
     ]
     assert base not in changed
@@ -64,8 +68,10 @@ def test_the_built_kit_carries_its_inputs_hash_and_the_same_inputs_build_the_sam
     cache = PartsCache()
     parts = cache.parts(copy, images, template_version=TEMPLATE_VERSION)
     second = build_kit(copy, brand, images, vendor, template_version=TEMPLATE_VERSION, built_at=BUILT_AT, parts=parts)
-    assert first.inputs_hash == second.inputs_hash == kit_inputs_hash(
-        copy, brand, images, vendor, template_version=TEMPLATE_VERSION
+    assert (
+        first.inputs_hash
+        == second.inputs_hash
+        == kit_inputs_hash(copy, brand, images, vendor, template_version=TEMPLATE_VERSION)
     )
     assert first.sha256 == second.sha256, "a kit is reproducible: cached parts change nothing"
 

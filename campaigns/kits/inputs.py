@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -22,6 +23,14 @@ from core.mail.addresses import normalise_email
 
 SUBJECT_LINES = (3, 5)  # how many subject-line options a kit offers
 SUBJECT_GUIDELINE = 60  # characters: longer subjects are cut off in most inboxes (a warning, not a refusal)
+
+
+def subject_lines_over_guideline(subject_lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(position from 1, length) of each subject line longer than the 60-character guideline.
+
+    A warning for the kit-pieces editor, not a refusal: some inboxes show more.
+    """
+    return [(n, len(line)) for n, line in enumerate(subject_lines, start=1) if len(line) > SUBJECT_GUIDELINE]
 
 
 def _set(instance: object, name: str, value: object) -> None:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from campaigns.kits import KitImage, KitInputError
 from campaigns.kits.images import decode_image
+from campaigns.kits.inputs import subject_lines_over_guideline
 from content.brand import InvalidField
 from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import build, build_with, open_zip
@@ -200,3 +201,9 @@ def test_a_kit_without_a_logo_or_images_still_builds_with_the_partners_name() ->
     assert "email/logo.png" not in archive.namelist()
     assert "Acme IT Solutions" in archive.read("email/email.html").decode()
     assert Image.open(io.BytesIO(archive.read("images/acme-it-solutions-banner-light.jpg"))).size == (1200, 628)
+
+
+def test_subject_lines_over_60_characters_are_pointed_out_but_allowed() -> None:
+    lines = ("Short and sweet", "x" * 61, "y" * 60)
+    assert subject_lines_over_guideline(lines) == [(2, 61)]
+    assert samples.kit_copy(subject_lines=lines).subject_lines == lines

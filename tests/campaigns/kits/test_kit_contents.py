@@ -7,14 +7,17 @@ import email.policy
 import hashlib
 import io
 import json
+from pathlib import Path
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from campaigns.kits import SOCIAL_LIMITS, BuiltKit, post_length
+from campaigns.kits import SOCIAL_LIMITS, BuiltKit, fonts, post_length
+from campaigns.kits.flyer import flyer_fonts
 from campaigns.kits.texts import TEXTS
 from tests.campaigns.kits import samples
-from tests.campaigns.kits.conftest import BUILT_AT, open_zip
+from tests.campaigns.kits.conftest import BUILT_AT, build, open_zip
 
 PIECES = {
     "README.txt", "manifest.json", "flyer.pdf",
@@ -151,3 +154,20 @@ def test_the_zip_is_named_after_campaign_partner_and_language(built: BuiltKit) -
         "wymiana-pamieci-masowej-2024-acme-it-solutions-pl.zip",
     )
     assert built.size == len(built.data or b"")
+
+
+def test_without_dejavu_the_kit_still_builds_with_helvetica_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fonts, "REGULAR", Path("/nonexistent/DejaVuSans.ttf"))
+    for cached in (fonts.dejavu_available, fonts.banner_font, flyer_fonts):
+        cached.cache_clear()
+    try:
+        kit = build("pl")
+    finally:
+        monkeypatch.undo()
+        for cached in (fonts.dejavu_available, fonts.banner_font, flyer_fonts):
+            cached.cache_clear()
+    assert "install fonts-dejavu-core" in caplog.text
+    text = PdfReader(io.BytesIO(open_zip(kit).read("flyer.pdf"))).pages[0].extract_text()
+    assert "Acme IT Solutions" in text

@@ -123,47 +123,26 @@ def campaign_parts_key(copy: KitCopy, images: Sequence[KitImage], *, template_ve
     return _canonical_hash(_campaign_payload(copy, images, template_version))
 
 
+RenderedImage = tuple[Renditions, Image.Image]  # the renditions, and the decoded 1200x628 one
+
+
+def render_images(images: Sequence[KitImage]) -> list[RenderedImage]:
+    """Every campaign image in the standard sizes: the slow part of a kit that no partner changes."""
+    return [render_campaign_image(image.data, field=f"image.{image.name}") for image in images]
+
+
 def prepare_campaign_parts(
     copy: KitCopy,
     images: Sequence[KitImage],
     *,
     template_version: str,
-    rendered: Sequence[tuple[Renditions, Image.Image]] | None = None,
+    rendered: Sequence[RenderedImage] | None = None,
 ) -> CampaignParts:
     """The partner-independent files of a kit; refuses an over-limit social post here, before any partner."""
     check_social_posts(copy.social_posts)
     texts = kit_texts(copy.locale)
-    files = _copy_files(copy, texts)
-    files += [
-        KitFile(
-            entry_name("social", f"{network}.txt"),
-            (post + "\n").encode(),
-            texts["social"].format(network=NETWORK_NAMES[network]),
-        )
-        for network, post in copy.social_posts.items()
-    ]
-    if rendered is None:
-        rendered = [render_campaign_image(image.data, field=f"image.{image.name}") for image in images]
-    for slug, image, (renditions, _) in zip(
-        unique_slugs([image.name for image in images], fallback="image"), images, rendered, strict=True
-    ):
-        files += [
-            KitFile(
-                entry_name("images", f"{slug}-1200x628.jpg"),
-                renditions.wide,
-                texts["image_wide"].format(image=image.name),
-            ),
-            KitFile(
-                entry_name("images", f"{slug}-1080x1080.jpg"),
-                renditions.square,
-                texts["image_square"].format(image=image.name),
-            ),
-            KitFile(
-                entry_name("images", f"{slug}-600w.jpg"),
-                renditions.email,
-                texts["image_email"].format(image=image.name),
-            ),
-        ]
+    rendered = render_images(images) if rendered is None else rendered
+    files = [*_copy_files(copy, texts), *_social_files(copy, texts), *_image_files(images, rendered, texts)]
     return CampaignParts(
         key=campaign_parts_key(copy, images, template_version=template_version),
         files=tuple(files),
@@ -172,6 +151,32 @@ def prepare_campaign_parts(
         hero=rendered[0][1] if rendered else None,
         hero_jpeg=rendered[0][0].wide if rendered else None,
     )
+
+
+def _social_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
+    return [
+        KitFile(
+            entry_name("social", f"{network}.txt"),
+            (post + "\n").encode(),
+            texts["social"].format(network=NETWORK_NAMES[network]),
+        )
+        for network, post in copy.social_posts.items()
+    ]
+
+
+def _image_files(images: Sequence[KitImage], rendered: Sequence[RenderedImage], texts: dict[str, str]) -> list[KitFile]:
+    files = []
+    slugs = unique_slugs([image.name for image in images], fallback="image")
+    for slug, image, (renditions, _) in zip(slugs, images, rendered, strict=True):
+        for suffix, data, kind in (
+            ("1200x628", renditions.wide, "image_wide"),
+            ("1080x1080", renditions.square, "image_square"),
+            ("600w", renditions.email, "image_email"),
+        ):
+            files.append(
+                KitFile(entry_name("images", f"{slug}-{suffix}.jpg"), data, texts[kind].format(image=image.name))
+            )
+    return files
 
 
 def _copy_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
@@ -214,7 +219,7 @@ class PartsCache:
     def __init__(self, maxsize: int = 8) -> None:
         self.maxsize = maxsize
         self._parts: OrderedDict[str, CampaignParts] = OrderedDict()
-        self._images: OrderedDict[tuple[str, ...], list[tuple[Renditions, Image.Image]]] = OrderedDict()
+        self._images: OrderedDict[tuple[str, ...], list[RenderedImage]] = OrderedDict()
 
     def parts(self, copy: KitCopy, images: Sequence[KitImage], *, template_version: str) -> CampaignParts:
         key = campaign_parts_key(copy, images, template_version=template_version)
@@ -223,7 +228,7 @@ class PartsCache:
             return self._parts[key]
         image_key = tuple(image.sha256 for image in images)
         if image_key not in self._images:  # the images are shared by every locale of a campaign
-            self._images[image_key] = [render_campaign_image(i.data, field=f"image.{i.name}") for i in images]
+            self._images[image_key] = render_images(images)
             _trim(self._images, self.maxsize)
         self._images.move_to_end(image_key)
         parts = prepare_campaign_parts(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import colorsys
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 AA_NORMAL_TEXT = 4.5  # WCAG 2.x success criterion 1.4.3, normal-size text
@@ -119,3 +120,27 @@ def _shade_towards(hue: float, start: float, saturation: float, target: float, t
         else:
             near = middle
     return shade(far)
+
+
+@dataclass(frozen=True)
+class ColourAdvice:
+    """What the brand editor shows beside a colour: how `text_colour` reads on it, and a fix if needed."""
+
+    colour: str
+    text_colour: str
+    ratio: float  # of text_colour on colour, rounded to 2 places as WCAG tools show it
+    suggestion: str | None  # the nearest shade with text_colour at 4.5:1 or more; None when colour passes
+    best_text_colour: str  # black or white, whichever reads better on colour as it is
+
+    @property
+    def readable(self) -> bool:
+        return self.suggestion is None
+
+
+def advise_colour(value: str, *, field: str = "colour", text: str = WHITE) -> ColourAdvice:
+    """Parse `value` (InvalidField when it is no colour) and say how `text` (white by default) reads on it."""
+    colour = parse_hex_colour(value, field=field)
+    text = parse_hex_colour(text, field="text_colour")
+    ratio = contrast_ratio(colour, text)
+    suggestion = None if ratio >= AA_NORMAL_TEXT else nearest_accessible_shade(colour, text=text)
+    return ColourAdvice(colour, text, round(ratio, 2), suggestion, best_text_colour(colour))

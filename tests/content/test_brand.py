@@ -6,6 +6,7 @@ from content.brand import (
     BLACK,
     WHITE,
     InvalidField,
+    advise_colour,
     best_text_colour,
     contrast_ratio,
     nearest_accessible_shade,
@@ -115,3 +116,24 @@ def test_web_addresses_must_be_http_or_https(typed: str) -> None:
 def test_scripts_data_and_relative_links_are_not_web_addresses(typed: str) -> None:
     with pytest.raises(InvalidField, match="website: use a full web address"):
         parse_website(typed)
+
+
+def test_the_brand_editor_is_told_when_white_text_reads_badly_and_which_shade_would_do() -> None:
+    advice = advise_colour("#FF6600", field="primary_colour")
+    assert advice.colour == "#ff6600"
+    assert advice.ratio == 2.94
+    assert not advice.readable
+    assert advice.suggestion is not None
+    assert contrast_ratio(advice.suggestion, WHITE) >= 4.5
+    assert advice.best_text_colour == BLACK
+
+
+def test_a_colour_that_passes_gets_no_suggestion() -> None:
+    assert advise_colour("#0b5cad") == advise_colour("#0B5CAD")
+    assert advise_colour("#0b5cad").readable
+    assert advise_colour("#ffff00", text=BLACK).suggestion is None
+
+
+def test_advice_on_a_bad_colour_names_the_field() -> None:
+    with pytest.raises(InvalidField, match="accent_colour: "):
+        advise_colour("red;x", field="accent_colour")

@@ -15,7 +15,9 @@ from pypdf import PdfReader
 
 from campaigns.kits import SOCIAL_LIMITS, BuiltKit, fonts, post_length
 from campaigns.kits.flyer import flyer_fonts
+from campaigns.kits.kit_email import email_colours
 from campaigns.kits.texts import TEXTS
+from content.brand import contrast_ratio
 from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import BUILT_AT, build, open_zip
 
@@ -171,3 +173,13 @@ def test_without_dejavu_the_kit_still_builds_with_helvetica_and_says_so(
     assert "install fonts-dejavu-core" in caplog.text
     text = PdfReader(io.BytesIO(open_zip(kit).read("flyer.pdf"))).pages[0].extract_text()
     assert "Acme IT Solutions" in text
+
+
+def test_text_on_the_partners_colours_in_the_email_reaches_aa() -> None:
+    brand = samples.brand(primary_colour="#ffff00", accent_colour="#f5a623")  # yellow, light orange
+    colours = email_colours(brand)
+    assert colours["button_text"] == "#000000"
+    assert contrast_ratio(colours["button"], colours["button_text"]) >= 4.5
+    assert contrast_ratio(colours["link"], "#ffffff") >= 4.5
+    html = open_zip(build(primary_colour="#ffff00", accent_colour="#f5a623")).read("email/email.html").decode()
+    assert f"color:{colours['link']}" in html

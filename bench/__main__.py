@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import db_writes, kits
+from bench import db_writes, import_contacts, kits
 from bench.common import Report
 
-BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main, kits.main]
+BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main, import_contacts.main, kits.main]
 
 
 def run_all(argv: list[str]) -> None:

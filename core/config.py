@@ -59,6 +59,7 @@ class Settings:
     log_level: str
     ratelimit_storage_uri: str
     max_upload_mb: int
+    import_max_mb: int
     trusted_proxies: int
     partner_tiers: tuple[str, ...]
 
@@ -205,6 +206,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         log_level=reader.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),
         max_upload_mb=reader.integer("MAX_UPLOAD_MB", 10, low=1, high=1024),
+        import_max_mb=reader.integer("IMPORT_MAX_MB", 100, low=1, high=1024),
         trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
     )

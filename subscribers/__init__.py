@@ -1,5 +1,7 @@
 """subscribers: partners, contacts, preferences, consent, suppression."""
 
+from pathlib import Path
+
 from flask import Flask
 
 from subscribers import models as models
@@ -7,3 +9,21 @@ from subscribers import models as models
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
+    from core.auth import EDITORS
+    from core.demo import register_demo_step
+    from core.web import register_nav
+    from subscribers.admin import bp as admin_bp
+    from subscribers.catalogues import compiled_catalogues
+    from subscribers.cli import contacts_cli
+    from subscribers.demo import demo_partners_and_contacts
+    from subscribers.public import bp as public_bp
+
+    # Flask-Babel merges the catalogues of every directory listed; ours hold the partner pages.
+    catalogues = compiled_catalogues(Path(app.instance_path) / "translations")
+    app.extensions["babel"].translation_directories.append(str(catalogues))
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(contacts_cli)
+    register_nav(app, "Partners", "subscribers_admin.partners", order=20)
+    register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
+    register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
+from collections.abc import Mapping
 
-from sqlalchemy import Enum, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, Date, Enum, ForeignKey, SmallInteger, String, Table, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content.models import InterestArea
+from core.auth.models import User
 from core.db import Base, utc_now
+from subscribers.schedule import Frequency
 
 
 class SuppressionReason(enum.StrEnum):
@@ -40,3 +46,158 @@ class Suppression(Base):
     detail: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+
+
+class PartnerType(enum.StrEnum):
+    SOLUTION = "solution"
+    SALES = "sales"
+    SERVICE = "service"
+    INFLUENCER = "influencer"
+
+
+class ContactStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+    @property
+    def receives_mail(self) -> bool:
+        return self in (ContactStatus.ACTIVE, ContactStatus.PAUSED)
+
+
+class ConsentSource(enum.StrEnum):
+    FORM = "form"
+    IMPORT = "import"
+    API = "api"
+    ADMIN = "admin"
+    PROVIDER = "provider"  # the mail provider reported a bounce or complaint
+
+
+# The fields the kit issue renders; changing any of them changes Partner.brand_version.
+BRAND_FIELDS = (
+    "logo_path",
+    "brand_primary_color",
+    "brand_accent_color",
+    "brand_website",
+    "brand_phone",
+    "brand_email",
+    "brand_postal_address",
+    "brand_tagline",
+)
+
+
+def brand_version_of(values: Mapping[str, object]) -> str:
+    """The hash of a partner's brand fields: equal brands, equal hashes; any change, a new one."""
+    canonical = json.dumps({name: values.get(name) or "" for name in BRAND_FIELDS}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class Partner(Base):
+    """A company that resells the vendor's products, with its brand and its named contact person."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    tier: Mapped[str] = mapped_column(String(30))  # one of settings.partner_tiers
+    type: Mapped[PartnerType] = mapped_column(_enum(PartnerType, 20))
+    subcategory: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Stands in for the account manager (holidays): sees the partner too.
+    backup_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Small partners are looked after by a distributor's channel team instead of an account manager.
+    distributor_team_name: Mapped[str] = mapped_column(String(200), default="")
+    distributor_team_email: Mapped[str] = mapped_column(String(255), default="")
+    distributor_team_phone: Mapped[str] = mapped_column(String(50), default="")
+    logo_path: Mapped[str] = mapped_column(String(255), default="")
+    brand_primary_color: Mapped[str] = mapped_column(String(7), default="")
+    brand_accent_color: Mapped[str] = mapped_column(String(7), default="")
+    brand_website: Mapped[str] = mapped_column(String(255), default="")
+    brand_phone: Mapped[str] = mapped_column(String(50), default="")
+    brand_email: Mapped[str] = mapped_column(String(255), default="")
+    brand_postal_address: Mapped[str] = mapped_column(String(500), default="")
+    brand_tagline: Mapped[str] = mapped_column(String(200), default="")
+    brand_version: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
+    backup_manager: Mapped[User | None] = relationship(foreign_keys=[backup_manager_id])
+    contacts: Mapped[list[Contact]] = relationship(back_populates="partner", order_by="Contact.email")
+
+    def refresh_brand_version(self) -> None:
+        self.brand_version = brand_version_of({name: getattr(self, name) for name in BRAND_FIELDS})
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.name}>"
+
+
+@event.listens_for(Partner, "before_insert")
+@event.listens_for(Partner, "before_update")
+def _partner_brand_version(_mapper: object, _connection: object, partner: Partner) -> None:
+    partner.refresh_brand_version()
+
+
+contact_interests = Table(
+    "contact_interests",
+    Base.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("interest_area_id", ForeignKey("interest_areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Contact(Base):
+    """A person at a partner who receives the newsletter, on their own terms."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)  # normalised
+    name: Mapped[str] = mapped_column(String(200), default="")
+    job_role: Mapped[str] = mapped_column(String(100), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    status: Mapped[ContactStatus] = mapped_column(_enum(ContactStatus, 20), default=ContactStatus.ACTIVE)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)  # newsletters resume on this day
+    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, 20), default=Frequency.MONTHLY)
+    preferred_weekday: Mapped[int] = mapped_column(SmallInteger, default=1)  # 0 = Monday
+    preferred_hour: Mapped[int] = mapped_column(SmallInteger, default=9)
+    # Bumped to revoke every preference and unsubscribe link sent so far.
+    link_version: Mapped[int] = mapped_column(default=1)
+    last_digest_period: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    partner: Mapped[Partner] = relationship(back_populates="contacts")
+    interests: Mapped[list[InterestArea]] = relationship(secondary=contact_interests, order_by=InterestArea.position)
+    consent_records: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", passive_deletes=True, order_by="ConsentRecord.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.email}>"
+
+
+class ConsentRecord(Base):
+    """One entry of a contact's consent log: what changed, when, how, and from where."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(50))  # subscribed, preferences, paused, unsubscribed, ...
+    source: Mapped[ConsentSource] = mapped_column(_enum(ConsentSource, 20))
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))  # for changes made on the web
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+    contact: Mapped[Contact] = relationship(back_populates="consent_records")

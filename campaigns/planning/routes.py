@@ -18,7 +18,7 @@ from campaigns.planning.services import (
     move_campaign,
     update_campaign,
 )
-from campaigns.planning.targeting import PARTNER_TYPES
+from campaigns.planning.targeting import PARTNER_TYPES, campaign_reach
 from content.services import active_interest_areas
 from core.auth import EDITORS, get_or_404, require_role
 from core.auth.models import Role
@@ -113,7 +113,7 @@ def _parse_month(text: str) -> dt.date:
 @require_role(*READERS)
 def campaign_detail(campaign_id: int) -> ResponseReturnValue:
     campaign = get_campaign_or_404(campaign_id)
-    return render_template("campaigns/detail.html", campaign=campaign, utc_to_local=utc_to_local)
+    return render_template("campaigns/detail.html", campaign=campaign, reach=campaign_reach(db.session, campaign))
 
 
 @bp.route("/new", methods=["GET", "POST"])

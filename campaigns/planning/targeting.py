@@ -1,4 +1,63 @@
-"""Who a campaign is for."""
+"""Who a campaign is for, and how many partner contacts that is."""
 
-# The partner types of the vendor's channel programme.
-PARTNER_TYPES = ("solution", "sales", "service", "influencer")
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from campaigns.planning.models import Campaign
+from subscribers.models import Contact, ContactStatus, Partner, PartnerType, contact_interests
+
+PARTNER_TYPES = tuple(kind.value for kind in PartnerType)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Contacts a campaign reaches (those who receive mail), by partner tier and contact language."""
+
+    by_tier_and_locale: dict[tuple[str, str], int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_tier_and_locale.values())
+
+    def tiers(self) -> list[tuple[str, int]]:
+        totals: Counter[str] = Counter()
+        for (tier, _locale), count in self.by_tier_and_locale.items():
+            totals[tier] += count
+        return sorted(totals.items())
+
+    def locales(self) -> list[tuple[str, int]]:
+        totals: Counter[str] = Counter()
+        for (_tier, locale), count in self.by_tier_and_locale.items():
+            totals[locale] += count
+        return sorted(totals.items())
+
+
+def campaign_reach(session: Session, campaign: Campaign) -> Reach:
+    """One grouped count query; an empty targeting list means everyone on that dimension."""
+    query = (
+        select(Partner.tier, Contact.locale, func.count(Contact.id))
+        .join(Partner, Contact.partner_id == Partner.id)
+        .where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+        .group_by(Partner.tier, Contact.locale)
+    )
+    if campaign.target_tiers:
+        query = query.where(Partner.tier.in_(campaign.target_tiers))
+    if campaign.target_partner_types:
+        query = query.where(Partner.type.in_(campaign.target_partner_types))
+    if campaign.target_countries:
+        query = query.where(Partner.country.in_(campaign.target_countries))
+    if campaign.target_locales:
+        query = query.where(Contact.locale.in_(campaign.target_locales))
+    if campaign.interest_areas:
+        area_ids = [area.id for area in campaign.interest_areas]
+        query = query.where(
+            exists().where(
+                contact_interests.c.contact_id == Contact.id, contact_interests.c.interest_area_id.in_(area_ids)
+            )
+        )
+    return Reach({(tier, locale): count for tier, locale, count in session.execute(query)})

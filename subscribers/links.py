@@ -1,0 +1,54 @@
+"""The links every email carries: the preference centre and one-click unsubscribe.
+
+Tokens are signed for one purpose, one contact and the contact's current `link_version`;
+bumping the version (`services.revoke_links`) or erasing the contact makes every older link
+fail the same way an invented one does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth import InvalidLink, signer
+from subscribers.models import Contact
+
+PREFERENCES = "preferences"
+UNSUBSCRIBE = "unsubscribe"
+# Old newsletters stay in mailboxes; their links keep working for a good while.
+LINK_MAX_AGE = dt.timedelta(days=400)
+
+
+def _token(contact: Contact, purpose: str) -> str:
+    return signer(current_app).sign(purpose, contact.id, contact.link_version)
+
+
+def _absolute(path: str) -> str:
+    base: str = current_app.config["CHANNELCAST"].public_base_url
+    return base + path
+
+
+def preference_url(contact: Contact) -> str:
+    """The contact's preference centre, absolute (PUBLIC_BASE_URL); needs an app context."""
+    return _absolute(f"/p/{_token(contact, PREFERENCES)}")
+
+
+def unsubscribe_url(contact: Contact) -> str:
+    """The one-click unsubscribe URL for List-Unsubscribe and the visible footer link."""
+    return _absolute(f"/u/{_token(contact, UNSUBSCRIBE)}")
+
+
+def contact_from_token(session: Session, token: str, purpose: str) -> Contact | None:
+    """The contact a genuine, fresh, unrevoked link was made for; None for anything else."""
+
+    def current_version(contact_id: int) -> int | None:
+        return session.scalar(select(Contact.link_version).where(Contact.id == contact_id))
+
+    try:
+        contact_id = signer(current_app).verify(token, purpose, current_version, max_age=LINK_MAX_AGE)
+    except InvalidLink:
+        return None
+    return session.get(Contact, contact_id)

@@ -1,0 +1,97 @@
+"""Partners: who looks after them, and the list vendor staff filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.auth.models import Role, User
+from subscribers.models import Contact, Partner, PartnerType
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    """The named human a partner talks to: its account manager, or the distributor's channel team."""
+
+    name: str
+    email: str
+    phone: str
+    kind: str  # "account manager" or "distributor team"
+
+
+def contact_person(partner: Partner) -> ContactPerson | None:
+    manager = partner.account_manager
+    if manager is not None and manager.is_active:
+        return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
+    if partner.distributor_team_name:
+        return ContactPerson(
+            partner.distributor_team_name,
+            partner.distributor_team_email,
+            partner.distributor_team_phone,
+            "distributor team",
+        )
+    return None
+
+
+def sees_every_partner(user: User) -> bool:
+    return user.role is not Role.ACCOUNT_MANAGER
+
+
+def may_see_partner(partner: Partner, user: User | None) -> bool:
+    """Account managers see the partners they manage or stand in for; every other role sees all."""
+    if user is None:
+        return False
+    return sees_every_partner(user) or user.id in (partner.account_manager_id, partner.backup_manager_id)
+
+
+def visible_partners(user: User) -> Select[tuple[Partner]]:
+    statement = select(Partner)
+    if not sees_every_partner(user):
+        statement = statement.where(or_(Partner.account_manager_id == user.id, Partner.backup_manager_id == user.id))
+    return statement
+
+
+@dataclass(frozen=True)
+class PartnerFilter:
+    tier: str = ""
+    type: str = ""
+    country: str = ""
+    manager_id: int | None = None
+    page: int = 1
+
+
+def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[list[tuple[Partner, int]], int]:
+    """One page of the partners `user` may see, with their contact counts, and the total."""
+    statement = visible_partners(user)
+    if chosen.tier:
+        statement = statement.where(Partner.tier == chosen.tier)
+    if chosen.type in {t.value for t in PartnerType}:
+        statement = statement.where(Partner.type == PartnerType(chosen.type))
+    if chosen.country:
+        statement = statement.where(Partner.country == chosen.country.upper())
+    if chosen.manager_id is not None:
+        statement = statement.where(Partner.account_manager_id == chosen.manager_id)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    counts = (
+        select(Contact.partner_id, func.count(Contact.id).label("contacts")).group_by(Contact.partner_id).subquery()
+    )
+    rows = session.execute(
+        statement.add_columns(func.coalesce(counts.c.contacts, 0))
+        .outerjoin(counts, counts.c.partner_id == Partner.id)
+        .order_by(Partner.name)
+        .limit(PAGE_SIZE)
+        .offset((max(chosen.page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return [(partner, int(count)) for partner, count in rows], int(total)
+
+
+def partner_countries(session: Session) -> list[str]:
+    return list(session.scalars(select(Partner.country).distinct().order_by(Partner.country)))
+
+
+def account_managers(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER).order_by(User.name)))

@@ -1,0 +1,48 @@
+"""Factories for partners and contacts (the session comes from tests.factories)."""
+
+from __future__ import annotations
+
+import factory
+
+from content.models import InterestArea
+from subscribers.models import Contact, ContactStatus, Partner, PartnerType
+from subscribers.schedule import Frequency
+from tests.factories import BaseFactory
+
+
+class InterestAreaFactory(BaseFactory):
+    class Meta:
+        model = InterestArea
+
+    slug = factory.Sequence(lambda n: f"area-{n}")
+    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title(), "nl": f"{area.slug} (nl)"})
+    descriptions = factory.LazyAttribute(lambda area: {"en": f"All about {area.slug}."})
+    position = factory.Sequence(lambda n: n)
+    is_active = True
+
+
+class PartnerFactory(BaseFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n} BV")
+    tier = "gold"
+    type = PartnerType.SOLUTION
+    country = "NL"
+    default_locale = "nl"
+
+
+class ContactFactory(BaseFactory):
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    email = factory.Sequence(lambda n: f"contact{n}@partner.example")
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    locale = "en"
+    timezone = "Europe/Amsterdam"
+    status = ContactStatus.ACTIVE
+    frequency = Frequency.WEEKLY
+    preferred_weekday = 1
+    preferred_hour = 9
+    link_version = 1

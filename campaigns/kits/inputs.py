@@ -80,7 +80,7 @@ def _sha256(data: bytes | None) -> str:
 
 @dataclass(frozen=True)
 class BrandKit:
-    """A partner's brand: what co-brands the email, banner and flyer."""
+    """A partner's brand: what co-brands the email, banner and flyer (lengths as on `Partner`)."""
 
     partner_name: str
     primary_colour: str
@@ -99,16 +99,16 @@ class BrandKit:
         _set(self, "accent_colour", parse_hex_colour(self.accent_colour, field="accent_colour"))
         if self.logo is not None and not isinstance(self.logo, bytes):
             raise KitInputError("logo", "must be the bytes of an image file.")
-        website = check_text(self.website, field="website", max_length=500)
+        website = check_text(self.website, field="website", max_length=255)
         _set(self, "website", check_url(website, field="website") if website else "")
-        _set(self, "phone", check_text(self.phone, field="phone", max_length=40))
+        _set(self, "phone", check_text(self.phone, field="phone", max_length=50))
         _set(self, "email", check_email(self.email, field="email"))
         _set(
             self,
             "postal_address",
-            check_text(self.postal_address, field="postal_address", max_length=300, multiline=True),
+            check_text(self.postal_address, field="postal_address", max_length=500, multiline=True),
         )
-        _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=150))
+        _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=200))
 
     @cached_property
     def logo_sha256(self) -> str:

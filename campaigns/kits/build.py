@@ -1,0 +1,389 @@
+"""Build one kit (campaign x partner x locale) into a ZIP, from pure inputs.
+
+Work that is the same for every partner (copy in Markdown and HTML, social posts, the image
+renditions) is prepared once per campaign and locale as `CampaignParts` and reused; per
+partner only the co-branded pieces are made: the email, two banners and the flyer. A kit is
+addressed by `kit_inputs_hash`: the same inputs give the same hash, so an unchanged rebuild
+is one hash comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+from PIL import Image
+
+from campaigns.kits import markdown_bridge
+from campaigns.kits.flyer import render_flyer
+from campaigns.kits.images import (
+    EMAIL_LOGO_BOX,
+    Renditions,
+    cobranded_banner,
+    decode_image,
+    fit_within,
+    png_bytes,
+    render_campaign_image,
+)
+from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
+from campaigns.kits.kit_email import LOGO_FILE, EmailLogo, render_email
+from campaigns.kits.names import entry_name, slugify, unique_slugs
+from campaigns.kits.social import NETWORK_NAMES, check_social_posts
+from campaigns.kits.texts import kit_texts
+
+KIT_FORMAT = 1  # the layout of the ZIP and manifest; part of every inputs hash
+TEMPLATE_VERSION = "2024.1"  # pass this (or a newer one) as template_version; bump when kit templates change
+COPY_LENGTHS = ("short", "medium", "long")
+_STORED = (".jpg", ".png", ".pdf")  # already compressed: stored, not deflated again
+
+
+@dataclass(frozen=True)
+class KitFile:
+    """One file of a kit and what the README says it is for."""
+
+    name: str
+    data: bytes
+    description: str
+    sha256: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+
+@dataclass(frozen=True)
+class CampaignParts:
+    """Everything in a kit that does not depend on the partner, for one campaign and locale."""
+
+    key: str
+    files: tuple[KitFile, ...]
+    body_html: str  # the medium copy, the email's locked text
+    body_text: str
+    hero: Image.Image | None  # the first image at 1200x628, under the banner's band
+    hero_jpeg: bytes | None
+
+
+@dataclass(frozen=True)
+class BuiltKit:
+    inputs_hash: str
+    filename: str  # for Content-Disposition: campaign, partner and locale, slugified
+    manifest: dict[str, Any]
+    size: int
+    sha256: str  # of the ZIP: a strong ETag
+    data: bytes | None  # the ZIP, unless it was written to `path`
+    path: Path | None
+
+
+def _canonical_hash(payload: object) -> str:
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain_fields(value: object, *, bytes_as: dict[str, str]) -> dict[str, Any]:
+    """A dataclass's fields as JSON values; bytes fields are replaced by their digests."""
+    return {f.name: bytes_as.get(f.name, getattr(value, f.name)) for f in fields(value)}  # type: ignore[arg-type]
+
+
+def _campaign_payload(copy: KitCopy, images: Sequence[KitImage], template_version: str) -> list[Any]:
+    return [
+        KIT_FORMAT,
+        template_version,
+        _plain_fields(copy, bytes_as={}),
+        [[image.name, image.alt, image.sha256] for image in images],
+    ]
+
+
+def kit_inputs_hash(
+    copy: KitCopy, brand: BrandKit, images: Sequence[KitImage], vendor: VendorInfo, *, template_version: str
+) -> str:
+    """The address of a kit: changes when any input changes (every brand field, the logo's bytes,
+    the copy, the images, the vendor or the template version), never otherwise. Cheap: images
+    and logos are hashed once per object."""
+    return _canonical_hash(
+        [
+            *_campaign_payload(copy, images, template_version),
+            _plain_fields(brand, bytes_as={"logo": brand.logo_sha256}),
+            _plain_fields(vendor, bytes_as={"logo": vendor.logo_sha256}),
+        ]
+    )
+
+
+def campaign_parts_key(copy: KitCopy, images: Sequence[KitImage], *, template_version: str) -> str:
+    return _canonical_hash(_campaign_payload(copy, images, template_version))
+
+
+RenderedImage = tuple[Renditions, Image.Image]  # the renditions, and the decoded 1200x628 one
+
+
+def render_images(images: Sequence[KitImage]) -> list[RenderedImage]:
+    """Every campaign image in the standard sizes: the slow part of a kit that no partner changes."""
+    return [render_campaign_image(image.data, field=f"image.{image.name}") for image in images]
+
+
+def prepare_campaign_parts(
+    copy: KitCopy,
+    images: Sequence[KitImage],
+    *,
+    template_version: str,
+    rendered: Sequence[RenderedImage] | None = None,
+) -> CampaignParts:
+    """The partner-independent files of a kit; refuses an over-limit social post here, before any partner."""
+    check_social_posts(copy.social_posts)
+    texts = kit_texts(copy.locale)
+    rendered = render_images(images) if rendered is None else rendered
+    files = [*_copy_files(copy, texts), *_social_files(copy, texts), *_image_files(images, rendered, texts)]
+    return CampaignParts(
+        key=campaign_parts_key(copy, images, template_version=template_version),
+        files=tuple(files),
+        body_html=markdown_bridge.to_html(copy.medium_copy),
+        body_text=markdown_bridge.to_text(copy.medium_copy),
+        hero=rendered[0][1] if rendered else None,
+        hero_jpeg=rendered[0][0].wide if rendered else None,
+    )
+
+
+def _social_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
+    return [
+        KitFile(
+            entry_name("social", f"{network}.txt"),
+            (post + "\n").encode(),
+            texts["social"].format(network=NETWORK_NAMES[network]),
+        )
+        for network, post in copy.social_posts.items()
+    ]
+
+
+def _image_files(images: Sequence[KitImage], rendered: Sequence[RenderedImage], texts: dict[str, str]) -> list[KitFile]:
+    files = []
+    slugs = unique_slugs([image.name for image in images], fallback="image")
+    for slug, image, (renditions, _) in zip(slugs, images, rendered, strict=True):
+        for suffix, data, kind in (
+            ("1200x628", renditions.wide, "image_wide"),
+            ("1080x1080", renditions.square, "image_square"),
+            ("600w", renditions.email, "image_email"),
+        ):
+            files.append(
+                KitFile(entry_name("images", f"{slug}-{suffix}.jpg"), data, texts[kind].format(image=image.name))
+            )
+    return files
+
+
+def _copy_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
+    files = []
+    for length in COPY_LENGTHS:
+        markdown = getattr(copy, f"{length}_copy")
+        html = _unstyled_page(copy.locale, copy.campaign_name, markdown_bridge.to_html(markdown))
+        files += [
+            KitFile(
+                entry_name("copy", f"{length}.md"),
+                (markdown + "\n").encode(),
+                texts["copy_md"].format(length=texts[length]),
+            ),
+            KitFile(
+                entry_name("copy", f"{length}.html"), html.encode(), texts["copy_html"].format(length=texts[length])
+            ),
+        ]
+    files += [
+        KitFile(
+            entry_name("copy", "subject-lines.txt"),
+            ("\n".join(copy.subject_lines) + "\n").encode(),
+            texts["subject_lines"],
+        ),
+        KitFile(entry_name("copy", "preheader.txt"), (copy.preheader + "\n").encode(), texts["preheader"]),
+    ]
+    return files
+
+
+def _unstyled_page(locale: str, title: str, body_html: str) -> str:
+    """A bare HTML page (so a browser reads it as UTF-8); paste what is inside <body>."""
+    return (
+        f'<!doctype html>\n<html lang="{locale}">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
+        f"</head>\n<body>\n{body_html}\n</body>\n</html>\n"
+    )
+
+
+class PartsCache:
+    """Campaign parts by key, least recently used dropped first: one per worker process."""
+
+    def __init__(self, maxsize: int = 8) -> None:
+        self.maxsize = maxsize
+        self._parts: OrderedDict[str, CampaignParts] = OrderedDict()
+        self._images: OrderedDict[tuple[str, ...], list[RenderedImage]] = OrderedDict()
+
+    def parts(self, copy: KitCopy, images: Sequence[KitImage], *, template_version: str) -> CampaignParts:
+        key = campaign_parts_key(copy, images, template_version=template_version)
+        if key in self._parts:
+            self._parts.move_to_end(key)
+            return self._parts[key]
+        image_key = tuple(image.sha256 for image in images)
+        if image_key not in self._images:  # the images are shared by every locale of a campaign
+            self._images[image_key] = render_images(images)
+            _trim(self._images, self.maxsize)
+        self._images.move_to_end(image_key)
+        parts = prepare_campaign_parts(
+            copy, images, template_version=template_version, rendered=self._images[image_key]
+        )
+        self._parts[key] = parts
+        _trim(self._parts, self.maxsize)
+        return parts
+
+
+def _trim(cache: OrderedDict[Any, Any], maxsize: int) -> None:
+    while len(cache) > maxsize:
+        cache.popitem(last=False)
+
+
+def build_kit(
+    copy: KitCopy,
+    brand: BrandKit,
+    images: Sequence[KitImage],
+    vendor: VendorInfo,
+    *,
+    template_version: str,
+    built_at: dt.datetime,
+    parts: CampaignParts | None = None,
+    path: Path | None = None,
+) -> BuiltKit:
+    """The kit's ZIP: returned as bytes, or written atomically to `path` when given.
+
+    `parts` (from `PartsCache` or `prepare_campaign_parts`) skips the partner-independent work;
+    without it that work is done here. `built_at` goes into the manifest and ZIP timestamps.
+    Raises `InvalidField` (a `ValueError` naming the field) for inputs a person must fix.
+    """
+    if built_at.tzinfo is None:
+        raise ValueError("built_at must be timezone-aware")
+    if parts is None:
+        parts = prepare_campaign_parts(copy, images, template_version=template_version)
+    elif parts.key != campaign_parts_key(copy, images, template_version=template_version):
+        raise ValueError("these campaign parts were prepared for other copy, images or template version")
+    inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=template_version)
+    files = [*_cobranded_files(copy, brand, vendor, parts, built_at=built_at, inputs_hash=inputs_hash), *parts.files]
+    files.insert(0, KitFile("README.txt", _readme(copy, brand, files), ""))
+    manifest = _manifest(
+        copy, brand, files, inputs_hash=inputs_hash, template_version=template_version, built_at=built_at
+    )
+    data = _zip(files, manifest, built_at)
+    filename = "-".join(
+        [slugify(copy.campaign_name, fallback="campaign"), slugify(brand.partner_name, fallback="partner"), copy.locale]
+    )
+    built = BuiltKit(
+        inputs_hash=inputs_hash,
+        filename=f"{filename}.zip",
+        manifest=manifest,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=None if path else data,
+        path=path,
+    )
+    if path is not None:
+        _write_atomically(path, data)
+    return built
+
+
+def _cobranded_files(
+    copy: KitCopy, brand: BrandKit, vendor: VendorInfo, parts: CampaignParts, *, built_at: dt.datetime, inputs_hash: str
+) -> list[KitFile]:
+    texts = kit_texts(copy.locale)
+    logo = decode_image(brand.logo, field="logo") if brand.logo else None
+    vendor_logo = decode_image(vendor.logo, field="vendor.logo") if vendor.logo else None
+    email_logo = None
+    if logo is not None:
+        fitted = fit_within(logo, EMAIL_LOGO_BOX)
+        email_logo = EmailLogo(png_bytes(fitted), fitted.width, fitted.height)
+    email = render_email(
+        copy, brand, vendor, email_logo,
+        body_html=parts.body_html, body_text=parts.body_text, built_at=built_at, message_key=inputs_hash,
+    )  # fmt: skip
+    partner = slugify(brand.partner_name, fallback="partner")
+    files = [
+        KitFile("flyer.pdf", render_flyer(copy, brand, vendor, logo, parts.hero_jpeg, vendor_logo), texts["flyer"]),
+        KitFile(entry_name("email", "email.html"), email.html.encode(), texts["email_html"]),
+        KitFile(entry_name("email", "email.txt"), email.text.encode(), texts["email_txt"]),
+        KitFile(entry_name("email", f"{partner}.eml"), email.eml, texts["email_eml"]),
+    ]
+    if email_logo is not None:
+        files.append(KitFile(entry_name("email", LOGO_FILE), email_logo.png, texts["email_logo"]))
+    for variant in ("light", "dark"):
+        banner = cobranded_banner(parts.hero, logo, brand, dark=variant == "dark")
+        files.append(
+            KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, texts[f"banner_{variant}"])
+        )
+    return files
+
+
+def _manifest(
+    copy: KitCopy,
+    brand: BrandKit,
+    files: list[KitFile],
+    *,
+    inputs_hash: str,
+    template_version: str,
+    built_at: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "kit_format": KIT_FORMAT,
+        "template_version": template_version,
+        "inputs_hash": inputs_hash,
+        "locale": copy.locale,
+        "built_at": built_at.astimezone(dt.UTC).isoformat(),
+        "campaign": copy.campaign_name,
+        "partner": brand.partner_name,
+        "files": [{"path": f.name, "bytes": len(f.data), "sha256": f.sha256} for f in files],
+    }
+
+
+def _readme(copy: KitCopy, brand: BrandKit, files: list[KitFile]) -> bytes:
+    """What each file is for, in the kit's language."""
+    texts = kit_texts(copy.locale)
+    listed = [("manifest.json", texts["manifest"]), *((f.name, f.description) for f in files)]
+    width = max(len(name) for name, _ in listed)
+    lines = [
+        texts["readme_title"].format(campaign=copy.campaign_name),
+        texts["readme_for"].format(partner=brand.partner_name),
+        "",
+        texts["readme_intro"],
+        "",
+        texts["readme_files"],
+        "",
+        *(f"  {name.ljust(width)}  {description}" for name, description in listed),
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()  # CRLF: Notepad on older Windows shows it right
+
+
+def _zip(files: list[KitFile], manifest: dict[str, Any], built_at: dt.datetime) -> bytes:
+    stamp = built_at.astimezone(dt.UTC).timetuple()[:6]
+    entries = [
+        ("manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()),
+        *((f.name, f.data) for f in files),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".kit-", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

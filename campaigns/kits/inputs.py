@@ -1,0 +1,208 @@
+"""The pure inputs of one kit: the campaign's pieces in one language, the partner's brand, images.
+
+They are checked when made, so a BrandKit with a colour like `red;background:url(x)` or a
+`javascript:` website cannot exist; every text that reaches a file is still escaped there.
+They hold plain values only (no sessions, no models), so they pickle into a process pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from functools import cached_property
+
+from campaigns.kits.errors import KitInputError
+from campaigns.kits.social import SOCIAL_LIMITS
+from content.brand import parse_hex_colour, parse_website
+from core.config import LOCALES
+from core.mail.addresses import normalise_email
+
+SUBJECT_LINES = (3, 5)  # how many subject-line options a kit offers
+SUBJECT_GUIDELINE = 60  # characters: longer subjects are cut off in most inboxes (a warning, not a refusal)
+
+
+def subject_lines_over_guideline(subject_lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(position from 1, length) of each subject line longer than the 60-character guideline.
+
+    A warning for the kit-pieces editor, not a refusal: some inboxes show more.
+    """
+    return [(n, len(line)) for n, line in enumerate(subject_lines, start=1) if len(line) > SUBJECT_GUIDELINE]
+
+
+def _set(instance: object, name: str, value: object) -> None:
+    object.__setattr__(instance, name, value)  # normalising a frozen dataclass in __post_init__
+
+
+def check_text(value: str, *, field: str, max_length: int, multiline: bool = False, required: bool = False) -> str:
+    """Trimmed text without control characters (line breaks only where `multiline`)."""
+    if not isinstance(value, str):
+        raise KitInputError(field, "must be text.")
+    text = value.replace("\r\n", "\n").strip()
+    allowed = {"\n"} if multiline else set()
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in allowed for ch in text):
+        what = "control characters" if multiline else "line breaks or control characters"
+        raise KitInputError(field, f"cannot contain {what}.")
+    if required and not text:
+        raise KitInputError(field, "is required.")
+    if len(text) > max_length:
+        raise KitInputError(field, f"is {len(text)} characters long; at most {max_length}.")
+    return text
+
+
+def check_url(value: str, *, field: str) -> str:
+    try:
+        return parse_website(value, field=field)
+    except ValueError as error:
+        raise KitInputError(field, "use a full web address starting with https:// (or http://).") from error
+
+
+def check_email(value: str, *, field: str) -> str:
+    """An address the `email` package can put in a header as it is (or "" for none)."""
+    address = normalise_email(check_text(value, field=field, max_length=254))
+    if not address:
+        return ""
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, HeaderParseError) as error:
+        raise KitInputError(field, f"{value!r} is not an email address.") from error
+    if parsed.addr_spec != address or "." not in parsed.domain:
+        raise KitInputError(field, f"{value!r} is not an email address.")
+    return address
+
+
+def _sha256(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data is not None else ""
+
+
+@dataclass(frozen=True)
+class BrandKit:
+    """A partner's brand: what co-brands the email, banner and flyer (lengths as on `Partner`)."""
+
+    partner_name: str
+    primary_colour: str
+    accent_colour: str
+    logo: bytes | None = None
+    website: str = ""
+    phone: str = ""  # already formatted by the brand editor (phonenumbers)
+    email: str = ""
+    postal_address: str = ""
+    tagline: str = ""
+    brand_hash: str = ""  # the partner's brand version; the inputs hash covers every field anyway
+
+    def __post_init__(self) -> None:
+        _set(self, "partner_name", check_text(self.partner_name, field="partner_name", max_length=200, required=True))
+        _set(self, "primary_colour", parse_hex_colour(self.primary_colour, field="primary_colour"))
+        _set(self, "accent_colour", parse_hex_colour(self.accent_colour, field="accent_colour"))
+        if self.logo is not None and not isinstance(self.logo, bytes):
+            raise KitInputError("logo", "must be the bytes of an image file.")
+        website = check_text(self.website, field="website", max_length=255)
+        _set(self, "website", check_url(website, field="website") if website else "")
+        _set(self, "phone", check_text(self.phone, field="phone", max_length=50))
+        _set(self, "email", check_email(self.email, field="email"))
+        _set(
+            self,
+            "postal_address",
+            check_text(self.postal_address, field="postal_address", max_length=500, multiline=True),
+        )
+        _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=200))
+
+    @cached_property
+    def logo_sha256(self) -> str:
+        return _sha256(self.logo)
+
+
+@dataclass(frozen=True)
+class KitImage:
+    """One campaign image as uploaded (the content library's original), with its alt text."""
+
+    name: str
+    data: bytes
+    alt: str = ""
+
+    def __post_init__(self) -> None:
+        _set(self, "name", check_text(self.name, field="image.name", max_length=200, required=True))
+        _set(self, "alt", check_text(self.alt, field=f"image.{self.name}.alt", max_length=300))
+        if not isinstance(self.data, bytes) or not self.data:
+            raise KitInputError(f"image.{self.name}", "must be the bytes of an image file.")
+
+    @cached_property
+    def sha256(self) -> str:
+        return _sha256(self.data)
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """The vendor's own name and postal address: locked text in every co-branded piece."""
+
+    name: str
+    postal_address: str
+    logo: bytes | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "name", check_text(self.name, field="vendor.name", max_length=200, required=True))
+        _set(
+            self,
+            "postal_address",
+            check_text(self.postal_address, field="vendor.postal_address", max_length=300, multiline=True),
+        )
+
+    @cached_property
+    def logo_sha256(self) -> str:
+        return _sha256(self.logo)
+
+
+@dataclass(frozen=True)
+class KitCopy:
+    """A campaign's kit pieces in one language; Markdown where a text has paragraphs."""
+
+    locale: str
+    campaign_name: str
+    subject_lines: tuple[str, ...]
+    preheader: str
+    short_copy: str
+    medium_copy: str
+    long_copy: str
+    cta_label: str
+    cta_url: str
+    flyer_title: str
+    flyer_text: str
+    campaign_url: str  # what the flyer's QR code opens
+    social_posts: dict[str, str] = field(default_factory=dict)  # network -> post, see SOCIAL_LIMITS
+
+    def __post_init__(self) -> None:
+        if self.locale not in LOCALES:
+            raise KitInputError("locale", f"{self.locale!r} is not one of {', '.join(LOCALES)}.")
+        _set(
+            self, "campaign_name", check_text(self.campaign_name, field="campaign_name", max_length=200, required=True)
+        )
+        self._check_subject_lines()
+        _set(self, "preheader", check_text(self.preheader, field="preheader", max_length=200))
+        for name in ("short_copy", "medium_copy", "long_copy", "flyer_text"):
+            _set(self, name, check_text(getattr(self, name), field=name, max_length=20_000, multiline=True))
+        _set(self, "cta_label", check_text(self.cta_label, field="cta_label", max_length=80, required=True))
+        _set(self, "flyer_title", check_text(self.flyer_title, field="flyer_title", max_length=120, required=True))
+        _set(self, "cta_url", check_url(self.cta_url, field="cta_url"))
+        _set(self, "campaign_url", check_url(self.campaign_url, field="campaign_url"))
+        self._check_social_posts()
+
+    def _check_subject_lines(self) -> None:
+        lines = tuple(
+            check_text(line, field=f"subject_lines.{n}", max_length=200, required=True)
+            for n, line in enumerate(self.subject_lines, start=1)
+        )
+        low, high = SUBJECT_LINES
+        if not low <= len(lines) <= high:
+            raise KitInputError("subject_lines", f"give {low} to {high} subject lines, not {len(lines)}.")
+        _set(self, "subject_lines", lines)
+
+    def _check_social_posts(self) -> None:
+        posts: dict[str, str] = {}
+        for network, post in dict(self.social_posts).items():
+            if network not in SOCIAL_LIMITS:
+                raise KitInputError(f"social.{network}", f"is not a network we write for ({', '.join(SOCIAL_LIMITS)}).")
+            posts[network] = check_text(post, field=f"social.{network}", max_length=100_000, multiline=True)
+        _set(self, "social_posts", {network: posts[network] for network in SOCIAL_LIMITS if posts.get(network)})

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+
+from campaigns.kits import TEMPLATE_VERSION, BrandKit, BuiltKit, KitCopy, KitImage, build_kit
+from tests.campaigns.kits import samples
+
+BUILT_AT = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def build(locale: str = "en", **brand_changes: object) -> BuiltKit:
+    """The sample campaign's kit for the sample partner, with `brand_changes`."""
+    return build_with(samples.kit_copy(locale), samples.brand(**brand_changes), samples.images())
+
+
+def build_with(copy: KitCopy, brand: BrandKit, images: tuple[KitImage, ...]) -> BuiltKit:
+    return build_kit(copy, brand, images, samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
+
+
+def open_zip(kit: BuiltKit) -> zipfile.ZipFile:
+    assert kit.data is not None
+    return zipfile.ZipFile(io.BytesIO(kit.data))
+
+
+@pytest.fixture(scope="module", params=["en", "pl"])
+def built(request: pytest.FixtureRequest) -> BuiltKit:
+    """One kit per language, built once per test module (a kit takes about a quarter second)."""
+    return build(request.param)

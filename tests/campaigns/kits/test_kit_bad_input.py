@@ -29,7 +29,7 @@ def png(image: Image.Image) -> bytes:
 def test_a_decompression_bomb_logo_is_refused_before_it_is_unpacked() -> None:
     bomb = png(Image.new("1", (10_000, 10_000)))  # 100 million pixels in a few kilobytes
     assert len(bomb) < 100_000
-    with pytest.raises(KitInputError, match="logo: the image has too many pixels") as error:
+    with pytest.raises(KitInputError, match=r"logo: the image has .*pixels") as error:
         build(logo=bomb)
     assert error.value.field == "logo"
 

@@ -31,6 +31,7 @@ from core.mail.transports import MessageBody, Outcome, OutgoingMessage, SendResu
 
 log = logging.getLogger("channelcast.delivery")
 BODY_CACHE_SIZE = 64
+MIN_IDLE_SECONDS = 0.05  # rows due but locked by another worker: look again soon, without spinning
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,9 @@ class Worker:
         candidates = [self.options.poll_seconds]
         if wake is not None:
             candidates.append((wake - now).total_seconds() + 0.01)
-        if self.paused_until is not None:
+        if self.paused_until is not None and self.paused_until > now:
             candidates.append((self.paused_until - now).total_seconds())
-        return max(0.0, min(candidates))
+        return max(MIN_IDLE_SECONDS, min(candidates))
 
     def _recover(self, now: dt.datetime) -> None:
         recovered = outbox.recover_expired_leases(

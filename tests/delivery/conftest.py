@@ -99,7 +99,12 @@ def make_worker(session: Session, transport: Transport, clock: FakeClock, **opti
 
     settings = {"backoff_seconds": 30, "poll_seconds": 5, "sender_domain": "channelcast.example", **options}
     return Worker(
-        session, transport, WorkerOptions(**settings), owner="test-worker", clock=clock, sleep=clock.sleep,
+        session,
+        transport,
+        WorkerOptions(**settings),
+        owner="test-worker",
+        clock=clock,
+        sleep=clock.sleep,
         rng=random.Random(8),
     )
 
@@ -108,8 +113,9 @@ def a_body(session: Session, topic: str = "storage") -> RenderedBody:
     return store_body(
         session,
         f"{topic.title()} news for %%name%%",
-        f'<p>Hello %%name.html%%, here is the {topic} news.</p>'
-        f'<p><a href="%%unsubscribe_url.html%%">Unsubscribe</a> · <a href="%%preferences_url.html%%">Preferences</a></p>'
+        f"<p>Hello %%name.html%%, here is the {topic} news.</p>"
+        '<p><a href="%%unsubscribe_url.html%%">Unsubscribe</a> · '
+        '<a href="%%preferences_url.html%%">Preferences</a></p>'
         f"<p>{POSTAL}</p>",
         f"Hello %%name%%, here is the {topic} news.\n\nUnsubscribe: %%unsubscribe_url%%\n"
         f"Preferences: %%preferences_url%%\n{POSTAL}\n",

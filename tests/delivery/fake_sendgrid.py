@@ -45,7 +45,9 @@ def utc_clock() -> dt.datetime:
 
 def contract_problems(payload: Any) -> list[str]:
     """Why SendGrid would answer 400 to this request body (empty: it would accept it)."""
-    problems = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in VALIDATOR.iter_errors(payload)]
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in VALIDATOR.iter_errors(payload)
+    ]
     if problems:
         return problems
     personalizations = payload["personalizations"]
@@ -138,7 +140,8 @@ class FakeSendGrid:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-sendgrid").start()
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True, name="fake-sendgrid").start()
         return self
 
     def stop(self) -> None:
@@ -224,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path != "/v3/mail/send":
             self._reply(404, {}, _errors([f"no such endpoint {self.path}"]))
             return
@@ -234,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(wait)
         self._reply(status, headers, reply)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/_fake/stats":
             self._reply(200, {}, self.owner.stats())
         else:

@@ -44,8 +44,10 @@ def test_the_file_transport_writes_one_complete_email_per_message(
     assert message["Message-ID"].endswith("@channelcast.example>")
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
-    assert text is not None and html is not None
-    assert "Hello Contact 0" in text.get_content() and POSTAL in text.get_content()
+    assert text is not None
+    assert html is not None
+    assert "Hello Contact 0" in text.get_content()
+    assert POSTAL in text.get_content()
     assert 'href="https://partners.example/u/token-0"' in html.get_content()
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
     assert statuses(session) == {"sent": 3}
@@ -105,9 +107,7 @@ def test_an_address_that_bounced_yesterday_is_skipped_and_marked_suppressed(
     assert statuses(session) == {"sent": 4, "suppressed": 1}
 
 
-def test_rate_limits_and_server_errors_are_retried_honouring_retry_after(
-    session: Session, clock: FakeClock
-) -> None:
+def test_rate_limits_and_server_errors_are_retried_honouring_retry_after(session: Session, clock: FakeClock) -> None:
     with FakeSendGrid(clock=clock) as fake:
         body = a_body(session)
         queue(session, body, 50)
@@ -149,7 +149,8 @@ def test_after_the_last_attempt_a_message_is_dead_until_someone_retries_it(
     worker.run(drain=True)
     session.refresh(delivery)
     assert delivery.status is DeliveryStatus.DEAD
-    assert delivery.attempts == 3 and "SendGrid 503" in (delivery.last_error or "")
+    assert delivery.attempts == 3
+    assert "SendGrid 503" in (delivery.last_error or "")
 
     retry_delivery(session, delivery, now=clock())
     worker.run(drain=True)
@@ -171,9 +172,7 @@ def test_a_request_without_an_answer_leaves_its_messages_uncertain_not_resent(
     assert sum(fake_sendgrid.accepted_ids.values()) == 3  # SendGrid had them: sending again would double them
 
 
-def test_when_sendgrid_cannot_be_reached_messages_wait_for_a_retry(
-    session: Session, clock: FakeClock
-) -> None:
+def test_when_sendgrid_cannot_be_reached_messages_wait_for_a_retry(session: Session, clock: FakeClock) -> None:
     fake = FakeSendGrid().start()
     transport = sendgrid_transport(fake)
     fake.stop()  # nothing listens on that port any more
@@ -193,7 +192,9 @@ def test_a_dead_workers_messages_are_resent_if_they_never_left_and_uncertain_if_
     body = a_body(session)
     queue(session, body, 4)
     claimed = claim_batch(session, owner="crashed", now=clock(), limit=4, lease_seconds=60)
-    hand_over(session, [row.id for row in claimed[:2]], owner="crashed", now=clock(), lease_seconds=60, mark_sending=True)
+    hand_over(
+        session, [row.id for row in claimed[:2]], owner="crashed", now=clock(), lease_seconds=60, mark_sending=True
+    )
     clock.advance(seconds=61)
 
     make_worker(session, sendgrid_transport(fake_sendgrid), clock).run(drain=True)

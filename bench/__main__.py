@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import db_writes
+from bench import db_writes, delivery
 from bench.common import Report
 
-BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main]
+BENCHMARKS: list[Callable[[list[str]], Report]] = [db_writes.main, delivery.main]
 
 
 def run_all(argv: list[str]) -> None:

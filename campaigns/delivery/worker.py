@@ -31,6 +31,7 @@ from core.mail.transports import MessageBody, Outcome, OutgoingMessage, SendResu
 
 log = logging.getLogger("channelcast.delivery")
 BODY_CACHE_SIZE = 64
+DRAIN_POLL_SECONDS = 0.2
 MIN_IDLE_SECONDS = 0.05  # rows due but locked by another worker: look again soon, without spinning
 
 
@@ -114,6 +115,7 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not secrets)
         self.stats = WorkerStats()
         self.paused_until: dt.datetime | None = None
+        self._renewed_at: dt.datetime | None = None
         self.stopping = False
         self._bodies: OrderedDict[int, MessageBody] = OrderedDict()
 
@@ -126,7 +128,7 @@ class Worker:
                 continue
             if drain and not self._commit_after(outbox.has_pending(self.session)):
                 break
-            self.sleep(self._idle_seconds())
+            self.sleep(self._idle_seconds(drain=drain))
         return self.stats
 
     def run_once(self) -> int:
@@ -134,6 +136,7 @@ class Worker:
         now = self.clock()
         if self.paused_until and now < self.paused_until:
             return 0
+        outbox.commit_without_waiting_for_disk(self.session)
         self._recover(now)
         claimed = outbox.claim_batch(
             self.session,
@@ -147,6 +150,7 @@ class Worker:
         if not claimed:
             return 0
         self.stats.batches += 1
+        self._renewed_at = now
         self.stats.count("suppressed", len(claimed) - len(sendable))
         if sendable:
             self._send(sendable)
@@ -156,11 +160,12 @@ class Worker:
         self.session.commit()
         return value
 
-    def _idle_seconds(self) -> float:
+    def _idle_seconds(self, *, drain: bool) -> float:
         now = self.clock()
         wake = outbox.next_wake(self.session)
         self.session.commit()
-        candidates = [self.options.poll_seconds]
+        # Draining while other workers still hold rows: look again soon, they may be done any moment.
+        candidates = [min(self.options.poll_seconds, DRAIN_POLL_SECONDS) if drain else self.options.poll_seconds]
         if wake is not None:
             candidates.append((wake - now).total_seconds() + 0.01)
         if self.paused_until is not None and self.paused_until > now:
@@ -213,7 +218,7 @@ class Worker:
             lease_seconds=self.options.lease_seconds,
             mark_sending=not self.transport.resend_is_safe,
         )
-        outbox.renew_leases(self.session, owner=self.owner, now=self.clock(), lease_seconds=self.options.lease_seconds)
+        self._renew_leases()
         self.session.commit()
         unit = [message for message in unit if message.ref in held]
         if not unit:
@@ -226,6 +231,14 @@ class Worker:
             results = [SendResult(m.ref, Outcome.FAILED, error=f"internal error: {error!r}") for m in unit]
         self._record(results, by_id)
 
+    def _renew_leases(self) -> None:
+        """Past half the lease, hold the rest of the batch a full lease longer (slow SMTP servers)."""
+        now = self.clock()
+        if self._renewed_at and (now - self._renewed_at).total_seconds() < self.options.lease_seconds / 2:
+            return
+        outbox.renew_leases(self.session, owner=self.owner, now=now, lease_seconds=self.options.lease_seconds)
+        self._renewed_at = now
+
     def _paused(self) -> bool:
         return self.paused_until is not None and self.clock() < self.paused_until
 
@@ -236,6 +249,7 @@ class Worker:
 
     def _record(self, results: list[SendResult], by_id: dict[int, ClaimedDelivery]) -> None:
         now = self.clock()
+        outbox.commit_without_waiting_for_disk(self.session)
         groups: dict[tuple[Outcome, str, str, float | None, int], list[int]] = {}
         for result in results:
             attempts = by_id[result.ref].attempts if result.outcome is Outcome.RETRY else 0

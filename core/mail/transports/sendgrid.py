@@ -123,23 +123,25 @@ class SendGridTransport(Transport):
                 first_open += 1
         return units
 
-    def payload(self, unit: Sequence[OutgoingMessage]) -> dict[str, Any]:
+    def payload(self, unit: Sequence[OutgoingMessage], pairs: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
+        """The request body; `pairs` are each message's substitutions when already computed."""
+        pairs = pairs or [substitutions(message.values) for message in unit]
         body = unit[0].body
         request: dict[str, Any] = {
             "from": self.sender,
             "subject": body.subject,
             "content": [{"type": "text/plain", "value": body.text}, {"type": "text/html", "value": body.html}],
-            "personalizations": [self._personalization(message) for message in unit],
+            "personalizations": [self._personalization(m, p) for m, p in zip(unit, pairs, strict=True)],
         }
         if unit[0].category:
             request["categories"] = [unit[0].category[:255]]
         return request
 
-    def _personalization(self, message: OutgoingMessage) -> dict[str, Any]:
+    def _personalization(self, message: OutgoingMessage, pairs: dict[str, str]) -> dict[str, Any]:
         to = {"email": message.to_email, **({"name": message.to_name} if message.to_name else {})}
         return {
             "to": [to],
-            "substitutions": substitutions(message.values),
+            "substitutions": pairs,
             "custom_args": {REF_ARG: str(message.ref)},
             "headers": message.headers,
         }
@@ -149,16 +151,20 @@ class SendGridTransport(Transport):
         yield self._send_request
 
     def _send_request(self, unit: Sequence[OutgoingMessage]) -> list[SendResult]:
-        too_big = [m for m in unit if substitution_bytes(substitutions(m.values)) > MAX_SUBSTITUTION_BYTES]
+        pairs = [substitutions(message.values) for message in unit]
+        fits = [substitution_bytes(p) <= MAX_SUBSTITUTION_BYTES for p in pairs]
+        too_big = [m for m, ok in zip(unit, fits, strict=True) if not ok]
         refused = all_with(too_big, Outcome.FAILED, "per-recipient fields exceed SendGrid's 10,000-byte limit")
-        unit = [m for m in unit if m not in too_big]
+        if too_big:
+            unit = [m for m, ok in zip(unit, fits, strict=True) if ok]
+            pairs = [p for p, ok in zip(pairs, fits, strict=True) if ok]
         if not unit:
             return refused
-        return refused + self._post(unit)
+        return refused + self._post(unit, pairs)
 
-    def _post(self, unit: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def _post(self, unit: Sequence[OutgoingMessage], pairs: list[dict[str, str]]) -> list[SendResult]:
         try:
-            response = self.client.send(self.payload(unit))
+            response = self.client.send(self.payload(unit, pairs))
         except HTTPError as error:
             wait = retry_after_seconds(error.headers)
             if error.status_code == 429 or error.status_code >= 500:

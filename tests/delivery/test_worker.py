@@ -4,12 +4,15 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
 from campaigns.delivery.outbox import claim_batch, hand_over, retry_delivery
+from core.config import Settings
 from core.mail.transports import FileTransport
+from core.scheduler import run_ticks
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
 from tests.delivery.conftest import (
@@ -218,3 +221,11 @@ def test_a_worker_whose_lease_was_taken_over_sends_nothing_of_it(
     assert held == set()
     assert sum(fake_sendgrid.accepted_ids.values()) == 2
     assert session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.SENT)) == 2
+
+
+def test_with_the_file_transport_the_scheduler_writes_the_outbox_itself(
+    app: Flask, session: Session, settings: Settings
+) -> None:
+    queue(session, a_body(session), 2)
+    assert run_ticks(app)["outbox"].startswith("2 sent")
+    assert len(list(settings.outbox_dir.glob("*.eml"))) == 2

@@ -1,10 +1,11 @@
-"""campaigns: planning, newsletters (digests), delivery and kits."""
+"""campaigns: planning, newsletters (digests), the delivery outbox and its workers, kits."""
 
 from flask import Flask
 
-from campaigns import planning
+from campaigns import delivery, planning
 
 
 def init_app(app: Flask) -> None:
     """Register every campaigns sub-package."""
     planning.init_app(app)
+    delivery.init_app(app)

@@ -6,6 +6,8 @@ nothing else in the code reads `os.environ`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import secrets
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from dotenv import dotenv_values
 
 MAIL_TRANSPORTS = ("file", "smtp", "sendgrid")
@@ -55,6 +59,14 @@ class Settings:
     smtp_user: str
     smtp_password: str
     smtp_starttls: bool
+    mail_timeout_seconds: int
+    sendgrid_batch_size: int
+    delivery_batch_size: int
+    delivery_max_attempts: int
+    delivery_lease_seconds: int
+    delivery_backoff_seconds: int
+    delivery_backoff_max_seconds: int
+    delivery_poll_seconds: int
     log_format: str
     log_level: str
     ratelimit_storage_uri: str
@@ -163,6 +175,24 @@ def _secret_key(reader: _Reader, instance_dir: Path, app_env: str) -> tuple[str,
     return dev_value, True
 
 
+def _webhook_public_key(reader: _Reader) -> str:
+    """SendGrid's verification key (base64 DER of an EC public key), checked now rather than at the first event."""
+    value = reader.text("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    if not value:
+        return ""
+    try:
+        key = load_der_public_key(base64.b64decode(value, validate=True))
+    except (ValueError, binascii.Error):
+        key = None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ConfigError(
+            "SENDGRID_WEBHOOK_PUBLIC_KEY",
+            "is not an elliptic-curve public key",
+            "paste the verification key from SendGrid's Mail Settings > Signed Event Webhook (one base64 line)",
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
     """Build Settings from `environ` (default: the process environment over `.env`)."""
     merged: dict[str, str] = {}
@@ -197,12 +227,20 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         storage_dir=Path(reader.text("STORAGE_DIR", str(instance_dir / "storage"))).resolve(),
         sendgrid_api_key=sendgrid_key,
         sendgrid_api_host=reader.url("SENDGRID_API_HOST", "https://api.sendgrid.com", ("http", "https")),
-        sendgrid_webhook_public_key=reader.text("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
+        sendgrid_webhook_public_key=_webhook_public_key(reader),
         smtp_host=smtp_host,
         smtp_port=reader.integer("SMTP_PORT", 587, low=1, high=65535),
         smtp_user=reader.text("SMTP_USER", ""),
         smtp_password=reader.text("SMTP_PASSWORD", ""),
         smtp_starttls=reader.boolean("SMTP_STARTTLS", True),
+        mail_timeout_seconds=reader.integer("MAIL_TIMEOUT_SECONDS", 30, low=1, high=600),
+        sendgrid_batch_size=reader.integer("SENDGRID_BATCH_SIZE", 1000, low=1, high=1000),
+        delivery_batch_size=reader.integer("DELIVERY_BATCH_SIZE", 1000, low=1, high=10_000),
+        delivery_max_attempts=reader.integer("DELIVERY_MAX_ATTEMPTS", 8, low=1, high=100),
+        delivery_lease_seconds=reader.integer("DELIVERY_LEASE_SECONDS", 300, low=1, high=86_400),
+        delivery_backoff_seconds=reader.integer("DELIVERY_BACKOFF_SECONDS", 30, low=0, high=86_400),
+        delivery_backoff_max_seconds=reader.integer("DELIVERY_BACKOFF_MAX_SECONDS", 3600, low=0, high=604_800),
+        delivery_poll_seconds=reader.integer("DELIVERY_POLL_SECONDS", 5, low=1, high=3600),
         log_format=reader.choice("LOG_FORMAT", "json" if app_env == "production" else "text", LOG_FORMATS),
         log_level=reader.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),

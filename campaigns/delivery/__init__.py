@@ -1,0 +1,48 @@
+"""Delivery: the outbox, its workers, the provider webhook and the delivery admin.
+
+It knows only outbox rows (Delivery, RenderedBody, Event): newsletters and campaigns put messages
+in with `store_body` and `enqueue`, and read what happened from the events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from campaigns.delivery import models as models
+from campaigns.delivery.cli import worker_command
+from campaigns.delivery.outbox import NewDelivery, OutboxError, enqueue, store_body
+from campaigns.delivery.worker import Worker, WorkerOptions
+from core.auth import EDITORS
+from core.extensions import csrf
+from core.mail.transports import transport_from_settings
+from core.scheduler import register_tick
+from core.web import register_nav
+
+__all__ = ["NewDelivery", "OutboxError", "enqueue", "init_app", "store_body"]
+TICK_BATCHES = 20
+
+
+def send_outbox_tick(session: Session, now: dt.datetime) -> str:
+    """The embedded default (file transport): the scheduler writes the outbox itself, no worker needed."""
+    settings = current_app.config["CHANNELCAST"]
+    if settings.mail_transport != "file":
+        return "left to the workers"
+    worker = Worker(session, transport_from_settings(settings), WorkerOptions.from_settings(settings))
+    batches = 0
+    while batches < TICK_BATCHES and worker.run_once():
+        batches += 1
+    return worker.stats.summary()
+
+
+def init_app(app: Flask) -> None:
+    from campaigns.delivery.routes import admin, webhooks
+
+    csrf.exempt(webhooks)  # SendGrid signs its requests instead
+    app.register_blueprint(webhooks)
+    app.register_blueprint(admin)
+    app.cli.add_command(worker_command)
+    register_tick(app, "outbox", send_outbox_tick)
+    register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)

@@ -1,0 +1,123 @@
+"""The outbox: bodies rendered once, one Delivery row per message, and what happened to each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utc_now
+
+
+def _enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a message is. queued -> leased -> sending -> sent, and the side roads:
+
+    - leased: claimed by a worker, not yet handed to the provider (a dead worker's lease expires
+      and the message is queued again: nothing can have left);
+    - sending: handed to the provider; if the worker dies now the message becomes uncertain;
+    - failed: refused for good (the error says why); dead: retried until DELIVERY_MAX_ATTEMPTS;
+    - suppressed: the address is on the suppression list, nothing was sent;
+    - uncertain: the request left but no answer came; settled by provider events or an admin.
+    """
+
+    QUEUED = "queued"
+    LEASED = "leased"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+    SUPPRESSED = "suppressed"
+    UNCERTAIN = "uncertain"
+
+    @property
+    def in_flight(self) -> bool:
+        return self in (DeliveryStatus.LEASED, DeliveryStatus.SENDING)
+
+
+PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.LEASED, DeliveryStatus.SENDING)
+RETRYABLE_BY_ADMIN = (DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus.UNCERTAIN)
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a message or a contact; provider kinds keep SendGrid's names."""
+
+    SENT = "sent"
+    PROCESSED = "processed"
+    DEFERRED = "deferred"
+    DELIVERED = "delivered"
+    OPEN = "open"
+    CLICK = "click"
+    BOUNCE = "bounce"
+    DROPPED = "dropped"
+    SPAMREPORT = "spamreport"
+    UNSUBSCRIBE = "unsubscribe"
+    GROUP_UNSUBSCRIBE = "group_unsubscribe"
+    GROUP_RESUBSCRIBE = "group_resubscribe"
+    KIT_DOWNLOAD = "kit_download"
+    PREFERENCE_CHANGE = "preference_change"
+
+
+class RenderedBody(Base):
+    """Subject, HTML and text with per-recipient placeholders, stored once per distinct content."""
+
+    __tablename__ = "rendered_bodies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(998))  # RFC 5322's line limit
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Delivery(Base):
+    """One message to send: the outbox row. Only the body id and per-recipient fields are stored."""
+
+    __tablename__ = "deliveries"
+    # Claiming walks this index: due rows of one status, clustered by body so a batch shares bodies.
+    __table_args__ = (Index("ix_deliveries_claim", "status", "body_id", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("rendered_bodies.id"))
+    recipient_email: Mapped[str] = mapped_column(String(255))
+    recipient_name: Mapped[str] = mapped_column(String(255), default="")
+    contact_id: Mapped[int | None]
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[DeliveryStatus] = mapped_column(_enum_column(DeliveryStatus, 20), default=DeliveryStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[dt.datetime | None]
+    provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    sent_at: Mapped[dt.datetime | None]
+
+    body: Mapped[RenderedBody] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<Delivery {self.id} {self.idempotency_key} {self.status.value}>"
+
+
+class Event(Base):
+    """Something that happened to a delivery or a contact; provider events are de-duplicated by their id."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind, 30))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(index=True)
+    provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

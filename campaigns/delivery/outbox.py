@@ -1,0 +1,461 @@
+"""The outbox's services: store bodies, enqueue messages, and the claim / hand-over / record cycle.
+
+Plain functions that flush; the caller (assembly, a worker, a request) owns the transaction.
+Every state change of a claimed row is conditional on the worker still holding its lease, so a
+worker that was presumed dead and comes back can never overwrite what another worker did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html as html_lib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import JSON, exists, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from campaigns.delivery.models import (
+    PENDING,
+    RETRYABLE_BY_ADMIN,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    EventKind,
+    RenderedBody,
+)
+from core.db import utc_now
+from core.mail.addresses import normalise_email
+from core.mail.placeholders import FillTemplate
+from subscribers.suppression import suppressed_among
+
+REQUIRED_FIELDS = frozenset({"unsubscribe_url", "preferences_url"})
+INSERT_CHUNK = 1000
+ERROR_LIMIT = 1000
+
+
+class OutboxError(ValueError):
+    """A programming error in what was handed to the outbox (it must fail loudly, never send)."""
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message to enqueue; `fields` fills the body's placeholders for this recipient."""
+
+    idempotency_key: str
+    body: RenderedBody
+    recipient_email: str
+    fields: Mapping[str, str]
+    recipient_name: str = ""
+    contact_id: int | None = None
+    category: str = ""
+    not_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    id: int
+    idempotency_key: str
+    body_id: int
+    recipient_email: str
+    recipient_name: str
+    fields: dict[str, str]
+    category: str
+    attempts: int
+
+
+def insert_for(session: Session) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT on SQLite and PostgreSQL alike."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+# ---------------------------------------------------------------------------------------------- enqueue
+
+
+def content_hash(subject: str, html: str, text: str) -> str:
+    return hashlib.sha256("\x00".join((subject, html, text)).encode()).hexdigest()
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def require_postal_address(html: str, text: str, postal_address: str) -> None:
+    """CAN-SPAM: every message shows the sender's postal address, in both parts."""
+    address = _squeeze(postal_address)
+    missing = [
+        part
+        for part, content in (("HTML", _squeeze(html_lib.unescape(html))), ("text", _squeeze(text)))
+        if address not in content
+    ]
+    if missing:
+        raise OutboxError(f"the {' and '.join(missing)} part lacks the postal address {postal_address!r}")
+
+
+def store_body(
+    session: Session, subject: str, html: str, text: str, *, postal_address: str | None = None
+) -> RenderedBody:
+    """The stored body with this content, created once (concurrent callers get the same row)."""
+    if postal_address is None:
+        postal_address = current_app.config["CHANNELCAST"].postal_address
+    require_postal_address(html, text, postal_address)
+    if not subject.strip() or "\n" in subject:
+        raise OutboxError(f"a subject is one non-empty line, got {subject!r}")
+    key = content_hash(subject, html, text)
+    body = session.scalar(select(RenderedBody).where(RenderedBody.content_hash == key))
+    if body is None:
+        values = {"content_hash": key, "subject": subject, "html": html, "text": text, "created_at": utc_now()}
+        session.execute(insert_for(session)(RenderedBody).values(values).on_conflict_do_nothing())
+        body = session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
+    return body
+
+
+def _needed_fields(body: RenderedBody, cache: dict[int, frozenset[str]]) -> frozenset[str]:
+    if body.id not in cache:
+        names = {name for part in (body.subject, body.html, body.text) for name in FillTemplate.parse(part).field_names}
+        cache[body.id] = frozenset(names) | REQUIRED_FIELDS
+    return cache[body.id]
+
+
+def _row(message: NewDelivery, now: dt.datetime, needed: frozenset[str]) -> dict[str, Any]:
+    missing = needed - message.fields.keys()
+    if missing:
+        raise OutboxError(f"{message.idempotency_key}: no value for {', '.join(sorted(missing))}")
+    if not all(isinstance(value, str) for value in message.fields.values()):
+        raise OutboxError(f"{message.idempotency_key}: field values must be strings")
+    return {
+        "idempotency_key": message.idempotency_key,
+        "body_id": message.body.id,
+        "recipient_email": normalise_email(message.recipient_email),
+        "recipient_name": message.recipient_name,
+        "contact_id": message.contact_id,
+        "fields": dict(message.fields),
+        "category": message.category,
+        "status": DeliveryStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": message.not_before or now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def enqueue(session: Session, messages: Iterable[NewDelivery], *, now: dt.datetime | None = None) -> int:
+    """Bulk-insert messages; a message whose idempotency key is already there is skipped.
+
+    Returns how many were added. Every body placeholder must have a value, and every message
+    carries `unsubscribe_url` and `preferences_url` (the List-Unsubscribe header uses the first).
+    """
+    now = now or utc_now()
+    statement = (
+        insert_for(session)(Delivery)
+        .on_conflict_do_nothing(index_elements=[Delivery.idempotency_key])
+        .returning(Delivery.id)
+    )
+    needed: dict[int, frozenset[str]] = {}
+    added, chunk = 0, []
+    for message in messages:
+        chunk.append(_row(message, now, _needed_fields(message.body, needed)))
+        if len(chunk) == INSERT_CHUNK:
+            added += len(session.execute(statement, chunk).all())
+            chunk = []
+    if chunk:
+        added += len(session.execute(statement, chunk).all())
+    return added
+
+
+# ---------------------------------------------------------------------------------------------- the worker cycle
+
+
+def commit_without_waiting_for_disk(session: Session) -> None:
+    """PostgreSQL: this transaction's commit need not wait for its WAL to reach disk.
+
+    Safe for every step but the hand-over: if the database crashed and lost a claim, the rows are
+    simply queued; if it lost a recorded result, the rows fall back to `sending` and turn
+    uncertain, settled by events. The hand-over commit stays durable, and flushes all before it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def _claimed_columns() -> tuple[Any, ...]:
+    return (
+        Delivery.id,
+        Delivery.idempotency_key,
+        Delivery.body_id,
+        Delivery.recipient_email,
+        Delivery.recipient_name,
+        Delivery.fields,
+        Delivery.category,
+        Delivery.attempts,
+    )
+
+
+def claim_batch(
+    session: Session, *, owner: str, now: dt.datetime, limit: int, lease_seconds: int
+) -> list[ClaimedDelivery]:
+    """Lease up to `limit` due messages, clustered by body; other workers skip locked rows."""
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == DeliveryStatus.QUEUED, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.body_id, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.QUEUED)
+        .values(
+            status=DeliveryStatus.LEASED,
+            lease_owner=owner,
+            lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(*_claimed_columns())
+        .execution_options(synchronize_session=False)
+    )
+    rows = [ClaimedDelivery(*row) for row in session.execute(statement)]
+    return sorted(rows, key=lambda row: (row.body_id, row.id))
+
+
+def skip_suppressed(
+    session: Session, claimed: list[ClaimedDelivery], *, owner: str, now: dt.datetime
+) -> list[ClaimedDelivery]:
+    """Mark claimed messages to suppressed addresses (bounced, complained, ...) and drop them from the batch."""
+    blocked = suppressed_among(session, (row.recipient_email for row in claimed))
+    if not blocked:
+        return claimed
+    ids = [row.id for row in claimed if normalise_email(row.recipient_email) in blocked]
+    _settle(session, ids, owner=owner, now=now, status=DeliveryStatus.SUPPRESSED, last_error="address is suppressed")
+    return [row for row in claimed if row.id not in set(ids)]
+
+
+def hand_over(
+    session: Session, ids: Sequence[int], *, owner: str, now: dt.datetime, lease_seconds: int, mark_sending: bool
+) -> set[int]:
+    """Just before a unit goes to the provider: which of these rows this worker still holds.
+
+    With `mark_sending` they become `sending`: if the worker dies from here on, their fate is
+    unknown and they turn uncertain instead of being sent again. The lease is renewed.
+    """
+    values: dict[str, Any] = {"lease_expires_at": now + dt.timedelta(seconds=lease_seconds), "updated_at": now}
+    if mark_sending:
+        values["status"] = DeliveryStatus.SENDING
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(list(ids)), Delivery.lease_owner == owner, Delivery.status == DeliveryStatus.LEASED)
+        .values(**values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(statement))
+
+
+def renew_leases(session: Session, *, owner: str, now: dt.datetime, lease_seconds: int) -> int:
+    """Keep holding the rest of a long batch (slow SMTP servers)."""
+    statement = (
+        update(Delivery)
+        .where(Delivery.lease_owner == owner, Delivery.status.in_([DeliveryStatus.LEASED, DeliveryStatus.SENDING]))
+        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def _settle(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    owner: str | None,
+    now: dt.datetime,
+    status: DeliveryStatus,
+    **values: Any,
+) -> int:
+    """Move held rows to `status`, releasing the lease (only rows `owner` still holds, if given)."""
+    if not ids:
+        return 0
+    conditions: list[ColumnElement[bool]] = [Delivery.id.in_(list(ids))]
+    if owner is not None:
+        conditions.append(Delivery.lease_owner == owner)
+    if values.get("last_error"):
+        values["last_error"] = values["last_error"][:ERROR_LIMIT]
+    statement = (
+        update(Delivery)
+        .where(*conditions)
+        .values(status=status, lease_owner=None, lease_expires_at=None, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def record_sent(session: Session, ids: Sequence[int], provider_message_id: str, *, owner: str, now: dt.datetime) -> int:
+    """Sent: the provider's id on the rows and one `sent` event each."""
+    count = _settle(
+        session,
+        ids,
+        owner=owner,
+        now=now,
+        status=DeliveryStatus.SENT,
+        provider_message_id=provider_message_id[:255] or None,
+        sent_at=now,
+        last_error=None,
+    )
+    events = select(
+        literal(EventKind.SENT.value),
+        Delivery.id,
+        Delivery.contact_id,
+        literal(now, Event.occurred_at.type),
+        literal({}, JSON),
+    ).where(Delivery.id.in_(list(ids)), Delivery.status == DeliveryStatus.SENT, Delivery.sent_at == now)
+    session.execute(
+        Event.__table__.insert().from_select(  # type: ignore[attr-defined]
+            ["kind", "delivery_id", "contact_id", "occurred_at", "detail"], events
+        )
+    )
+    return count
+
+
+def record_failed(session: Session, ids: Sequence[int], error: str, *, owner: str, now: dt.datetime) -> int:
+    return _settle(session, ids, owner=owner, now=now, status=DeliveryStatus.FAILED, last_error=error)
+
+
+def record_uncertain(session: Session, ids: Sequence[int], error: str, *, owner: str, now: dt.datetime) -> int:
+    return _settle(session, ids, owner=owner, now=now, status=DeliveryStatus.UNCERTAIN, last_error=error)
+
+
+def record_retry(
+    session: Session, ids: Sequence[int], error: str, *, owner: str, now: dt.datetime, at: dt.datetime | None
+) -> int:
+    """Try again at `at`; None means the attempts are used up and the message is dead."""
+    if at is None:
+        return _settle(session, ids, owner=owner, now=now, status=DeliveryStatus.DEAD, last_error=error)
+    return _settle(
+        session, ids, owner=owner, now=now, status=DeliveryStatus.QUEUED, last_error=error, next_attempt_at=at
+    )
+
+
+def release(session: Session, ids: Sequence[int], *, owner: str, now: dt.datetime, at: dt.datetime) -> int:
+    """Give back rows that were never attempted (the provider asked us to pause); the attempt is not counted."""
+    return _settle(
+        session,
+        ids,
+        owner=owner,
+        now=now,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=at,
+        attempts=Delivery.attempts - 1,
+    )
+
+
+@dataclass
+class Recovered:
+    requeued: int = 0
+    uncertain: int = 0
+    dead: int = 0
+
+
+def recover_expired_leases(session: Session, *, now: dt.datetime, max_attempts: int, resend_is_safe: bool) -> Recovered:
+    """Rows of workers that died: never handed over -> queued again; handed over -> uncertain.
+
+    A message whose worker died `max_attempts` times is dead (it may be what kills them).
+    """
+    expired = (Delivery.lease_expires_at < now,)
+    leased = (Delivery.status == DeliveryStatus.LEASED, *expired)
+    sending = (Delivery.status == DeliveryStatus.SENDING, *expired)
+    recovered = Recovered()
+    settle = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+    recovered.dead = _update_where(
+        session,
+        (*leased, Delivery.attempts >= max_attempts),
+        status=DeliveryStatus.DEAD,
+        last_error=f"its worker stopped {max_attempts} times while holding it",
+        **settle,
+    )
+    recovered.requeued = _update_where(session, leased, status=DeliveryStatus.QUEUED, next_attempt_at=now, **settle)
+    if resend_is_safe:
+        recovered.requeued += _update_where(
+            session, sending, status=DeliveryStatus.QUEUED, next_attempt_at=now, **settle
+        )
+    else:
+        recovered.uncertain = _update_where(
+            session,
+            sending,
+            status=DeliveryStatus.UNCERTAIN,
+            last_error="the worker stopped after handing it to the provider: settle it from events or by hand",
+            **settle,
+        )
+    return recovered
+
+
+def _update_where(session: Session, conditions: tuple[Any, ...], **values: Any) -> int:
+    statement = update(Delivery).where(*conditions).values(**values).execution_options(synchronize_session=False)
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def has_pending(session: Session) -> bool:
+    """Anything queued (now or for a retry later) or in flight."""
+    return bool(session.scalar(select(exists().where(Delivery.status.in_(PENDING)))))
+
+
+def next_wake(session: Session) -> dt.datetime | None:
+    """When something next becomes due: a scheduled retry or an in-flight lease running out."""
+    retry = session.scalar(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == DeliveryStatus.QUEUED))
+    lease = session.scalar(
+        select(func.min(Delivery.lease_expires_at)).where(
+            Delivery.status.in_([DeliveryStatus.LEASED, DeliveryStatus.SENDING])
+        )
+    )
+    candidates = [moment for moment in (retry, lease) if moment is not None]
+    return min(candidates) if candidates else None
+
+
+def bodies_by_id(session: Session, ids: Iterable[int]) -> dict[int, RenderedBody]:
+    return {body.id: body for body in session.scalars(select(RenderedBody).where(RenderedBody.id.in_(list(ids))))}
+
+
+# ---------------------------------------------------------------------------------------------- admin actions
+
+
+class DeliveryStateError(Exception):
+    """An admin action that does not fit the message's state; the text says what to do."""
+
+
+def retry_delivery(session: Session, delivery: Delivery, *, now: dt.datetime | None = None) -> None:
+    """Send a failed, dead or uncertain message again, from a fresh count of attempts."""
+    if delivery.status not in RETRYABLE_BY_ADMIN:
+        raise DeliveryStateError(
+            f"message {delivery.id} is {delivery.status.value}; only failed, dead or uncertain messages can be retried"
+        )
+    now = now or utc_now()
+    delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.QUEUED, 0, now
+    delivery.lease_owner = delivery.lease_expires_at = None
+    delivery.updated_at = now
+    session.flush()
+
+
+def mark_delivered_by_hand(session: Session, delivery: Delivery, *, now: dt.datetime | None = None) -> None:
+    """An admin checked the provider's log: the uncertain message did go out."""
+    if delivery.status is not DeliveryStatus.UNCERTAIN:
+        raise DeliveryStateError(f"message {delivery.id} is {delivery.status.value}, not uncertain")
+    now = now or utc_now()
+    delivery.status, delivery.sent_at, delivery.updated_at = DeliveryStatus.SENT, now, now
+    delivery.last_error = "marked as sent by an admin"
+    session.flush()
+
+
+def settle_uncertain(session: Session, delivery: Delivery, *, provider_message_id: str, now: dt.datetime) -> bool:
+    """A provider event proves an uncertain (or in-flight) message was accepted: it was sent."""
+    if delivery.status not in (DeliveryStatus.UNCERTAIN, DeliveryStatus.SENDING):
+        return False
+    delivery.status, delivery.sent_at, delivery.updated_at = DeliveryStatus.SENT, now, now
+    delivery.provider_message_id = provider_message_id[:255] or delivery.provider_message_id
+    delivery.lease_owner = delivery.lease_expires_at = None
+    delivery.last_error = None
+    return True

@@ -1,0 +1,109 @@
+"""The SendGrid event webhook, and the delivery admin: dashboard, problem messages, suppressions."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from campaigns.delivery import dashboard, outbox
+from campaigns.delivery.events import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    record_sendgrid_events,
+    signature_is_valid,
+)
+from campaigns.delivery.models import Delivery, DeliveryStatus
+from core.auth import EDITORS, Role, User, get_or_404, require_role
+from core.db import db, utc_now
+from subscribers.models import SuppressionReason
+
+WEBHOOK_MAX_BYTES = 1024 * 1024
+log = logging.getLogger("channelcast.delivery.webhook")
+
+webhooks = Blueprint("delivery_webhooks", __name__)
+admin = Blueprint("delivery", __name__, url_prefix="/admin/delivery")
+
+
+@webhooks.post("/webhooks/sendgrid")
+def sendgrid_events() -> ResponseReturnValue:
+    request.max_content_length = WEBHOOK_MAX_BYTES  # larger bodies get 413 before we read them
+    raw = request.get_data(cache=False)
+    settings = current_app.config["CHANNELCAST"]
+    signature, timestamp = request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER)
+    if not signature_is_valid(settings.sendgrid_webhook_public_key, raw, signature, timestamp, now=utc_now()):
+        log.warning("sendgrid webhook refused: missing or bad signature, or timestamp outside the window")
+        abort(403)
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        abort(400)
+    if not isinstance(items, list):
+        abort(400)
+    outcome = record_sendgrid_events(db.session, items, now=utc_now())
+    db.session.commit()
+    return jsonify(outcome.as_dict())
+
+
+def get_delivery_or_404(delivery_id: int, user: User) -> Delivery:
+    return get_or_404(db.session, Delivery, delivery_id, user)
+
+
+@admin.get("/")
+@require_role(*EDITORS)
+def overview() -> ResponseReturnValue:
+    board = dashboard.delivery_dashboard(db.session, now=utc_now())
+    return render_template("campaigns/delivery/dashboard.html", board=board, columns=dashboard.COLUMNS)
+
+
+@admin.get("/messages/<status>")
+@require_role(*EDITORS)
+def problems(status: str) -> ResponseReturnValue:
+    if status not in {s.value for s in dashboard.PROBLEMS}:
+        abort(404)
+    rows = dashboard.problem_page(db.session, DeliveryStatus(status))
+    return render_template("campaigns/delivery/problems.html", rows=rows, status=DeliveryStatus(status))
+
+
+@admin.post("/messages/<int:delivery_id>/retry")
+@require_role(Role.ADMIN)
+def retry(delivery_id: int) -> ResponseReturnValue:
+    delivery = get_delivery_or_404(delivery_id, current_user)
+    back = delivery.status.value
+    try:
+        outbox.retry_delivery(db.session, delivery)
+    except outbox.DeliveryStateError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".problems", status=back))
+    db.session.commit()
+    flash(f"Message {delivery.id} to {delivery.recipient_email} is queued again.", "success")
+    return redirect(url_for(".problems", status=back))
+
+
+@admin.post("/messages/<int:delivery_id>/mark-sent")
+@require_role(Role.ADMIN)
+def mark_sent(delivery_id: int) -> ResponseReturnValue:
+    delivery = get_delivery_or_404(delivery_id, current_user)
+    try:
+        outbox.mark_delivered_by_hand(db.session, delivery)
+    except outbox.DeliveryStateError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
+    db.session.commit()
+    flash(f"Message {delivery.id} to {delivery.recipient_email} is recorded as sent.", "success")
+    return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
+
+
+@admin.get("/suppressions")
+@require_role(*EDITORS)
+def suppressions() -> ResponseReturnValue:
+    reason_arg = request.args.get("reason", "")
+    reason = SuppressionReason(reason_arg) if reason_arg in {r.value for r in SuppressionReason} else None
+    page = request.args.get("page", 1, type=int) or 1
+    rows, counts, more = dashboard.suppression_page(db.session, reason=reason, page=max(1, page))
+    return render_template(
+        "campaigns/delivery/suppressions.html", rows=rows, counts=counts, reason=reason, page=page, more=more
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -25,14 +25,11 @@ from core.auth import EDITORS, require_role
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db
 from core.storage import storage_for
+from core.web import email_preview_response
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 
 # The preview is a whole email document in a frame: its own inline styles, never a script.
-PREVIEW_CSP = (
-    "default-src 'none'; img-src 'self' data: https:; style-src 'unsafe-inline'; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-)
 
 
 def _settings() -> Settings:
@@ -180,12 +177,12 @@ def saved_preview(item_id: int) -> ResponseReturnValue:
     item = get_item_or_404(db.session, item_id, current_user)
     variant, _fallback = item.variant_for(request.args.get("locale", item.default_locale))
     if variant is None:
-        return _preview_response(
+        return email_preview_response(
             render_preview(
                 build_card(kind=item.kind, title="(no text yet)", summary="", body="", cta_label="", cta_url="")
             )
         )
-    return _preview_response(render_preview(card_for(item, variant, image_url=_image_url(item.hero_image))))
+    return email_preview_response(render_preview(card_for(item, variant, image_url=_image_url(item.hero_image))))
 
 
 @bp.post("/preview")
@@ -194,7 +191,7 @@ def live_preview() -> ResponseReturnValue:
     """The editor's unsaved texts as a card; the frame shows it, nothing is stored."""
     form = PreviewForm()
     if not form.validate_on_submit():
-        return _preview_response(render_template("content/preview_error.html"), status=400)
+        return email_preview_response(render_template("content/preview_error.html"), status=400)
     image = asset_by_sha(db.session, form.image_sha.data or "")
     card: ItemCard = build_card(
         kind=ContentKind(form.kind.data),
@@ -205,15 +202,8 @@ def live_preview() -> ResponseReturnValue:
         cta_url=form.cta_url.data or "",
         image_url=_image_url(image),
     )
-    return _preview_response(render_preview(card))
+    return email_preview_response(render_preview(card))
 
 
 def _image_url(asset: MediaAsset | None) -> str:
     return url_for("media.rendition", sha=asset.sha256, kind="email-1200") if asset else ""
-
-
-def _preview_response(html: str, status: int = 200) -> Response:
-    response = make_response(html, status)
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["Cache-Control"] = "no-store"
-    return response

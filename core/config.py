@@ -48,6 +48,8 @@ class Settings:
     public_base_url: str
     mail_transport: str
     mail_from: str
+    vendor_name: str
+    digest_max_items: int
     postal_address: str
     outbox_dir: Path
     storage_dir: Path
@@ -222,6 +224,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         public_base_url=reader.url("PUBLIC_BASE_URL", "http://127.0.0.1:5000", ("http", "https")),
         mail_transport=transport,
         mail_from=reader.text("MAIL_FROM", "Channelcast <news@channelcast.example>"),
+        vendor_name=reader.text("VENDOR_NAME", "Northwind Systems"),
+        digest_max_items=reader.integer("DIGEST_MAX_ITEMS", 6, low=1, high=20),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
         storage_dir=Path(reader.text("STORAGE_DIR", str(instance_dir / "storage"))).resolve(),

@@ -1,0 +1,84 @@
+"""Tailored newsletters (digests): when a contact is due, what they get, one render per edition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from core.db import current_db, utc_now
+from core.scheduler import register_tick
+
+digest_cli = AppGroup("digest", help="Newsletters: run an assembly tick by hand, preview a contact's next one.")
+
+
+def _parse_now(value: str | None) -> dt.datetime:
+    if not value:
+        return utc_now()
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time, e.g. 2026-03-03T09:00+01:00") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-03-03T09:00Z or 2026-03-03T09:00+01:00")
+    return moment.astimezone(dt.UTC)
+
+
+@digest_cli.command("run")
+@click.option("--now", "now_text", help="Assemble as if it were this moment (ISO 8601 with a zone).")
+def run_command(now_text: str | None) -> None:
+    """Queue every newsletter due now (what the scheduler does each minute)."""
+    from campaigns.digests.assembly import assemble_digests
+    from subscribers.models import Contact
+
+    now = _parse_now(now_text)
+    session = current_db().session
+    total = session.scalar(select(func.count(Contact.id))) or 0
+    with click.progressbar(length=total, label="Assembling newsletters") as bar:
+        seen = [0]
+
+        def advance(report: object) -> None:
+            bar.update(report.contacts_seen - seen[0])  # type: ignore[attr-defined]
+            seen[0] = report.contacts_seen  # type: ignore[attr-defined]
+
+        report = assemble_digests(session, now, app=current_app._get_current_object(), on_batch=advance)  # type: ignore[attr-defined]
+    click.echo(str(report))
+
+
+@digest_cli.command("preview")
+@click.argument("email")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+def preview_command(email: str, out: Path) -> None:
+    """Write the contact's next newsletter as EMAIL.html and EMAIL.txt."""
+    from campaigns.digests.preview import preview_next_digest
+    from subscribers.services import find_contact
+
+    session = current_db().session
+    contact = find_contact(session, email)
+    if contact is None:
+        raise click.ClickException(f"No contact with the email {email}.")
+    preview = preview_next_digest(session, current_app._get_current_object(), contact, utc_now())  # type: ignore[attr-defined]
+    if preview.when is None:
+        raise click.ClickException(f"{contact.email} gets no newsletters ({contact.status.value}).")
+    if preview.is_empty:
+        click.echo(f"Next newsletter {preview.when:%Y-%m-%d %H:%M} UTC: nothing new, so no email would be sent.")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    stem = contact.email.replace("@", "_at_")
+    (out / f"{stem}.html").write_text(preview.html)
+    (out / f"{stem}.txt").write_text(preview.text)
+    click.echo(f"Next newsletter {preview.when:%Y-%m-%d %H:%M} UTC, {len(preview.items)} items: {preview.subject}")
+    click.echo(f"Wrote {out / stem}.html and .txt")
+
+
+def init_app(app: Flask) -> None:
+    from campaigns.digests.assembly import digest_tick
+    from campaigns.digests.routes import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(digest_cli)
+    register_tick(app, "newsletters", digest_tick)

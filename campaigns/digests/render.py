@@ -18,6 +18,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 from mjml import mjml2html
 
+from content.cards import ItemCard
 from core.mail.placeholders import placeholder
 
 TEMPLATE_DIR = "email/digest"
@@ -37,14 +38,10 @@ class DigestItem:
     """One card of the newsletter, already in the edition's language (or its fallback)."""
 
     id: int
-    title: str
-    summary_text: str
-    url: str
-    cta_label: str
-    image_url: str | None
-    image_alt: str
+    card: ItemCard
     areas: tuple[str, ...]
     fallback_from: str | None = None  # the reader's locale had no variant; shown in previews
+    boosted_by: str | None = None  # the live campaign that put it first
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ def render_digest(app: Flask, edition: DigestEdition) -> RenderedDigest:
     text_ph: Callable[[str], str] = placeholder
     with app.app_context(), force_locale(edition.locale):
         subject = " ".join(env.get_template(f"{TEMPLATE_DIR}/subject.txt").render(**context, ph=text_ph).split())
-        preheader = " · ".join(item.title for item in edition.items[1:4]) or edition.intro
+        preheader = " · ".join(item.card.title for item in edition.items[1:4]) or edition.intro
         source = env.get_template(f"{TEMPLATE_DIR}/body.mjml").render(
             **context, subject=subject, preheader=preheader, ph=_html_placeholder
         )

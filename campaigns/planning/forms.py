@@ -32,6 +32,7 @@ class CampaignForm(FlaskForm):
     launch_at = DateTimeLocalField("Launch", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField("End", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     interest_areas = CheckboxListField("Interest areas", coerce=int)
+    content_items = CheckboxListField("Content to boost while live", coerce=int)
     tiers = CheckboxListField("Partner tiers")
     partner_types = CheckboxListField("Partner types")
     locales = CheckboxListField("Languages")

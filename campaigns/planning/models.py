@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from content.models import InterestArea
+from content.models import ContentItem, InterestArea
 from core.auth.models import User
 from core.db import Base, utc_now
 
@@ -42,6 +42,14 @@ campaign_interest_areas = Table(
 )
 
 
+campaign_content_items = Table(
+    "campaign_content_items",
+    Base.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("content_item_id", ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 def _status_enum() -> Enum:
     return Enum(CampaignStatus, native_enum=False, length=20, values_callable=lambda ss: [s.value for s in ss])
 
@@ -71,6 +79,7 @@ class Campaign(Base):
     interest_areas: Mapped[list[InterestArea]] = relationship(
         secondary=campaign_interest_areas, order_by="InterestArea.position"
     )
+    content_items: Mapped[list[ContentItem]] = relationship(secondary=campaign_content_items, order_by="ContentItem.id")
     created_by: Mapped[User | None] = relationship()
     history: Mapped[list[CampaignStatusChange]] = relationship(
         back_populates="campaign", order_by="CampaignStatusChange.id", cascade="all, delete-orphan"

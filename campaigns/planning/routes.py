@@ -12,6 +12,7 @@ from campaigns.planning.models import Campaign, CampaignStatus
 from campaigns.planning.services import (
     CampaignDraft,
     CampaignError,
+    attachable_content,
     campaigns_between,
     create_campaign,
     list_campaigns,
@@ -40,6 +41,9 @@ def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:
     form = CampaignForm(obj=None)
     settings = current_app.config["CHANNELCAST"]
     form.interest_areas.choices = [(area.id, area.name()) for area in active_interest_areas(db.session)]
+    form.content_items.choices = [
+        (item.id, f"{item.title} ({item.status.value.replace('_', ' ')})") for item in attachable_content(db.session)
+    ]
     form.tiers.choices = [(tier, tier.capitalize()) for tier in settings.partner_tiers]
     form.partner_types.choices = [(kind, kind.capitalize()) for kind in PARTNER_TYPES]
     form.locales.choices = list(LOCALE_NAMES.items())
@@ -48,6 +52,7 @@ def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:
         form.launch_at.data = utc_to_local(campaign.launch_at, campaign.timezone)
         form.ends_at.data = utc_to_local(campaign.ends_at, campaign.timezone)
         form.interest_areas.data = [area.id for area in campaign.interest_areas]
+        form.content_items.data = [item.id for item in campaign.content_items]
         form.tiers.data, form.partner_types.data = campaign.target_tiers, campaign.target_partner_types
         form.locales.data, form.countries.data = campaign.target_locales, ", ".join(campaign.target_countries)
     return form
@@ -61,6 +66,7 @@ def _draft_from(form: CampaignForm) -> CampaignDraft:
         launch_local=form.launch_at.data,
         ends_local=form.ends_at.data,
         interest_area_ids=list(form.interest_areas.data or []),
+        content_item_ids=list(form.content_items.data or []),
         tiers=list(form.tiers.data or []),
         partner_types=list(form.partner_types.data or []),
         countries=form.country_codes(),

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.planning.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange
-from content.models import InterestArea
+from content.models import ContentItem, ContentStatus, InterestArea
 from core.auth.models import User
 from core.config import LOCALES
 from core.timezones import LocalTimeError, local_to_utc
@@ -36,6 +36,7 @@ class CampaignDraft:
     launch_local: dt.datetime
     ends_local: dt.datetime
     interest_area_ids: list[int] = field(default_factory=list)
+    content_item_ids: list[int] = field(default_factory=list)
     tiers: list[str] = field(default_factory=list)
     partner_types: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
@@ -80,6 +81,9 @@ def _apply(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
     campaign.target_locales = list(draft.locales)
     campaign.interest_areas = list(
         session.scalars(select(InterestArea).where(InterestArea.id.in_(draft.interest_area_ids)))
+    )
+    campaign.content_items = list(
+        session.scalars(select(ContentItem).where(ContentItem.id.in_(draft.content_item_ids)))
     )
 
 
@@ -189,3 +193,12 @@ def list_campaigns(session: Session, *, status: CampaignStatus | None = None) ->
     if status is not None:
         query = query.where(Campaign.status == status)
     return list(session.scalars(query))
+
+
+def attachable_content(session: Session) -> list[ContentItem]:
+    """Items a campaign can carry: anything not archived, newest first."""
+    return list(
+        session.scalars(
+            select(ContentItem).where(ContentItem.status != ContentStatus.ARCHIVED).order_by(ContentItem.id.desc())
+        )
+    )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import content_selection, db_writes, delivery, import_contacts, kits
+from bench import content_selection, db_writes, delivery, digest, import_contacts, kits
 from bench.common import Report
 
 BENCHMARKS: list[Callable[[list[str]], Report]] = [
     db_writes.main,
     content_selection.main,
     import_contacts.main,
+    digest.main,
     delivery.main,
     kits.main,
 ]

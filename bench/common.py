@@ -66,3 +66,18 @@ class Report:
         payload = {**self.result, "machine": platform.machine(), "python": platform.python_version()}
         path.write_text(json.dumps(payload, indent=2) + "\n")
         return path
+
+
+def fresh_postgres_url(base_url: str, schema: str) -> str:
+    """An empty schema of its own in the PostgreSQL at `base_url`, as a URL that uses it."""
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"

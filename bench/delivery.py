@@ -22,10 +22,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bench.common import Report
+from bench.common import Report, fresh_postgres_url
 from campaigns.delivery.models import Delivery, DeliveryStatus
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from core import migrate
@@ -43,13 +43,7 @@ def database(directory: Path) -> tuple[str, str]:
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base:
         return f"sqlite:///{directory / 'delivery.db'}", "sqlite"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    admin.dispose()
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{SCHEMA}", "postgresql"
+    return fresh_postgres_url(base, SCHEMA), "postgresql"
 
 
 def body_html(n: int, rng: random.Random) -> str:

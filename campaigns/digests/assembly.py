@@ -10,7 +10,6 @@ shared body and carries only the contact's own fields. The outbox's unique key
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -22,17 +21,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from markupsafe import Markup
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
+from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
-from content.cards import card_for
-from content.models import ContentItem, InterestArea
-from content.selection import SelectedItem, published_content_for, visible_at
+from content.models import InterestArea
 from core.auth import signer
 from subscribers.links import PREFERENCES, UNSUBSCRIBE
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
@@ -109,11 +106,13 @@ class RunState:
     postal_address: str
     base_url: str
     boosts: list[LiveBoost]
-    area_names: dict[int, dict[str, str]]
+    library: RunLibrary
     selections: dict[tuple[Any, ...], tuple[DigestItem, ...]] = field(default_factory=dict)
     bodies: dict[tuple[str, tuple[int, ...]], RenderedBody] = field(default_factory=dict)
     partners: dict[int, tuple[str, str]] = field(default_factory=dict)
     reasons: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    reason_templates: dict[str, str] = field(default_factory=dict)
+    due: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
 
 
 def _contacts_after(session: Session, last_id: int, limit: int) -> Sequence[Row[Any]]:
@@ -180,45 +179,7 @@ def live_boosts(session: Session, now: dt.datetime) -> list[LiveBoost]:
     ]
 
 
-def _image_url(state: RunState, item: ContentItem) -> str:
-    if item.hero_image is None:
-        return ""
-    return f"{state.base_url}/media/{item.hero_image.sha256}/email-1200"
-
-
-def _digest_item(state: RunState, chosen: SelectedItem, locale: str, boosted_by: str | None) -> DigestItem:
-    card = card_for(chosen.item, chosen.variant, image_url=_image_url(state, chosen.item))
-    if card.cta_url:  # the card links out: keep the newsletter short
-        card = dataclasses.replace(card, body_html=Markup(""), body_text="")
-    areas = tuple(
-        state.area_names.get(area.id, {}).get(locale) or area.name(locale) for area in chosen.item.interest_areas
-    )
-    return DigestItem(
-        id=chosen.item.id,
-        card=card,
-        areas=areas,
-        fallback_from=locale if chosen.is_fallback else None,
-        boosted_by=boosted_by,
-    )
-
-
-def _boosted_items(session: Session, boost: LiveBoost, locale: str, now: dt.datetime) -> list[SelectedItem]:
-    items = session.scalars(
-        select(ContentItem)
-        .where(ContentItem.id.in_(boost.item_ids), visible_at(now))
-        .options(selectinload(ContentItem.variants), selectinload(ContentItem.hero_image))
-        .order_by(ContentItem.priority.desc(), ContentItem.publish_at.desc())
-    ).all()
-    chosen = []
-    for item in items:
-        variant, is_fallback = item.variant_for(locale)
-        if variant is not None:
-            chosen.append(SelectedItem(item, variant, is_fallback))
-    return chosen
-
-
 def select_items(
-    session: Session,
     state: RunState,
     *,
     interest_ids: frozenset[int],
@@ -229,21 +190,20 @@ def select_items(
 ) -> tuple[DigestItem, ...]:
     """The newsletter's items, cached: contacts with the same profile share one selection."""
     key = (interest_ids, tier, locale, since, tuple(b.campaign_id for b in boosts))
-    if key in state.selections:
-        return state.selections[key]
+    cached = state.selections.get(key)
+    if cached is not None:
+        return cached
     picked: list[DigestItem] = []
     seen: set[int] = set()
     for boost in boosts:  # a campaign that launched since the last newsletter leads it
-        for chosen in _boosted_items(session, boost, locale, state.now):
-            if chosen.item.id not in seen and len(picked) < state.max_items:
-                picked.append(_digest_item(state, chosen, locale, boost.name))
-                seen.add(chosen.item.id)
-    for chosen in published_content_for(
-        session, interest_ids, tier, locale, since, state.now, state.max_items + len(seen)
-    ):
-        if chosen.item.id not in seen and len(picked) < state.max_items:
-            picked.append(_digest_item(state, chosen, locale, None))
-            seen.add(chosen.item.id)
+        for candidate in state.library.visible(boost.item_ids):
+            if candidate.id not in seen and len(picked) < state.max_items:
+                picked.append(state.library.digest_item(candidate, locale, boost.name))
+                seen.add(candidate.id)
+    for candidate in state.library.select(interest_ids, tier, since, state.max_items + len(seen)):
+        if candidate.id not in seen and len(picked) < state.max_items:
+            picked.append(state.library.digest_item(candidate, locale))
+            seen.add(candidate.id)
     state.selections[key] = tuple(picked)
     return state.selections[key]
 
@@ -286,22 +246,22 @@ def partner_fields(session: Session, state: RunState, partner_id: int) -> tuple[
 
 
 def reason_for(state: RunState, locale: str, interest_ids: frozenset[int], partner_name: str) -> str:
-    key = (locale, interest_ids, partner_name)
-    if key not in state.reasons:
+    """ "You get this because you follow Storage and Cloud at Acme IT.", in the contact's language."""
+    key = (locale, interest_ids)
+    areas = state.reasons.get(key)
+    if areas is None:
+        areas = state.reasons[key] = ", ".join(sorted(state.library.area_name(i, locale) for i in interest_ids))
+    template = state.reason_templates.get(locale)
+    if template is None:
         from flask_babel import force_locale, gettext
 
-        names = sorted(
-            state.area_names.get(i, {}).get(locale) or state.area_names.get(i, {}).get("en", "") for i in interest_ids
-        )
         with state.app.app_context(), force_locale(locale):
-            state.reasons[key] = str(
+            template = state.reason_templates[locale] = str(
                 gettext(
-                    "You get this because you follow %(areas)s at %(partner)s.",
-                    areas=", ".join(names),
-                    partner=partner_name,
+                    "You get this because you follow %(areas)s at %(partner)s.", areas="{areas}", partner="{partner}"
                 )
             )
-    return state.reasons[key]
+    return template.replace("{areas}", areas).replace("{partner}", partner_name)
 
 
 def first_name(name: str) -> str:
@@ -310,7 +270,6 @@ def first_name(name: str) -> str:
 
 def new_run_state(session: Session, app: Flask, now: dt.datetime, max_items: int) -> RunState:
     settings = app.config["CHANNELCAST"]
-    areas = session.scalars(select(InterestArea)).all()
     return RunState(
         app=app,
         now=now,
@@ -319,15 +278,31 @@ def new_run_state(session: Session, app: Flask, now: dt.datetime, max_items: int
         postal_address=settings.postal_address,
         base_url=settings.public_base_url,
         boosts=live_boosts(session, now),
-        area_names={area.id: {**area.names} for area in areas},
+        library=RunLibrary(session, now, settings.public_base_url),
     )
+
+
+def _due(state: RunState, contact: Row[Any]) -> str | None:
+    """`subscribers.schedule.due_period`, cached: contacts with the same rhythm share the answer."""
+    key = (
+        contact.frequency,
+        contact.preferred_weekday,
+        contact.preferred_hour,
+        contact.timezone,
+        contact.status,
+        contact.paused_until,
+        contact.last_digest_period,
+    )
+    if key not in state.due:
+        state.due[key] = due_period(contact, state.now, contact.last_digest_period)
+    return state.due[key]
 
 
 def _assemble_batch(session: Session, state: RunState, contacts: Sequence[Row[Any]], report: AssemblyReport) -> None:
     interests = _interests_of(session, [c.id for c in contacts])
     due: list[tuple[Row[Any], str]] = []
     for contact in contacts:
-        period = due_period(contact, state.now, contact.last_digest_period)
+        period = _due(state, contact)
         if period is not None:
             due.append((contact, period))
     report.due += len(due)
@@ -357,7 +332,6 @@ def _assemble_batch(session: Session, state: RunState, contacts: Sequence[Row[An
             )
         )
         items = select_items(
-            session,
             state,
             interest_ids=interest_ids,
             tier=contact.tier,
@@ -416,6 +390,8 @@ def assemble_digests(
     report = AssemblyReport()
     last_id = 0
     gc.freeze()  # the caches live for the whole run; spare the collector from re-walking them
+    # Cached rows (bodies, items) stay loaded across the per-batch commits.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         for contacts in _batches(session, batch_size):
             report.contacts_seen += len(contacts)
@@ -426,6 +402,7 @@ def assemble_digests(
             if on_batch is not None:
                 on_batch(report)
     finally:
+        session.expire_on_commit = expire_on_commit
         gc.unfreeze()
     report.distinct_renders = len(state.bodies)
     log.info("digest assembly at %s: %s (up to contact %d)", now.isoformat(), report, last_id)

@@ -63,7 +63,7 @@ def preview_next_digest(session: Session, app: Flask, contact: Contact, now: dt.
         )
     )
     items = select_items(
-        session, state, interest_ids=interest_ids, tier=partner.tier, locale=contact.locale, since=since, boosts=boosts
+        state, interest_ids=interest_ids, tier=partner.tier, locale=contact.locale, since=since, boosts=boosts
     )
     if not items:
         return DigestPreview(when, (), "", "", "")

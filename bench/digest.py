@@ -1,0 +1,164 @@
+"""Newsletter assembly at scale: 100,000 contacts into the outbox, against the naive way.
+
+Generates 100,000 contacts over 1,000 partners (9 interest areas, 6 languages, 4 tiers, mixed
+rhythms, all due at once) and 200 published items, then times one assembly run end to end:
+selection, grouped MJML renders, one outbox row per contact, commits per batch. The naive way
+(an MJML render and fill per contact) is timed on a sample in the same run and scaled up.
+Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bench.common import Report, fresh_postgres_url, peak_rss_mb
+from bench.digest_data import DUE_AT, generate
+from campaigns.delivery.models import Delivery
+from campaigns.digests.assembly import assemble_digests, new_run_state, select_items, window_start, zone
+from campaigns.digests.render import DigestEdition, render_digest
+from core import migrate
+from core.config import load_settings
+from core.mail.placeholders import FillTemplate
+from subscribers.models import Contact, Partner, contact_interests
+from wsgi import create_app
+
+TARGET_SECONDS = 6.0
+TARGET_RATIO = 15.0
+TARGET_RSS_MB = 300.0
+
+
+def _app(directory: Path, url: str) -> Any:
+    settings = load_settings(
+        {
+            "APP_ENV": "test",
+            "INSTANCE_DIR": str(directory),
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "warning",
+            "SECRET_KEY": "benchmark-secret-key-long-enough-for-signing",
+        }
+    )
+    return create_app(settings)
+
+
+def naive_seconds_per_contact(session: Session, app: Any, sample: int) -> float:
+    """The naive path for `sample` contacts: select, render MJML and fill, each contact on its own."""
+    state = new_run_state(session, app, DUE_AT, app.config["CHANNELCAST"].digest_max_items)
+    contacts = session.execute(select(Contact, Partner.tier).join(Partner).order_by(Contact.id).limit(sample)).all()
+    interests: dict[int, frozenset[int]] = {}
+    for contact_id, area_id in session.execute(
+        select(contact_interests.c.contact_id, contact_interests.c.interest_area_id).where(
+            contact_interests.c.contact_id.in_([c.id for c, _ in contacts])
+        )
+    ):
+        interests[contact_id] = interests.get(contact_id, frozenset()) | {area_id}
+    started = time.perf_counter()
+    for contact, tier in contacts:
+        today = DUE_AT.astimezone(zone(contact.timezone)).date()
+        since = window_start(contact.frequency, 1, contact.preferred_hour, contact.timezone, today)
+        state.selections.clear()  # no sharing: every contact selects and renders for itself
+        items = select_items(
+            state,
+            interest_ids=interests.get(contact.id, frozenset()),
+            tier=tier,
+            locale=contact.locale,
+            since=since,
+            boosts=(),
+        )
+        edition = DigestEdition(contact.locale, items, state.vendor_name, state.postal_address, "New for you.")
+        rendered = render_digest(app, edition)
+        fields = {
+            "first_name": "Jan",
+            "contact_name": "A",
+            "contact_details": "B",
+            "reason": "C",
+            "preferences_url": "https://x/p",
+            "unsubscribe_url": "https://x/u",
+        }
+        FillTemplate.parse(rendered.html).fill(fields)
+        FillTemplate.parse(rendered.text).fill(fields)
+    return (time.perf_counter() - started) / max(1, len(contacts))
+
+
+def run_on(label: str, url: str, directory: Path, contacts: int, sample: int) -> dict[str, Any]:
+    app = _app(directory, url)
+    engine = app.extensions["channelcast.db"].engine
+    migrate.upgrade(engine)
+    generate(engine, contacts=contacts, partners=min(1000, contacts), items=200, seed=7)
+    rss_before = peak_rss_mb()
+    with Session(engine) as session:
+        started = time.perf_counter()
+        report = assemble_digests(session, DUE_AT, app=app)
+        seconds = time.perf_counter() - started
+        queued = session.scalar(select(func.count(Delivery.id))) or 0
+        naive = naive_seconds_per_contact(session, app, sample) * contacts
+    engine.dispose()
+    return {
+        "database": label,
+        "contacts": contacts,
+        "queued": queued,
+        "seconds": round(seconds, 2),
+        "contacts_per_s": round(contacts / seconds),
+        "distinct_renders": report.distinct_renders,
+        "naive_seconds": round(naive, 1),
+        "naive_ratio": round(naive / seconds, 1),
+        "peak_rss_mb": max(peak_rss_mb(), rss_before),
+    }
+
+
+def main(argv: list[str] | None = None) -> Report:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--naive-sample", type=int, default=500)
+    args = parser.parse_args(argv)
+    random.seed(7)
+    report = Report(f"newsletter assembly ({args.contacts:,} contacts into the outbox)")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(
+            run_on("sqlite", f"sqlite:///{Path(tmp) / 'digest.db'}", Path(tmp), args.contacts, args.naive_sample)
+        )
+        if os.environ.get("TEST_DATABASE_URL"):
+            url = fresh_postgres_url(os.environ["TEST_DATABASE_URL"], "bench_digest")
+            results.append(run_on("postgresql", url, Path(tmp) / "pg", args.contacts, args.naive_sample))
+    for r in results:
+        scale = r["contacts"] / 100_000
+        met = (
+            "met"
+            if r["seconds"] <= TARGET_SECONDS * scale
+            else f"MISSED by {r['seconds'] - TARGET_SECONDS * scale:.1f} s"
+        )
+        report.line(
+            f"{r['database']}: assembled and queued",
+            f"{r['queued']:,} in {r['seconds']} s",
+            f"<= {TARGET_SECONDS * scale:.1f} s: {met}",
+        )
+        report.line(f"{r['database']}: contacts/s", f"{r['contacts_per_s']:,}", "")
+        report.line(f"{r['database']}: distinct renders", f"{r['distinct_renders']:,}", "one MJML render each")
+        ratio_met = "met" if r["naive_ratio"] >= TARGET_RATIO else "MISSED"
+        report.line(f"{r['database']}: naive (render per contact)", f"{r['naive_seconds']} s", "")
+        report.line(
+            f"{r['database']}: grouped vs naive", f"{r['naive_ratio']}x", f">= {TARGET_RATIO:.0f}x: {ratio_met}"
+        )
+    rss = max(r["peak_rss_mb"] for r in results)
+    report.line(
+        "peak RSS (one process)",
+        f"{rss} MB",
+        f"<= {TARGET_RSS_MB:.0f} MB: {'met' if rss <= TARGET_RSS_MB else 'MISSED'}",
+    )
+    first = results[0]
+    report.result = {**first, "databases": results}
+    report.write("digest.json")
+    return report
+
+
+if __name__ == "__main__":
+    main().print()

@@ -64,7 +64,9 @@ def run_ticks(app: Flask, now: dt.datetime | None = None) -> dict[str, str]:
         except Exception:
             log.exception("tick %s failed", name, extra={"tick": name})
             outcomes[name] = "failed"
-    summary = ", ".join(f"{name}: {outcome}" for name, outcome in outcomes.items()) or "no jobs"
+    # Failures first, so the heartbeat's short detail always names them.
+    ordered = sorted(outcomes.items(), key=lambda pair: pair[1] != "failed")
+    summary = "; ".join(f"{name}: {outcome[:60]}" for name, outcome in ordered) or "no jobs"
     with database.unit_of_work() as session:
         record_heartbeat(session, HEARTBEAT, utc_now(), summary)
     log.debug("tick done: %s", summary)

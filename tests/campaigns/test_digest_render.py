@@ -3,27 +3,34 @@ import re
 from flask import Flask
 
 from campaigns.digests.render import RECIPIENT_FIELDS, DigestEdition, DigestItem, render_digest
+from content.cards import build_card
+from content.models import ContentKind
 from core.mail.placeholders import FillTemplate
 
 ITEMS = (
     DigestItem(
         1,
-        "Storage trade-in: up to 30% back",
-        "Swap ageing arrays for credit & quotes.",
-        "https://vendor.example/news/1",
-        "Read more",
-        "https://cdn.vendor.example/1.png",
-        "Rack of arrays",
+        build_card(
+            kind=ContentKind.OFFER,
+            title="Storage trade-in: up to 30% back",
+            summary="Swap ageing arrays for credit & quotes.",
+            body="",
+            cta_label="Read more",
+            cta_url="https://vendor.example/news/1",
+            image_url="https://cdn.vendor.example/1.png",
+        ),
         ("Storage",),
     ),
     DigestItem(
         2,
-        "Wi-Fi 7 <launch> kit",
-        "Ready texts for your customers.",
-        "https://vendor.example/news/2",
-        "Get the kit",
-        None,
-        "",
+        build_card(
+            kind=ContentKind.ANNOUNCEMENT,
+            title="Wi-Fi 7 <launch> kit",
+            summary="Ready texts for your customers.",
+            body="",
+            cta_label="Get the kit",
+            cta_url="https://vendor.example/news/2",
+        ),
         ("Networking", "Security"),
     ),
 )
@@ -61,12 +68,12 @@ def test_one_render_fills_into_a_complete_personal_newsletter(app: Flask) -> Non
     assert 'href="https://cc.example/p/tok?a=1&amp;b=2"' in html
     assert "Wi-Fi 7 &lt;launch&gt; kit" in html
     assert "Vendor &amp; Co" in html
-    assert 'alt="Rack of arrays"' in html
+    assert 'alt="Storage trade-in: up to 30% back"' in html
     assert "Keizersgracht 1, Amsterdam" in html
     assert "Keizersgracht 1, Amsterdam" in text
     for item in ITEMS:
-        assert item.title in text
-        assert item.url in text
+        assert item.card.title in text
+        assert item.card.cta_url in text
     assert "Hello Jan <Piet>," in text
     assert len(html.encode()) < 102 * 1024
 

@@ -30,7 +30,8 @@ def _parse_now(value: str | None) -> dt.datetime:
 
 @digest_cli.command("run")
 @click.option("--now", "now_text", help="Assemble as if it were this moment (ISO 8601 with a zone).")
-def run_command(now_text: str | None) -> None:
+@click.option("--batch-size", default=1000, show_default=True, help="Contacts per batch (one commit each).")
+def run_command(now_text: str | None, batch_size: int) -> None:
     """Queue every newsletter due now (what the scheduler does each minute)."""
     from campaigns.digests.assembly import assemble_digests
     from subscribers.models import Contact
@@ -45,7 +46,13 @@ def run_command(now_text: str | None) -> None:
             bar.update(report.contacts_seen - seen[0])  # type: ignore[attr-defined]
             seen[0] = report.contacts_seen  # type: ignore[attr-defined]
 
-        report = assemble_digests(session, now, app=current_app._get_current_object(), on_batch=advance)  # type: ignore[attr-defined]
+        report = assemble_digests(
+            session,
+            now,
+            app=current_app._get_current_object(),  # type: ignore[attr-defined]
+            batch_size=batch_size,
+            on_batch=advance,
+        )
     click.echo(str(report))
 
 

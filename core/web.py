@@ -139,6 +139,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_items": _nav_for_current_user()})
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.add_template_filter(_localtime, "localtime")
     register_nav(app, "Overview", "web.home", order=0)
 

@@ -36,16 +36,19 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("live")
-    app = create_app(make_settings(directory, f"sqlite:///{directory / 'live.db'}"))
+    # Bind first, so the app's PUBLIC_BASE_URL (links and images in emails) names the real port.
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, lambda _environ, _start: [], threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(make_settings(directory, f"sqlite:///{directory / 'live.db'}", PUBLIC_BASE_URL=base_url))
     database = app.extensions["channelcast.db"]
     migrate.upgrade(database.engine)
     with app.app_context():
         load_demo(database.session, demo_steps(app))
         database.session.commit()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base_url
     server.shutdown()
 
 

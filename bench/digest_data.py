@@ -113,6 +113,8 @@ def generate(engine: Engine, *, contacts: int, partners: int = 1000, items: int 
         partner_ids = list(session.scalars(select(Partner.id).order_by(Partner.id)))
         session.commit()
     _contacts(engine, rng, partner_ids, area_ids, contacts)
+    with engine.begin() as connection:  # fresh statistics, as autovacuum would gather in production
+        connection.exec_driver_sql("ANALYZE")
     return Audience(contacts=contacts, partners=partners, items=items, area_ids=tuple(area_ids))
 
 

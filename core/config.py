@@ -50,6 +50,7 @@ class Settings:
     mail_from: str
     vendor_name: str
     digest_max_items: int
+    digest_processes: int
     postal_address: str
     outbox_dir: Path
     storage_dir: Path
@@ -226,6 +227,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         mail_from=reader.text("MAIL_FROM", "Channelcast <news@channelcast.example>"),
         vendor_name=reader.text("VENDOR_NAME", "Northwind Systems"),
         digest_max_items=reader.integer("DIGEST_MAX_ITEMS", 6, low=1, high=20),
+        digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
         storage_dir=Path(reader.text("STORAGE_DIR", str(instance_dir / "storage"))).resolve(),

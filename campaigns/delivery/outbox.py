@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html as html_lib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -168,19 +169,7 @@ def enqueue(session: Session, messages: Iterable[NewDelivery], *, now: dt.dateti
     carries `unsubscribe_url` and `preferences_url` (the List-Unsubscribe header uses the first).
     """
     now = now or utc_now()
-    table = Delivery.__table__
-    # Core, not ORM: tens of thousands of rows a run, and nothing here needs identity tracking.
-    statement = insert_for(session)(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-    # SQLite counts what a plain executemany inserted (and RETURNING would cost it a statement per
-    # 70 rows); psycopg reports no count for executemany, so there RETURNING counts the new rows.
-    counted_by_rowcount = session.get_bind().dialect.name == "sqlite"
-    if not counted_by_rowcount:
-        statement = statement.returning(table.c.id)
-
-    def insert(rows: list[dict[str, Any]]) -> int:
-        result = session.execute(statement, rows)
-        return result.rowcount if counted_by_rowcount else len(result.all())  # type: ignore[attr-defined]
-
+    insert = _bulk_inserter(session, now)
     added, chunk = 0, []
     for message in messages:
         chunk.append(_row(message, now, _needed_fields(message.body)))
@@ -190,6 +179,51 @@ def enqueue(session: Session, messages: Iterable[NewDelivery], *, now: dt.dateti
     if chunk:
         added += insert(chunk)
     return added
+
+
+def _bulk_inserter(session: Session, now: dt.datetime) -> Any:
+    """One plain driver executemany per chunk, values converted once; rowcount counts the new rows.
+
+    A newsletter run writes 100,000 rows; SQLAlchemy's per-value type processing and RETURNING
+    (a statement per 70 rows on SQLite) cost more than the inserts themselves. sqlite3 and psycopg
+    both report how many rows an executemany really inserted (conflicts skipped).
+    """
+    table = Delivery.__table__
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(_row_columns())
+
+    def stored(column: str, value: Any) -> Any:
+        process = table.c[column].type._cached_bind_processor(dialect)
+        return process(value) if process else value
+
+    constants = {"status": stored("status", DeliveryStatus.QUEUED), "now": stored("created_at", now)}
+    marker = ":{}" if dialect.name == "sqlite" else "%({})s"
+    sql = (
+        # Only our own table and column names: no outside text reaches this statement.
+        f"INSERT INTO {Delivery.__tablename__} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(marker.format(c) for c in columns)}) ON CONFLICT (idempotency_key) DO NOTHING"
+    )
+
+    def insert(rows: list[dict[str, Any]]) -> int:
+        for row in rows:
+            row["fields"] = json.dumps(row["fields"])
+            row["status"] = constants["status"]
+            row["created_at"] = row["updated_at"] = constants["now"]
+            if row["next_attempt_at"] is now:
+                row["next_attempt_at"] = constants["now"]
+            else:
+                row["next_attempt_at"] = stored("next_attempt_at", row["next_attempt_at"])
+        return int(connection.exec_driver_sql(sql, rows).rowcount)
+
+    return insert
+
+
+def _row_columns() -> tuple[str, ...]:
+    return (
+        "idempotency_key", "body_id", "recipient_email", "recipient_name", "contact_id", "fields", "category",
+        "status", "attempts", "next_attempt_at", "created_at", "updated_at",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- the worker cycle

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigns.delivery.models import RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.digests.library import RunLibrary
-from campaigns.digests.render import DigestEdition, DigestItem, render_digest
+from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.models import InterestArea
 from core.auth import signer
@@ -109,14 +110,17 @@ class RunState:
     library: RunLibrary
     selections: dict[tuple[Any, ...], tuple[DigestItem, ...]] = field(default_factory=dict)
     bodies: dict[tuple[str, tuple[int, ...]], RenderedBody] = field(default_factory=dict)
+    rendered: dict[tuple[str, tuple[int, ...]], RenderedDigest] = field(default_factory=dict)
     partners: dict[int, tuple[str, str]] = field(default_factory=dict)
     reasons: dict[tuple[Any, ...], str] = field(default_factory=dict)
     reason_templates: dict[str, str] = field(default_factory=dict)
     due: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
 
 
-def _contacts_after(session: Session, last_id: int, limit: int) -> Sequence[Row[Any]]:
-    return session.execute(
+def _contacts_after(
+    session: Session, last_id: int, limit: int, shard: tuple[int, int] | None = None
+) -> Sequence[Row[Any]]:
+    statement = (
         select(
             Contact.id,
             Contact.email,
@@ -140,7 +144,11 @@ def _contacts_after(session: Session, last_id: int, limit: int) -> Sequence[Row[
         .where(Contact.id > last_id, Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
         .order_by(Contact.id)
         .limit(limit)
-    ).all()
+    )
+    if shard is not None:
+        index, count = shard
+        statement = statement.where(Contact.id % count == index)
+    return session.execute(statement).all()
 
 
 def _interests_of(session: Session, contact_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -208,10 +216,10 @@ def select_items(
     return state.selections[key]
 
 
-def body_for(session: Session, state: RunState, locale: str, items: tuple[DigestItem, ...]) -> RenderedBody:
+def edition_for(state: RunState, locale: str, items: tuple[DigestItem, ...]) -> tuple[str, tuple[int, ...]]:
+    """Render the edition once (the first contact who needs it pays); returns its key."""
     key = (locale, tuple(item.id for item in items))
-    body = state.bodies.get(key)
-    if body is None:
+    if key not in state.rendered and key not in state.bodies:
         edition = DigestEdition(
             locale=locale,
             items=items,
@@ -219,7 +227,15 @@ def body_for(session: Session, state: RunState, locale: str, items: tuple[Digest
             postal_address=state.postal_address,
             intro=intro_for(state.app, locale),
         )
-        rendered = render_digest(state.app, edition)
+        state.rendered[key] = render_digest(state.app, edition)
+    return key
+
+
+def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ...]]) -> RenderedBody:
+    """The outbox body of a rendered edition, stored once per run (and once ever, by content hash)."""
+    body = state.bodies.get(key)
+    if body is None:
+        rendered = state.rendered.pop(key)
         body = store_body(session, rendered.subject, rendered.html, rendered.text, postal_address=state.postal_address)
         state.bodies[key] = body
     return body
@@ -298,7 +314,10 @@ def _due(state: RunState, contact: Row[Any]) -> str | None:
     return state.due[key]
 
 
-def _assemble_batch(session: Session, state: RunState, contacts: Sequence[Row[Any]], report: AssemblyReport) -> None:
+def _assemble_batch(
+    session: Session, state: RunState, contacts: Sequence[Row[Any]], report: AssemblyReport
+) -> tuple[list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]], list[dict[str, Any]]]:
+    """The batch's work that needs no write lock: who is due, what they get, the renders."""
     interests = _interests_of(session, [c.id for c in contacts])
     due: list[tuple[Row[Any], str]] = []
     for contact in contacts:
@@ -308,7 +327,7 @@ def _assemble_batch(session: Session, state: RunState, contacts: Sequence[Row[An
     report.due += len(due)
     blocked = suppressed_among(session, [contact.email for contact, _ in due]) if due else set()
     links = signer(state.app)
-    messages: list[NewDelivery] = []
+    pending: list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]] = []
     sent: list[dict[str, Any]] = []
     for contact, period in due:
         if contact.email in blocked:
@@ -344,27 +363,43 @@ def _assemble_batch(session: Session, state: RunState, contacts: Sequence[Row[An
         if not items:
             report.nothing_new += 1
             continue
-        body = body_for(session, state, contact.locale, items)
+        key = edition_for(state, contact.locale, items)
         person_name, person_details = partner_fields(session, state, contact.partner_id)
         base = state.base_url
-        messages.append(
-            NewDelivery(
-                idempotency_key=f"digest:{contact.id}:{period}",
-                body=body,
-                recipient_email=contact.email,
-                recipient_name=contact.name,
-                contact_id=contact.id,
-                category="digest",
-                fields={
-                    "first_name": first_name(contact.name) or contact.partner_name,
-                    "contact_name": person_name,
-                    "contact_details": person_details,
-                    "reason": reason_for(state, contact.locale, interest_ids, contact.partner_name),
-                    "preferences_url": f"{base}/p/{links.sign(PREFERENCES, contact.id, contact.link_version)}",
-                    "unsubscribe_url": f"{base}/u/{links.sign(UNSUBSCRIBE, contact.id, contact.link_version)}",
+        pending.append(
+            (
+                key,
+                {
+                    "idempotency_key": f"digest:{contact.id}:{period}",
+                    "recipient_email": contact.email,
+                    "recipient_name": contact.name,
+                    "contact_id": contact.id,
+                    "category": "digest",
+                    "fields": {
+                        "first_name": first_name(contact.name) or contact.partner_name,
+                        "contact_name": person_name,
+                        "contact_details": person_details,
+                        "reason": reason_for(state, contact.locale, interest_ids, contact.partner_name),
+                        "preferences_url": f"{base}/p/{links.sign(PREFERENCES, contact.id, contact.link_version)}",
+                        "unsubscribe_url": f"{base}/u/{links.sign(UNSUBSCRIBE, contact.id, contact.link_version)}",
+                    },
                 },
             )
         )
+    return pending, sent
+
+
+def _write_batch(
+    session: Session,
+    state: RunState,
+    pending: list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]],
+    sent: list[dict[str, Any]],
+    report: AssemblyReport,
+) -> None:
+    """One short write transaction per batch: new bodies, outbox rows, periods marked done."""
+    session.commit()  # end the batch's reads: the writes take the lock in a transaction of their own
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:
         session.execute(
@@ -383,8 +418,12 @@ def assemble_digests(
     batch_size: int = BATCH_SIZE,
     max_items: int | None = None,
     on_batch: Callable[[AssemblyReport], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> AssemblyReport:
-    """Queue the newsletters that are due at `now`, committing per batch; safe to run twice."""
+    """Queue the newsletters that are due at `now`, committing per batch; safe to run twice.
+
+    `shard=(i, n)` takes only the contacts whose id is i modulo n (one of n processes).
+    """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     state = new_run_state(session, app, now, max_items or app.config["CHANNELCAST"].digest_max_items)
     report = AssemblyReport()
@@ -393,10 +432,11 @@ def assemble_digests(
     # Cached rows (bodies, items) stay loaded across the per-batch commits.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        for contacts in _batches(session, batch_size):
+        for contacts in _batches(session, batch_size, shard):
             report.contacts_seen += len(contacts)
             report.batches += 1
-            _assemble_batch(session, state, contacts, report)
+            pending, sent = _assemble_batch(session, state, contacts, report)
+            _write_batch(session, state, pending, sent, report)
             session.commit()
             last_id = contacts[-1].id
             if on_batch is not None:
@@ -409,15 +449,62 @@ def assemble_digests(
     return report
 
 
-def _batches(session: Session, batch_size: int) -> Iterator[Sequence[Row[Any]]]:
+def _batches(session: Session, batch_size: int, shard: tuple[int, int] | None) -> Iterator[Sequence[Row[Any]]]:
     last_id = 0
     while True:
-        contacts = _contacts_after(session, last_id, batch_size)
+        contacts = _contacts_after(session, last_id, batch_size, shard)
         if not contacts:
             return
         yield contacts
         last_id = contacts[-1].id
 
 
+def _assemble_shard(app: Flask, now: dt.datetime, batch_size: int, shard: tuple[int, int], results: Any) -> None:
+    """One process's part of a parallel run (a forked child: it opens its own connections)."""
+    engine = app.extensions["channelcast.db"].engine
+    engine.dispose(close=False)  # the parent's pooled connections are not ours to use
+    try:
+        with Session(engine) as session:
+            results.put(assemble_digests(session, now, app=app, batch_size=batch_size, shard=shard))
+    except BaseException as error:  # report it: the parent must not mistake a crash for "nothing due"
+        log.exception("digest shard %s failed", shard)
+        results.put(error)
+
+
+def assemble_in_processes(
+    app: Flask, now: dt.datetime, *, processes: int, batch_size: int = BATCH_SIZE
+) -> AssemblyReport:
+    """The same run split over `processes` forked processes by contact id; reports added up.
+
+    Renders an edition once per process that needs it; the outbox key keeps every newsletter
+    single even where two processes render the same edition.
+    """
+    if processes <= 1:
+        with Session(app.extensions["channelcast.db"].engine) as session:
+            return assemble_digests(session, now, app=app, batch_size=batch_size)
+    context = multiprocessing.get_context("fork")  # children inherit the app; nothing to pickle
+    results = context.SimpleQueue()
+    children = [
+        context.Process(target=_assemble_shard, args=(app, now, batch_size, (i, processes), results))
+        for i in range(processes)
+    ]
+    for child in children:
+        child.start()
+    parts = [results.get() for _ in children]
+    for child in children:
+        child.join()
+    failures = [part for part in parts if isinstance(part, BaseException)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {processes} newsletter processes failed") from failures[0]
+    total = AssemblyReport()
+    for part in parts:
+        for name in vars(total):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+    return total
+
+
 def digest_tick(session: Session, now: dt.datetime) -> str:
+    processes = current_app.config["CHANNELCAST"].digest_processes
+    if processes > 1:
+        return str(assemble_in_processes(current_app._get_current_object(), now, processes=processes))  # type: ignore[attr-defined]
     return str(assemble_digests(session, now))

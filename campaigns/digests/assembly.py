@@ -399,6 +399,11 @@ def _write_batch(
     """One short write transaction per batch: new bodies, outbox rows, periods marked done."""
     session.commit()  # end the batch's reads: the writes take the lock in a transaction of their own
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    # New bodies in one global order (by content hash): two processes storing the same two
+    # editions then wait for each other in turn instead of deadlocking.
+    new = {key for key, _values in pending if key not in state.bodies}
+    for key in sorted(new, key=lambda k: state.rendered[k].content_hash):
+        stored_body(session, state, key)
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:

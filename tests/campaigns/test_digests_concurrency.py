@@ -1,4 +1,4 @@
-"""Newsletters under concurrency and crashes, on PostgreSQL: each one is queued exactly once."""
+"""Newsletters under concurrency and crashes: each one is queued exactly once."""
 
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 
 from bench.digest_data import DUE_AT, generate
 from campaigns.delivery.models import Delivery
-from campaigns.digests.assembly import assemble_digests
+from campaigns.digests.assembly import assemble_digests, assemble_in_processes
 from core import migrate
 from core.db import make_engine
 from subscribers.models import Contact
 from tests.conftest import fresh_database_url, make_settings
 from wsgi import create_app
 
-pytestmark = [pytest.mark.pg, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,6 +54,8 @@ def expected_newsletters(backend: str, tmp_path: Path, *, contacts: int, seed: i
         engine.dispose()
 
 
+@pytest.mark.pg
+@pytest.mark.slow
 def test_two_schedulers_ticking_at_once_queue_each_newsletter_once(backend: str, tmp_path: Path) -> None:
     url = fresh_database_url(backend, tmp_path, "digest_race")
     app = create_app(make_settings(tmp_path, url))
@@ -83,6 +84,8 @@ def test_two_schedulers_ticking_at_once_queue_each_newsletter_once(backend: str,
         engine.dispose()
 
 
+@pytest.mark.pg
+@pytest.mark.slow
 def test_a_run_killed_mid_assembly_resumes_and_queues_each_newsletter_once(backend: str, tmp_path: Path) -> None:
     url = fresh_database_url(backend, tmp_path, "digest_crash")
     engine = make_engine(url)
@@ -127,3 +130,21 @@ def test_a_run_killed_mid_assembly_resumes_and_queues_each_newsletter_once(backe
     engine.dispose()
     assert rows == contacts == expected_newsletters(backend, tmp_path, contacts=6000, seed=5)
     assert left == 0
+
+
+@pytest.mark.slow
+def test_a_run_split_over_two_processes_queues_the_same_newsletters_as_one(backend: str, tmp_path: Path) -> None:
+    url = fresh_database_url(backend, tmp_path, "digest_parallel")
+    app = create_app(make_settings(tmp_path, url))
+    engine = app.extensions["channelcast.db"].engine
+    try:
+        migrate.upgrade(engine)
+        generate(engine, contacts=4000, partners=200, items=80, seed=5)
+        engine.dispose()
+        report = assemble_in_processes(app, DUE_AT, processes=2, batch_size=300)
+        rows, contacts = queued(engine)
+        assert rows == contacts == report.enqueued == expected_newsletters(backend, tmp_path, contacts=4000, seed=5)
+        assert report.contacts_seen == 4000
+        assert unfinished(engine) == 0
+    finally:
+        engine.dispose()

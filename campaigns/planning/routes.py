@@ -128,7 +128,7 @@ def campaign_new() -> ResponseReturnValue:
     form = _campaign_form()
     if form.validate_on_submit():
         try:
-            campaign = create_campaign(db.session, _draft_from(form), by=current_user, **_vocabulary())
+            campaign = create_campaign(db.session, _draft_from(form), by=current_user, now=utc_now(), **_vocabulary())
         except CampaignError as error:
             _show_error(form, error)
         else:

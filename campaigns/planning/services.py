@@ -88,11 +88,19 @@ def _apply(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
 
 
 def create_campaign(
-    session: Session, draft: CampaignDraft, *, by: User | None, tiers: tuple[str, ...], partner_types: tuple[str, ...]
+    session: Session,
+    draft: CampaignDraft,
+    *,
+    by: User | None,
+    tiers: tuple[str, ...],
+    partner_types: tuple[str, ...],
+    now: dt.datetime,
 ) -> Campaign:
     _check_targeting(draft, tiers, partner_types)
     campaign = Campaign(status=CampaignStatus.DRAFT, created_by=by)
     _apply(session, campaign, draft)
+    if campaign.launch_at <= now:
+        raise CampaignError("launch_at", "The launch is in the past: choose a moment still to come.")
     session.add(campaign)
     session.flush()
     return campaign

@@ -249,3 +249,37 @@ def test_each_assembly_counts_the_newsletters_it_queued(app: Flask, session: Ses
     )
     assert seen == [2, 3]
     assert Counter(d.category for d in deliveries(session)) == {"digest": report.enqueued}
+
+
+def test_an_item_archived_after_assembly_still_goes_out_as_assembled(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+    from content.models import ContentStatus
+
+    weekly_contact(storage)
+    item = news(storage, title="Soon archived")
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    item.status = ContentStatus.ARCHIVED
+    session.flush()
+    (delivery,) = deliveries(session)
+    body = session.get(RenderedBody, delivery.body_id)
+    assert body is not None
+    assert "Soon archived (en)" in FillTemplate.parse(body.text).fill(delivery.fields)
+
+
+def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    storage,
+    admin,  # type: ignore[no-untyped-def]
+) -> None:
+    import time_machine
+
+    from tests.conftest import sign_in
+
+    contact = weekly_contact(storage, locale="sv")
+    news(storage, title="Only in English", at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=7), hours_ago=30)
+    with time_machine.travel(TUESDAY_9_AMSTERDAM + dt.timedelta(days=6), tick=False):
+        page = sign_in(client, admin).get(f"/newsletters/contacts/{contact.id}").get_data(as_text=True)
+    assert "Only in English (en)" in page
+    assert "no sv text: shown in its default language" in page
+    assert "Tue 10 Mar 2026, 09:00" in page

@@ -61,6 +61,7 @@ def test_a_marketer_plans_a_campaign_in_her_own_time_zone(
         ({"launch_at": "2026-03-29T02:30"}, "does not exist in Europe/Amsterdam"),
         ({"countries": "Netherlands"}, "Use two-letter country codes"),
         ({"name": ""}, "This field is required."),
+        ({"launch_at": "2026-03-01T09:00"}, "The launch is in the past"),
     ],
 )
 def test_a_campaign_form_with_a_mistake_says_what_to_fix(

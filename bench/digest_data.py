@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from bench.content_selection import AREAS
 from content.models import (
     ContentItem,
     ContentItemTier,
@@ -30,7 +31,6 @@ from subscribers.schedule import Frequency
 # Tuesday 3 March 2026, 23:00 UTC: every weekly, fortnightly, monthly and quarterly contact in
 # Europe whose newsletter is on Tuesday morning is due, and none has had this period's yet.
 DUE_AT = dt.datetime(2026, 3, 3, 23, 0, tzinfo=dt.UTC)
-AREAS = ("storage", "server", "cloud", "security", "networking", "client-devices", "data-protection", "hci", "services")
 ZONES = ("Europe/Amsterdam", "Europe/Berlin", "Europe/Paris", "Europe/Stockholm", "Europe/Warsaw", "Europe/Brussels")
 COUNTRIES = ("NL", "DE", "FR", "SE", "PL", "BE")
 HOURS = (9, 9, 9, 9, 8)  # most partners read the vendor's news at nine

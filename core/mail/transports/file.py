@@ -7,12 +7,11 @@ instead of adding a second one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.files import write_atomically
 from core.mail.transports.base import (
     Outcome,
     OutgoingMessage,
@@ -53,15 +52,4 @@ class FileTransport(Transport):
 
     def _write(self, message: OutgoingMessage) -> Path:
         target = self.path_for(message.ref)
-        data = mime_message(message, self.sender).as_bytes()
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".writing-", suffix=".eml")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        return write_atomically(target, mime_message(message, self.sender).as_bytes())

@@ -8,6 +8,7 @@ the logo goes through the content media service with the same limits as every up
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,10 +16,12 @@ from dataclasses import dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from content.brand import ColourAdvice, InvalidField, advise_colour, parse_website
-from content.media import MediaLimits, Upload, master_key, store_upload
+from content.media import MediaError, MediaLimits, Upload, master_key, store_upload
+from core.mail.addresses import normalise_email
 from core.storage import Storage
 from subscribers.models import Partner
 
@@ -33,6 +36,7 @@ COLUMNS = {
     "tagline": "brand_tagline",
 }
 LENGTHS = {"website": 255, "phone": 50, "email": 255, "postal_address": 500, "tagline": 200}
+LOGO_MAX_SIDE = 10_000  # what the kit's banner and flyer accept (campaigns/kits/images.py)
 DEFAULT_PRIMARY = "#0b5cad"
 DEFAULT_ACCENT = "#f5a623"
 
@@ -97,7 +101,7 @@ def _check_one(name: str, raw: str, country: str, check: BrandCheck) -> None:
             check.errors[name] = gettext("This is not a valid phone number; start with + and the country code.")
     elif name == "email":
         try:
-            check.values[name] = validate_email(text, check_deliverability=False).normalized
+            check.values[name] = normalise_email(validate_email(text, check_deliverability=False).normalized)
         except EmailNotValidError:
             check.errors[name] = gettext("This is not an email address.")
     else:
@@ -134,13 +138,36 @@ def save_brand(
     The partner's `brand_version` changes with any field, so its kits are rebuilt by the next tick.
     """
     if logo is not None:
-        asset = store_upload(session, storage, logo, uploaded_by=None, limits=limits)
+        asset = store_upload(session, storage, _within_logo_sides(logo, limits), uploaded_by=None, limits=limits)
         partner.logo_path = master_key(asset)
     for name, column in COLUMNS.items():
         if name in values:
             setattr(partner, column, values[name])
     partner.refresh_brand_version()
     session.flush()
+
+
+class _ReadUpload(io.BytesIO):
+    def __init__(self, data: bytes, filename: str | None) -> None:
+        super().__init__(data)
+        self.filename = filename
+
+
+def _within_logo_sides(logo: Upload, limits: MediaLimits) -> Upload:
+    """Refuse a logo wider or taller than kits can use, from its header (before any decoding)."""
+    data = logo.read(limits.max_bytes + 1)
+    try:
+        width, height = Image.open(io.BytesIO(data)).size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        width = height = 0  # not an image we can read: store_upload says why
+    if max(width, height) > LOGO_MAX_SIDE:
+        raise MediaError(
+            gettext(
+                "The logo is %(width)s x %(height)s pixels; a logo may be at most %(max)s pixels a side.",
+                width=f"{width:,}", height=f"{height:,}", max=f"{LOGO_MAX_SIDE:,}",
+            )
+        )
+    return _ReadUpload(data, logo.filename)
 
 
 def remove_logo(session: Session, partner: Partner) -> None:

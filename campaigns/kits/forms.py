@@ -40,4 +40,4 @@ class KitPieceForm(FlaskForm):
         return [getattr(self, name).data or "" for name in SUBJECT_FIELDS]
 
     def social_posts(self) -> dict[str, str]:
-        return {network: getattr(self, f"social_{network}").data or "" for network in SOCIAL_LIMITS}
+        return {network: (getattr(self, f"social_{network}").data or "").strip() for network in SOCIAL_LIMITS}

@@ -164,7 +164,9 @@ def _within_logo_sides(logo: Upload, limits: MediaLimits) -> Upload:
         raise MediaError(
             gettext(
                 "The logo is %(width)s x %(height)s pixels; a logo may be at most %(max)s pixels a side.",
-                width=f"{width:,}", height=f"{height:,}", max=f"{LOGO_MAX_SIDE:,}",
+                width=f"{width:,}",
+                height=f"{height:,}",
+                max=f"{LOGO_MAX_SIDE:,}",
             )
         )
     return _ReadUpload(data, logo.filename)

@@ -38,7 +38,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "preheader": "Ready-made texts and images for your own mailing.",
         "short": "**{topic}** is here. Help your customers plan the next step with ready-made offers and support "
                  "from our partner team.",
-        "medium": "## {topic}\n\nYour customers want to know what changes and what it costs. This campaign gives "
+        "medium": "Your customers want to know what changes and what it costs. This campaign gives "
                   "you everything to start the conversation: a clear offer, proof points and a partner team "
                   "that helps with the first quotes.\n\n- Concrete offers for existing customers\n- Fast quotes "
                   "with partner pricing\n- Workshops you can run yourself\n\nTalk to us about your first deals.",
@@ -52,7 +52,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "preheader": "Kant-en-klare teksten en beelden voor uw eigen mailing.",
         "short": "**{topic}** is er. Help uw klanten de volgende stap te plannen met kant-en-klare aanbiedingen "
                  "en steun van ons partnerteam.",
-        "medium": "## {topic}\n\nUw klanten willen weten wat er verandert en wat het kost. Deze campagne geeft u "
+        "medium": "Uw klanten willen weten wat er verandert en wat het kost. Deze campagne geeft u "
                   "alles om het gesprek te beginnen: een helder aanbod, bewijs en een partnerteam dat helpt bij "
                   "de eerste offertes.\n\n- Concrete aanbiedingen voor bestaande klanten\n- Snelle offertes met "
                   "partnerprijzen\n- Workshops die u zelf kunt geven\n\nPraat met ons over uw eerste deals.",
@@ -66,7 +66,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "preheader": "Fertige Texte und Bilder für Ihr eigenes Mailing.",
         "short": "**{topic}** ist da. Helfen Sie Ihren Kunden, den nächsten Schritt zu planen, mit fertigen "
                  "Angeboten und Unterstützung durch unser Partnerteam.",
-        "medium": "## {topic}\n\nIhre Kunden wollen wissen, was sich ändert und was es kostet. Diese Kampagne "
+        "medium": "Ihre Kunden wollen wissen, was sich ändert und was es kostet. Diese Kampagne "
                   "gibt Ihnen alles für das Gespräch: ein klares Angebot, Belege und ein Partnerteam, das bei "
                   "den ersten Angeboten hilft.\n\n- Konkrete Angebote für Bestandskunden\n- Schnelle Angebote "
                   "mit Partnerpreisen\n- Workshops, die Sie selbst halten können\n\nSprechen Sie mit uns über "

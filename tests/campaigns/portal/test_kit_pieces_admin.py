@@ -44,7 +44,8 @@ def test_a_marketer_adds_german_pieces_and_the_campaign_version_moves(
     assert pieces_of(session, live_campaign)["de"].preheader == "Ein Vorspann"
     assert live_campaign.version == version + 1
     overview = client.get(f"/campaigns/{live_campaign.id}/kit").get_data(as_text=True)
-    assert "Locked" in overview and "Partner-filled" in overview
+    assert "Locked" in overview
+    assert "Partner-filled" in overview
 
 
 def test_an_x_post_over_280_is_refused_naming_the_counts(
@@ -71,9 +72,7 @@ def test_two_subject_lines_are_not_enough_and_long_ones_are_flagged(
     assert "70 / 60 characters (longer than the guideline)" in page
 
 
-def test_viewers_read_but_cannot_change_kit_pieces(
-    client: FlaskClient, viewer: User, live_campaign: Campaign
-) -> None:
+def test_viewers_read_but_cannot_change_kit_pieces(client: FlaskClient, viewer: User, live_campaign: Campaign) -> None:
     sign_in(client, viewer)
     assert client.get(f"/campaigns/{live_campaign.id}/kit").status_code == 200
     assert client.get(f"/campaigns/{live_campaign.id}/kit/de").status_code == 403

@@ -35,7 +35,8 @@ def test_home_lists_the_partners_live_campaign_with_its_kit_in_dutch(
 
 def test_signed_out_visitors_are_sent_to_the_sign_in_page(app: Flask, client: FlaskClient) -> None:
     response = client.get("/portal/kits/1/download")
-    assert response.status_code == 302 and "/portal/sign-in" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/portal/sign-in" in response.headers["Location"]
 
 
 def test_a_kit_downloads_as_a_zip_with_etag_and_a_safe_name_and_the_download_is_recorded(
@@ -45,11 +46,13 @@ def test_a_kit_downloads_as_a_zip_with_etag_and_a_safe_name_and_the_download_is_
     kit = kit_for(session, marketer_at_acme.partner)
     response = portal_client(client, marketer_at_acme).get(f"/portal/kits/{kit.id}/download")
     assert response.status_code == 200
-    assert response.data[:2] == b"PK" and len(response.data) == kit.size
+    assert response.data[:2] == b"PK"
+    assert len(response.data) == kit.size
     assert response.headers["ETag"] == f'"{kit.sha256}"'
     assert response.headers["Content-Disposition"] == "attachment; filename=storage-trade-in-acme-it-lodz-nl.zip"
     [event] = session.scalars(select(Event).where(Event.kind == EventKind.KIT_DOWNLOAD)).all()
-    assert event.detail["kit_id"] == kit.id and event.detail["partner_id"] == marketer_at_acme.partner_id
+    assert event.detail["kit_id"] == kit.id
+    assert event.detail["partner_id"] == marketer_at_acme.partner_id
     assert event.detail["partner_user_id"] == marketer_at_acme.id
     again = client.get(f"/portal/kits/{kit.id}/download", headers={"If-None-Match": f'"{kit.sha256}"'})
     assert again.status_code == 304
@@ -78,12 +81,15 @@ def test_single_pieces_are_previewed_and_downloaded_from_the_kit_page(
     kit = kit_for(session, marketer_at_acme.partner)
     portal_client(client, marketer_at_acme)
     page = client.get(f"/portal/kits/{kit.id}").get_data(as_text=True)
-    assert "flyer.pdf" in page and "social/x.txt" in page
+    assert "flyer.pdf" in page
+    assert "social/x.txt" in page
     preview = client.get(f"/portal/kits/{kit.id}/files/email/email.html")
-    assert preview.status_code == 200 and "sandbox" in preview.headers["Content-Security-Policy"]
+    assert preview.status_code == 200
+    assert "sandbox" in preview.headers["Content-Security-Policy"]
     assert "attachment" not in preview.headers.get("Content-Disposition", "")
     flyer = client.get(f"/portal/kits/{kit.id}/files/flyer.pdf?download=1")
-    assert flyer.data.startswith(b"%PDF") and "attachment" in flyer.headers["Content-Disposition"]
+    assert flyer.data.startswith(b"%PDF")
+    assert "attachment" in flyer.headers["Content-Disposition"]
     assert client.get(f"/portal/kits/{kit.id}/files/../../etc/passwd").status_code == 404
     downloads = session.scalars(select(Event).where(Event.kind == EventKind.KIT_DOWNLOAD)).all()
     assert [event.detail["file"] for event in downloads] == ["flyer.pdf"]
@@ -95,7 +101,8 @@ def test_the_contacts_page_shows_only_this_partners_contacts_read_only(
     ContactFactory(partner=marketer_at_acme.partner, email="jan@acme-it.example", name="Jan")
     ContactFactory(partner=globex, email="stranger@globex.example")
     page = portal_client(client, marketer_at_acme).get("/portal/contacts").get_data(as_text=True)
-    assert "jan@acme-it.example" in page and "stranger@globex.example" not in page
+    assert "jan@acme-it.example" in page
+    assert "stranger@globex.example" not in page
     assert "Elke week" in page  # the contact's frequency, in the marketer's language
     assert 'name="frequency"' not in page
 
@@ -114,7 +121,8 @@ def test_a_contact_gets_their_preference_link_by_email_at_once(
     [eml] = outbox_files(app)
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "Newsletter-Einstellungen" in text and "/p/" in text
+    assert "Newsletter-Einstellungen" in text
+    assert "/p/" in text
 
 
 def test_an_unsubscribed_contact_gets_no_preference_mail(

@@ -35,10 +35,14 @@ def use(client: FlaskClient, link: str) -> tuple[int, str]:
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_the_known_one_gets_mail(
     app: Flask, client: FlaskClient, session: Session, marketer_at_acme: PartnerUser
 ) -> None:
-    known = client.post("/portal/sign-in", data={"email": "sanne@acme-it.example",
-                                                 "csrf_token": csrf_token_from(client, "/portal/sign-in")})
-    unknown = client.post("/portal/sign-in", data={"email": "nobody@acme-it.example",
-                                                   "csrf_token": csrf_token_from(client, "/portal/sign-in")})
+    known = client.post(
+        "/portal/sign-in",
+        data={"email": "sanne@acme-it.example", "csrf_token": csrf_token_from(client, "/portal/sign-in")},
+    )
+    unknown = client.post(
+        "/portal/sign-in",
+        data={"email": "nobody@acme-it.example", "csrf_token": csrf_token_from(client, "/portal/sign-in")},
+    )
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
     deliveries = session.scalars(select(Delivery)).all()

@@ -21,7 +21,7 @@ def test_a_marketer_plans_a_campaign_and_finds_it_in_the_calendar(live_server: s
     page.get_by_label("Name").fill("Browser-planned launch")
     page.get_by_label("Launch").fill("2099-03-10T09:00")
     page.get_by_label("End").fill("2099-03-24T17:00")
-    page.get_by_label("Storage").check()
+    page.get_by_label("Storage", exact=True).check()
     page.get_by_label("Gold").check()
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Browser-planned launch")

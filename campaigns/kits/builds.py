@@ -25,6 +25,7 @@ from campaigns.kits.models import Kit, KitPiece, KitStatus
 from campaigns.kits.pieces import kit_copy, piece_images, pieces_of
 from campaigns.kits.pool import KitJob, ProgressCallback, build_kits
 from campaigns.planning.models import Campaign, CampaignStatus
+from campaigns.planning.targeting import partner_conditions
 from content.brand import InvalidField
 from content.media import master_key
 from core.config import Settings
@@ -83,13 +84,7 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
 
 def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
     """Partners the campaign targets by tier, type and country (an empty list means everyone)."""
-    query = select(Partner).order_by(Partner.id)
-    if campaign.target_tiers:
-        query = query.where(Partner.tier.in_(campaign.target_tiers))
-    if campaign.target_partner_types:
-        query = query.where(Partner.type.in_(campaign.target_partner_types))
-    if campaign.target_countries:
-        query = query.where(Partner.country.in_(campaign.target_countries))
+    query = select(Partner).where(*partner_conditions(campaign)).order_by(Partner.id)
     if partner_ids:
         query = query.where(Partner.id.in_(partner_ids))
     return list(session.scalars(query))

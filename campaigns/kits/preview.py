@@ -13,9 +13,10 @@ import re
 from markupsafe import escape
 
 from campaigns.kits import markdown_bridge
-from campaigns.kits.images import EMAIL_LOGO_BOX, cobranded_banner, decode_image, fit_within, png_bytes
+from campaigns.kits.build import fit_email_logo
+from campaigns.kits.images import cobranded_banner, decode_image
 from campaigns.kits.inputs import BrandKit, KitCopy, VendorInfo
-from campaigns.kits.kit_email import LOGO_FILE, EmailLogo, render_email
+from campaigns.kits.kit_email import LOGO_FILE, render_email
 
 _BODY_TAG = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
@@ -45,10 +46,7 @@ def _data_url(mime: str, data: bytes) -> str:
 def brand_preview_html(copy: KitCopy, brand: BrandKit, vendor: VendorInfo, *, banner_alt: str) -> str:
     """The email with the light banner above it; raises InvalidField for a logo the kit would refuse."""
     logo = decode_image(brand.logo, field="logo") if brand.logo else None
-    email_logo = None
-    if logo is not None:
-        fitted = fit_within(logo, EMAIL_LOGO_BOX)
-        email_logo = EmailLogo(png_bytes(fitted), fitted.width, fitted.height)
+    email_logo = fit_email_logo(logo)
     email = render_email(
         copy, brand, vendor, email_logo,
         body_html=markdown_bridge.to_html(copy.medium_copy), body_text="",

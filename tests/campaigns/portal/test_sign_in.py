@@ -124,3 +124,17 @@ def test_a_deactivated_partner_user_is_signed_out_and_gets_no_link(
     assert client.get("/portal/").status_code == 302
     ask_for_link(client, "sanne@acme-it.example")
     assert outbox_files(app) == []
+
+
+def test_an_administrator_adds_a_portal_user_from_the_command_line(
+    app: Flask, session: Session, marketer_at_acme: PartnerUser
+) -> None:
+    runner = app.test_cli_runner()
+    partner_id = marketer_at_acme.partner_id
+    added = runner.invoke(args=["portal-users", "add", "--partner", str(partner_id), "--email", "New@Acme-IT.example"])
+    assert added.exit_code == 0, added.output
+    user = session.scalars(select(PartnerUser).where(PartnerUser.email == "new@acme-it.example")).one()
+    assert user.locale == "nl"  # the partner's language
+    twice = runner.invoke(args=["portal-users", "add", "--partner", str(partner_id), "--email", "new@acme-it.example"])
+    assert twice.exit_code == 1
+    assert "already" in twice.output

@@ -1,4 +1,4 @@
-"""Marketing kits: the build engine (pure inputs in, a ZIP out) and, later, kit pieces and downloads.
+"""Marketing kits: the build engine (pure inputs in, a ZIP out), kit pieces, stored kits and their builds.
 
 Use `build_kit` for one kit, `build_kits` for many in a process pool, `kit_inputs_hash` to see
 whether a stored kit is still current, and `social_counts` / `over_limit_posts` for live counts.

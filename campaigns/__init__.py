@@ -2,7 +2,8 @@
 
 from flask import Flask
 
-from campaigns import delivery, digests, planning
+from campaigns import delivery, digests, kits, planning, portal
+from campaigns.kits import models as kit_models  # noqa: F401  (registers the kit tables)
 
 
 def init_app(app: Flask) -> None:
@@ -10,3 +11,5 @@ def init_app(app: Flask) -> None:
     planning.init_app(app)
     digests.init_app(app)
     delivery.init_app(app)
+    kits.init_app(app)
+    portal.init_app(app)

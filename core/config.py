@@ -78,6 +78,8 @@ class Settings:
     import_max_mb: int
     trusted_proxies: int
     partner_tiers: tuple[str, ...]
+    kit_build_processes: int = 2
+    portal_sign_in_per_hour: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -255,4 +257,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         import_max_mb=reader.integer("IMPORT_MAX_MB", 100, low=1, high=1024),
         trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
+        kit_build_processes=reader.integer("KIT_BUILD_PROCESSES", 2, low=1, high=32),
+        portal_sign_in_per_hour=reader.integer("PORTAL_SIGN_IN_PER_HOUR", 5, low=1, high=1000),
     )

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from core.web import register_nav
     from subscribers.admin import bp as admin_bp
     from subscribers.catalogues import compiled_catalogues
-    from subscribers.cli import contacts_cli
+    from subscribers.cli import contacts_cli, portal_cli
     from subscribers.demo import demo_partners_and_contacts
     from subscribers.public import bp as public_bp
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
     app.cli.add_command(contacts_cli)
+    app.cli.add_command(portal_cli)
     register_nav(app, "Partners", "subscribers_admin.partners", order=20)
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)

@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from core.config import LOCALES
 from core.db import current_db
+from core.mail.addresses import normalise_email
 from subscribers.importer import ImportRefused, import_contacts, read_file
 from subscribers.links import preference_url, unsubscribe_url
-from subscribers.models import Contact
+from subscribers.models import Contact, Partner, PartnerUser
+from subscribers.portal import create_partner_user
 from subscribers.rights import erase_contact, export_contact
 from subscribers.services import find_contact
 
@@ -84,3 +88,37 @@ def erase_command(email: str, yes: bool) -> None:
     erase_contact(session, contact, current_app, source="cli")
     session.commit()
     click.echo(f"Erased {email}; the address stays on the suppression list as a hash.")
+
+
+portal_cli = AppGroup("portal-users", help="Partner marketers who sign in to the partner portal.")
+
+
+@portal_cli.command("add")
+@click.option("--partner", "partner_id", type=int, required=True, help="The partner's id.")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--locale", type=click.Choice(LOCALES), default=None, help="Default: the partner's language.")
+def add_portal_user(partner_id: int, email: str, name: str, locale: str | None) -> None:
+    """Let a partner marketer sign in to the portal (with a magic link sent to EMAIL)."""
+    session = current_db().session
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise click.ClickException(f"No partner with id {partner_id}.")
+    if session.scalar(select(PartnerUser.id).where(PartnerUser.email == normalise_email(email))) is not None:
+        raise click.ClickException(f"{email} is already a portal user.")
+    user = create_partner_user(session, partner, email, name=name, locale=locale or "")
+    session.commit()
+    click.echo(f"{user.email} can now sign in at /portal/sign-in for {partner.name}.")
+
+
+@portal_cli.command("deactivate")
+@click.argument("email")
+def deactivate_portal_user(email: str) -> None:
+    """Stop a partner marketer signing in (their current session ends at once)."""
+    session = current_db().session
+    user = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No portal user with the address {email}.")
+    user.is_active = False
+    session.commit()
+    click.echo(f"{user.email} can no longer sign in.")

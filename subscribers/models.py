@@ -201,3 +201,28 @@ class ConsentRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
     contact: Mapped[Contact] = relationship(back_populates="consent_records")
+
+
+class PartnerUser(Base):
+    """A partner marketer: signs in to the partner portal with a magic link, never a password.
+
+    Not a vendor `User`: the two live in separate tables and separate session keys, so neither
+    can become the other. `link_version` is bumped when a sign-in link is used (single use).
+    """
+
+    __tablename__ = "partner_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)  # normalised
+    name: Mapped[str] = mapped_column(String(200), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    link_version: Mapped[int] = mapped_column(default=1)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_sign_in_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+    partner: Mapped[Partner] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PartnerUser {self.email}>"

@@ -254,9 +254,17 @@ def _claimed_columns() -> tuple[Any, ...]:
 
 
 def claim_batch(
-    session: Session, *, owner: str, now: dt.datetime, limit: int, lease_seconds: int
+    session: Session,
+    *,
+    owner: str,
+    now: dt.datetime,
+    limit: int,
+    lease_seconds: int,
+    only_ids: Sequence[int] | None = None,
 ) -> list[ClaimedDelivery]:
-    """Lease up to `limit` due messages, clustered by body; other workers skip locked rows."""
+    """Lease up to `limit` due messages, clustered by body; other workers skip locked rows.
+
+    `only_ids` narrows the claim to those messages (a sign-in link sent during the request)."""
     due = (
         select(Delivery.id)
         .where(Delivery.status == DeliveryStatus.QUEUED, Delivery.next_attempt_at <= now)
@@ -264,6 +272,8 @@ def claim_batch(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if only_ids is not None:
+        due = due.where(Delivery.id.in_(list(only_ids)))
     statement = (
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.QUEUED)

@@ -17,7 +17,7 @@ import secrets
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
@@ -131,19 +131,23 @@ class Worker:
             self.sleep(self._idle_seconds(drain=drain))
         return self.stats
 
-    def run_once(self) -> int:
-        """One batch: returns how many messages were claimed (0 when nothing was due)."""
+    def run_once(self, *, only_ids: Sequence[int] | None = None) -> int:
+        """One batch: returns how many messages were claimed (0 when nothing was due).
+
+        With `only_ids`, just those messages (if still queued), e.g. a sign-in link sent at once."""
         now = self.clock()
         if self.paused_until and now < self.paused_until:
             return 0
         outbox.commit_without_waiting_for_disk(self.session)
-        self._recover(now)
+        if only_ids is None:
+            self._recover(now)
         claimed = outbox.claim_batch(
             self.session,
             owner=self.owner,
             now=now,
             limit=self.options.batch_size,
             lease_seconds=self.options.lease_seconds,
+            only_ids=only_ids,
         )
         sendable = outbox.skip_suppressed(self.session, claimed, owner=self.owner, now=now)
         self.session.commit()

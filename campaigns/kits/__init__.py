@@ -1,8 +1,10 @@
-"""Marketing kits: the build engine (pure inputs in, a ZIP out) and, later, kit pieces and downloads.
+"""Marketing kits: the build engine (pure inputs in, a ZIP out), kit pieces, stored kits and their builds.
 
 Use `build_kit` for one kit, `build_kits` for many in a process pool, `kit_inputs_hash` to see
 whether a stored kit is still current, and `social_counts` / `over_limit_posts` for live counts.
 """
+
+from flask import Flask
 
 from campaigns.kits.build import TEMPLATE_VERSION, BuiltKit, CampaignParts, PartsCache, build_kit, kit_inputs_hash
 from campaigns.kits.errors import KitInputError
@@ -25,8 +27,16 @@ __all__ = [
     "VendorInfo",
     "build_kit",
     "build_kits",
+    "init_app",
     "kit_inputs_hash",
     "over_limit_posts",
     "post_length",
     "social_counts",
 ]
+
+
+def init_app(app: Flask) -> None:
+    """Kit pieces in the campaign admin, `flask kits build`, the build tick and the demo kits."""
+    from campaigns.kits.wiring import wire
+
+    wire(app)

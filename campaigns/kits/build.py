@@ -291,16 +291,21 @@ def build_kit(
     return built
 
 
+def fit_email_logo(logo: Image.Image | None) -> EmailLogo | None:
+    """The logo as the email shows it (a PNG at twice its displayed size), or None without one."""
+    if logo is None:
+        return None
+    fitted = fit_within(logo, EMAIL_LOGO_BOX)
+    return EmailLogo(png_bytes(fitted), fitted.width, fitted.height)
+
+
 def _cobranded_files(
     copy: KitCopy, brand: BrandKit, vendor: VendorInfo, parts: CampaignParts, *, built_at: dt.datetime, inputs_hash: str
 ) -> list[KitFile]:
     texts = kit_texts(copy.locale)
     logo = decode_image(brand.logo, field="logo") if brand.logo else None
     vendor_logo = decode_image(vendor.logo, field="vendor.logo") if vendor.logo else None
-    email_logo = None
-    if logo is not None:
-        fitted = fit_within(logo, EMAIL_LOGO_BOX)
-        email_logo = EmailLogo(png_bytes(fitted), fitted.width, fitted.height)
+    email_logo = fit_email_logo(logo)
     email = render_email(
         copy, brand, vendor, email_logo,
         body_html=parts.body_html, body_text=parts.body_text, built_at=built_at, message_key=inputs_hash,

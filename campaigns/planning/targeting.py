@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.planning.models import Campaign
 from subscribers.models import Contact, ContactStatus, Partner, PartnerType, contact_interests
@@ -37,6 +38,18 @@ class Reach:
         return sorted(totals.items())
 
 
+def partner_conditions(campaign: Campaign) -> list[ColumnElement[bool]]:
+    """The campaign's tier, type and country targeting as conditions on Partner (empty lists: everyone)."""
+    conditions: list[ColumnElement[bool]] = []
+    if campaign.target_tiers:
+        conditions.append(Partner.tier.in_(campaign.target_tiers))
+    if campaign.target_partner_types:
+        conditions.append(Partner.type.in_(campaign.target_partner_types))
+    if campaign.target_countries:
+        conditions.append(Partner.country.in_(campaign.target_countries))
+    return conditions
+
+
 def campaign_reach(session: Session, campaign: Campaign) -> Reach:
     """One grouped count query; an empty targeting list means everyone on that dimension."""
     query = (
@@ -45,12 +58,7 @@ def campaign_reach(session: Session, campaign: Campaign) -> Reach:
         .where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
         .group_by(Partner.tier, Contact.locale)
     )
-    if campaign.target_tiers:
-        query = query.where(Partner.tier.in_(campaign.target_tiers))
-    if campaign.target_partner_types:
-        query = query.where(Partner.type.in_(campaign.target_partner_types))
-    if campaign.target_countries:
-        query = query.where(Partner.country.in_(campaign.target_countries))
+    query = query.where(*partner_conditions(campaign))
     if campaign.target_locales:
         query = query.where(Contact.locale.in_(campaign.target_locales))
     if campaign.interest_areas:

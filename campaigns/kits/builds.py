@@ -1,0 +1,320 @@
+"""Kits in the database: which are due, building them in the pool, storing the ZIPs.
+
+Every eligible partner x language of a live campaign has one kit. Its inputs hash (the campaign's
+pieces, the partner's brand and logo, the images, the vendor, the template version) decides: a
+kit whose stored hash equals the current one is skipped without building; any change in the
+campaign or the brand gives a new hash and a rebuild. ZIPs are stored through `core.storage`
+under their own sha256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.kits.build import TEMPLATE_VERSION, kit_inputs_hash
+from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
+from campaigns.kits.models import Kit, KitPiece, KitStatus
+from campaigns.kits.pieces import kit_copy, piece_images, pieces_of
+from campaigns.kits.pool import KitJob, ProgressCallback, build_kits
+from campaigns.planning.models import Campaign, CampaignStatus
+from campaigns.planning.targeting import partner_conditions
+from content.brand import InvalidField
+from content.media import master_key
+from core.config import Settings
+from core.storage import Storage, content_key
+from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
+from subscribers.models import Partner, PartnerUser
+
+log = logging.getLogger("channelcast.kits")
+KitAddress = tuple[int, int, str]  # campaign id, partner id, locale
+
+
+@dataclass(frozen=True)
+class PlannedKit:
+    address: KitAddress
+    inputs_hash: str
+    job: KitJob | None  # None when an input is refused: the kit is recorded as failed
+    error: str = ""
+
+
+@dataclass
+class KitPlan:
+    due: list[PlannedKit] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    built: int
+    failed: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        return f"{self.built} kits built, {self.failed} failed, {self.unchanged} unchanged"
+
+
+def vendor_info(settings: Settings) -> VendorInfo:
+    return VendorInfo(name=settings.vendor_name, postal_address=settings.postal_address)
+
+
+def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
+    """The partner's saved brand as the engine's input; raises InvalidField for a value it refuses."""
+    logo = storage.read(partner.logo_path) if partner.logo_path and storage.exists(partner.logo_path) else None
+    return BrandKit(
+        partner_name=partner.name,
+        primary_colour=partner.brand_primary_color or DEFAULT_PRIMARY,
+        accent_colour=partner.brand_accent_color or DEFAULT_ACCENT,
+        logo=logo,
+        website=partner.brand_website,
+        phone=partner.brand_phone,
+        email=partner.brand_email,
+        postal_address=partner.brand_postal_address,
+        tagline=partner.brand_tagline,
+        brand_hash=partner.brand_version,
+    )
+
+
+def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
+    """Partners the campaign targets by tier, type and country (an empty list means everyone)."""
+    query = select(Partner).where(*partner_conditions(campaign)).order_by(Partner.id)
+    if partner_ids:
+        query = query.where(Partner.id.in_(partner_ids))
+    return list(session.scalars(query))
+
+
+def kit_locales(available: Sequence[str], wanted: Iterable[str]) -> list[str]:
+    """The languages a partner gets: those its people read (default language, portal users) that the
+    campaign has pieces in; else English; else the campaign's first language."""
+    chosen = [locale for locale in available if locale in set(wanted)]
+    if chosen:
+        return chosen
+    if "en" in available:
+        return ["en"]
+    return list(available[:1])
+
+
+def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, set[str]]:
+    locales = {partner.id: {partner.default_locale} for partner in partners}
+    rows = session.execute(
+        select(PartnerUser.partner_id, PartnerUser.locale).where(
+            PartnerUser.partner_id.in_(list(locales)), PartnerUser.is_active.is_(True)
+        )
+    )
+    for partner_id, locale in rows:
+        locales[partner_id].add(locale)
+    return locales
+
+
+def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[KitImage, ...]:
+    return tuple(
+        KitImage(name=asset.original_filename or f"image-{position}", data=storage.read(master_key(asset)))
+        for position, asset in enumerate(piece_images(session, piece), start=1)
+    )
+
+
+def _campaign_inputs(
+    session: Session, campaign: Campaign, storage: Storage
+) -> dict[str, tuple[KitCopy, tuple[KitImage, ...]]]:
+    inputs = {}
+    for locale, piece in pieces_of(session, campaign).items():
+        try:
+            inputs[locale] = (kit_copy(campaign, piece, locale), kit_images(session, piece, storage))
+        except InvalidField as error:
+            log.warning("campaign %s: %s pieces refused: %s", campaign.id, locale, error)
+    return inputs
+
+
+def _campaigns(session: Session, campaign_ids: Sequence[int] | None) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.id)
+    if campaign_ids:
+        return list(session.scalars(query.where(Campaign.id.in_(campaign_ids))))
+    return list(session.scalars(query.where(Campaign.status == CampaignStatus.LIVE)))
+
+
+def plan_kits(
+    session: Session,
+    *,
+    storage: Storage,
+    settings: Settings,
+    now: dt.datetime,
+    campaign_ids: Sequence[int] | None = None,
+    partner_ids: Sequence[int] | None = None,
+) -> KitPlan:
+    """The kits whose inputs changed (or that do not exist yet); live campaigns unless ids are given."""
+    plan = KitPlan()
+    vendor = vendor_info(settings)
+    brands: dict[int, BrandKit | InvalidField] = {}
+    for campaign in _campaigns(session, campaign_ids):
+        inputs = _campaign_inputs(session, campaign, storage)
+        if not inputs:
+            continue
+        partners = eligible_partners(session, campaign, partner_ids)
+        locales = partner_locales(session, partners)
+        stored = {
+            (kit.partner_id, kit.locale): kit.inputs_hash
+            for kit in session.scalars(select(Kit).where(Kit.campaign_id == campaign.id))
+        }
+        for partner in partners:
+            if partner.id not in brands:
+                brands[partner.id] = _brand_or_error(partner, storage)
+            brand = brands[partner.id]
+            for locale in kit_locales(list(inputs), locales[partner.id]):
+                planned = _plan_one(campaign, partner, locale, inputs[locale], brand, vendor, now)
+                if stored.get((partner.id, locale)) == planned.inputs_hash:
+                    plan.unchanged += 1
+                else:
+                    plan.due.append(planned)
+    return plan
+
+
+def _brand_or_error(partner: Partner, storage: Storage) -> BrandKit | InvalidField:
+    try:
+        return brand_kit(partner, storage)
+    except InvalidField as error:
+        return error
+
+
+def _plan_one(
+    campaign: Campaign,
+    partner: Partner,
+    locale: str,
+    inputs: tuple[KitCopy, tuple[KitImage, ...]],
+    brand: BrandKit | InvalidField,
+    vendor: VendorInfo,
+    now: dt.datetime,
+) -> PlannedKit:
+    address = (campaign.id, partner.id, locale)
+    if isinstance(brand, InvalidField):  # a failed kit stays failed until the brand changes
+        return PlannedKit(address, f"brand-refused:{partner.brand_version}", None, str(brand))
+    copy, images = inputs
+    inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=TEMPLATE_VERSION)
+    job = KitJob(copy, brand, images, vendor, TEMPLATE_VERSION, now)
+    return PlannedKit(address, inputs_hash, job)
+
+
+def build_planned(
+    session: Session,
+    plan: KitPlan,
+    *,
+    storage: Storage,
+    processes: int,
+    now: dt.datetime,
+    on_progress: ProgressCallback | None = None,
+) -> BuildSummary:
+    """Build the due kits in the pool, store each ZIP and record it; a refused input fails its kit only."""
+    buildable = [planned for planned in plan.due if planned.job is not None]
+    built = failed = 0
+    for planned in plan.due:
+        if planned.job is None:
+            _record(session, planned, now, error=planned.error)
+            failed += 1
+    with tempfile.TemporaryDirectory(prefix="kits-") as scratch:
+        jobs = [
+            replace(planned.job, path=Path(scratch) / f"{n}.zip")
+            for n, planned in enumerate(buildable)
+            if planned.job is not None
+        ]
+        results = build_kits(jobs, processes=processes, on_progress=on_progress) if jobs else []
+        for planned, result in zip(buildable, results, strict=True):
+            if not result.ok or result.path is None or result.sha256 is None:
+                _record(session, planned, now, error=f"{result.error_field}: {result.error}")
+                failed += 1
+                continue
+            key = content_key("kits", result.sha256, "zip")
+            if not storage.exists(key):
+                storage.write(key, result.path.read_bytes())
+            result.path.unlink()
+            built += 1
+            _record(
+                session, planned, now, sha256=result.sha256, size=result.size, key=key, filename=result.filename or ""
+            )
+    session.flush()
+    return BuildSummary(built=built, failed=failed, unchanged=plan.unchanged)
+
+
+def _record(
+    session: Session,
+    planned: PlannedKit,
+    now: dt.datetime,
+    *,
+    error: str = "",
+    sha256: str = "",
+    size: int = 0,
+    key: str = "",
+    filename: str = "",
+) -> None:
+    campaign_id, partner_id, locale = planned.address
+    kit = session.scalar(
+        select(Kit).where(Kit.campaign_id == campaign_id, Kit.partner_id == partner_id, Kit.locale == locale)
+    )
+    if kit is None:
+        kit = Kit(campaign_id=campaign_id, partner_id=partner_id, locale=locale)
+        session.add(kit)
+    kit.inputs_hash = planned.inputs_hash
+    kit.status = KitStatus.FAILED if error else KitStatus.READY
+    kit.error = error[:1000]
+    kit.built_at = now
+    if not error:  # a failed rebuild keeps the last good ZIP downloadable
+        kit.sha256, kit.size, kit.storage_key, kit.filename = sha256, size, key, filename
+
+
+def build_due_kits(
+    session: Session,
+    *,
+    storage: Storage,
+    settings: Settings,
+    now: dt.datetime,
+    campaign_ids: Sequence[int] | None = None,
+    partner_ids: Sequence[int] | None = None,
+    processes: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BuildSummary:
+    plan = plan_kits(
+        session, storage=storage, settings=settings, now=now, campaign_ids=campaign_ids, partner_ids=partner_ids
+    )
+    return build_planned(
+        session,
+        plan,
+        storage=storage,
+        processes=processes or settings.kit_build_processes,
+        now=now,
+        on_progress=on_progress,
+    )
+
+
+def partner_kits(session: Session, partner: Partner, campaign_ids: Sequence[int]) -> dict[int, list[Kit]]:
+    """The partner's kits for these campaigns, by campaign."""
+    kits: dict[int, list[Kit]] = {campaign_id: [] for campaign_id in campaign_ids}
+    query = select(Kit).where(Kit.partner_id == partner.id, Kit.campaign_id.in_(list(campaign_ids)))
+    for kit in session.scalars(query.order_by(Kit.locale)):
+        kits[kit.campaign_id].append(kit)
+    return kits
+
+
+def portal_campaigns(session: Session, partner: Partner, now: dt.datetime) -> list[Campaign]:
+    """Live and upcoming (scheduled) campaigns that target this partner's tier, type and country."""
+    query = (
+        select(Campaign)
+        .where(
+            Campaign.status.in_([CampaignStatus.LIVE, CampaignStatus.SCHEDULED]),
+            Campaign.ends_at > now,
+        )
+        .order_by(Campaign.launch_at, Campaign.id)
+    )
+    return [c for c in session.scalars(query) if _targets(c, partner)]
+
+
+def _targets(campaign: Campaign, partner: Partner) -> bool:
+    return (
+        (not campaign.target_tiers or partner.tier in campaign.target_tiers)
+        and (not campaign.target_partner_types or partner.type.value in campaign.target_partner_types)
+        and (not campaign.target_countries or partner.country in campaign.target_countries)
+    )

@@ -1,0 +1,113 @@
+"""Kit pieces: what vendor marketing writes for a campaign's kits, per language.
+
+Saving checks the pieces exactly as a kit build would (`KitCopy`), so a kit can always be built
+from what was saved; an over-limit social post is refused with its network and counts. Every save
+bumps the campaign's version: kits built from the old pieces are rebuilt by the next tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.kits.errors import KitInputError
+from campaigns.kits.inputs import KitCopy
+from campaigns.kits.models import KitPiece
+from campaigns.kits.social import SOCIAL_LIMITS, check_social_posts
+from campaigns.planning.models import Campaign, CampaignStatus
+from content.models import MediaAsset
+from core.config import LOCALES
+
+CLOSED = (CampaignStatus.ENDED, CampaignStatus.CANCELLED)
+MAX_IMAGES = 6
+
+
+@dataclass
+class PieceDraft:
+    """What the kit-pieces form submits for one language."""
+
+    subject_lines: list[str]
+    preheader: str = ""
+    short_copy: str = ""
+    medium_copy: str = ""
+    long_copy: str = ""
+    social_posts: dict[str, str] = field(default_factory=dict)
+    image_ids: list[int] = field(default_factory=list)
+    cta_label: str = ""
+    cta_url: str = ""
+    flyer_title: str = ""
+    flyer_text: str = ""
+
+
+def kit_copy(campaign: Campaign, piece: KitPiece | PieceDraft, locale: str) -> KitCopy:
+    """The engine's input for one language; raises KitInputError naming the field to fix.
+
+    The flyer's QR code opens the call to action's page: that is the campaign page partners share.
+    """
+    return KitCopy(
+        locale=locale,
+        campaign_name=campaign.name,
+        subject_lines=tuple(line for line in piece.subject_lines if line.strip()),
+        preheader=piece.preheader,
+        short_copy=piece.short_copy,
+        medium_copy=piece.medium_copy,
+        long_copy=piece.long_copy,
+        cta_label=piece.cta_label,
+        cta_url=piece.cta_url,
+        flyer_title=piece.flyer_title,
+        flyer_text=piece.flyer_text,
+        campaign_url=piece.cta_url,
+        social_posts={network: post for network, post in piece.social_posts.items() if post.strip()},
+    )
+
+
+def pieces_of(session: Session, campaign: Campaign) -> dict[str, KitPiece]:
+    """The campaign's pieces by language, in the order of LOCALES."""
+    found = {p.locale: p for p in session.scalars(select(KitPiece).where(KitPiece.campaign_id == campaign.id))}
+    return {locale: found[locale] for locale in LOCALES if locale in found}
+
+
+def piece_images(session: Session, piece: KitPiece) -> list[MediaAsset]:
+    """The piece's images in its order; an image deleted from the library is left out."""
+    assets = {a.id: a for a in session.scalars(select(MediaAsset).where(MediaAsset.id.in_(piece.image_ids or [])))}
+    return [assets[i] for i in piece.image_ids if i in assets]
+
+
+def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDraft) -> KitPiece:
+    """Check and store one language's pieces; raises KitInputError naming the field."""
+    if campaign.status in CLOSED:
+        raise KitInputError("", f"A {campaign.status.value} campaign's kit can no longer be changed.")
+    if locale not in LOCALES:
+        raise KitInputError("locale", f"{locale!r} is not one of {', '.join(LOCALES)}.")
+    unknown = sorted(set(draft.social_posts) - set(SOCIAL_LIMITS))
+    if unknown:
+        raise KitInputError("social", f"Unknown networks: {', '.join(unknown)}.")
+    copy = kit_copy(campaign, draft, locale)
+    check_social_posts(copy.social_posts)
+    image_ids = list(dict.fromkeys(draft.image_ids))
+    if len(image_ids) > MAX_IMAGES:
+        raise KitInputError("image_ids", f"Choose at most {MAX_IMAGES} images.")
+    known = set(session.scalars(select(MediaAsset.id).where(MediaAsset.id.in_(image_ids))))
+    if set(image_ids) - known:
+        raise KitInputError("image_ids", "An image you chose is no longer in the library.")
+    piece = session.scalar(select(KitPiece).where(KitPiece.campaign_id == campaign.id, KitPiece.locale == locale))
+    if piece is None:
+        piece = KitPiece(campaign=campaign, locale=locale)
+        session.add(piece)
+    piece.subject_lines = list(copy.subject_lines)
+    piece.social_posts = dict(copy.social_posts)
+    piece.image_ids = image_ids
+    for name in ("preheader", "short_copy", "medium_copy", "long_copy", "cta_label", "cta_url", "flyer_title"):
+        setattr(piece, name, getattr(copy, name))
+    piece.flyer_text = copy.flyer_text
+    campaign.version += 1
+    session.flush()
+    return piece
+
+
+def delete_piece(session: Session, campaign: Campaign, piece: KitPiece) -> None:
+    session.delete(piece)
+    campaign.version += 1
+    session.flush()

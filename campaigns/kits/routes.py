@@ -1,0 +1,147 @@
+"""Kit pieces in the campaign admin: one form per language, with live counts and a server-side check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from campaigns.kits.errors import KitInputError
+from campaigns.kits.forms import SUBJECT_FIELDS, KitPieceForm
+from campaigns.kits.inputs import SUBJECT_GUIDELINE, subject_lines_over_guideline
+from campaigns.kits.models import Kit, KitPiece
+from campaigns.kits.pieces import CLOSED, PieceDraft, delete_piece, pieces_of, save_piece
+from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS, social_counts
+from campaigns.planning.routes import READERS, get_campaign_or_404
+from content.models import MediaAsset
+from core.auth import EDITORS, require_role
+from core.config import LOCALE_NAMES, LOCALES
+from core.db import db
+
+bp = Blueprint("kits", __name__, url_prefix="/campaigns")
+LIBRARY_IMAGES = 60
+
+
+@bp.get("/<int:campaign_id>/kit")
+@require_role(*READERS)
+def kit_overview(campaign_id: int) -> ResponseReturnValue:
+    campaign = get_campaign_or_404(campaign_id)
+    counts = db.session.execute(
+        select(Kit.locale, Kit.status, func.count(Kit.id))
+        .where(Kit.campaign_id == campaign.id)
+        .group_by(Kit.locale, Kit.status)
+    ).all()
+    return render_template(
+        "campaigns/kit_overview.html",
+        campaign=campaign,
+        pieces=pieces_of(db.session, campaign),
+        kit_counts={(locale, status.value): count for locale, status, count in counts},
+        languages=LOCALE_NAMES,
+        closed=campaign.status in CLOSED,
+    )
+
+
+def _library_assets() -> list[MediaAsset]:
+    """The newest images of the content library, to choose from."""
+    return list(db.session.scalars(select(MediaAsset).order_by(MediaAsset.id.desc()).limit(LIBRARY_IMAGES)))
+
+
+def _piece_form(piece: KitPiece | None, assets: list[MediaAsset]) -> KitPieceForm:
+    form = KitPieceForm()
+    form.image_ids.choices = [(asset.id, asset.original_filename or f"Image {asset.id}") for asset in assets]
+    if piece is not None and request.method == "GET":
+        for name, line in zip(SUBJECT_FIELDS, piece.subject_lines, strict=False):
+            getattr(form, name).data = line
+        for name in ("preheader", "short_copy", "medium_copy", "long_copy", "cta_label", "cta_url", "flyer_title"):
+            getattr(form, name).data = getattr(piece, name)
+        form.flyer_text.data = piece.flyer_text
+        for network, post in piece.social_posts.items():
+            getattr(form, f"social_{network}").data = post
+        form.image_ids.data = list(piece.image_ids)
+    return form
+
+
+def _draft(form: KitPieceForm) -> PieceDraft:
+    return PieceDraft(
+        subject_lines=form.subject_lines(),
+        preheader=form.preheader.data or "",
+        short_copy=form.short_copy.data or "",
+        medium_copy=form.medium_copy.data or "",
+        long_copy=form.long_copy.data or "",
+        social_posts=form.social_posts(),
+        image_ids=list(form.image_ids.data or []),
+        cta_label=form.cta_label.data or "",
+        cta_url=form.cta_url.data or "",
+        flyer_title=form.flyer_title.data or "",
+        flyer_text=form.flyer_text.data or "",
+    )
+
+
+# KitCopy field -> form field, to put an engine error beside the right input.
+_ERROR_FIELDS = {"subject_lines": "subject_1", "social": "social_linkedin", "locale": ""}
+
+
+def _show_error(form: KitPieceForm, error: KitInputError) -> None:
+    name = error.field
+    if name.startswith("subject_lines."):
+        name = f"subject_{name.split('.')[1]}"
+    elif name.startswith("social."):
+        name = f"social_{name.split('.')[1]}"
+    name = _ERROR_FIELDS.get(name, name)
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, error.message[:1].upper() + error.message[1:]]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/<int:campaign_id>/kit/<locale>", methods=["GET", "POST"])
+@require_role(*EDITORS)
+def kit_pieces(campaign_id: int, locale: str) -> ResponseReturnValue:
+    campaign = get_campaign_or_404(campaign_id)
+    if locale not in LOCALES:
+        abort(404)
+    piece = pieces_of(db.session, campaign).get(locale)
+    assets = _library_assets()
+    form = _piece_form(piece, assets)
+    if form.validate_on_submit():
+        try:
+            save_piece(db.session, campaign, locale, _draft(form))
+        except KitInputError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Kit pieces in {LOCALE_NAMES[locale]} saved; kits are rebuilt on the next minute.", "success")
+            return redirect(url_for(".kit_pieces", campaign_id=campaign.id, locale=locale))
+    status = 400 if request.method == "POST" else 200
+    page = render_template(
+        "campaigns/kit_pieces.html",
+        campaign=campaign,
+        locale=locale,
+        language=LOCALE_NAMES[locale],
+        piece=piece,
+        form=form,
+        subject_fields=SUBJECT_FIELDS,
+        guideline=SUBJECT_GUIDELINE,
+        long_subjects=dict(subject_lines_over_guideline(form.subject_lines())),
+        counts={count.network: count for count in social_counts(form.social_posts())},
+        limits=SOCIAL_LIMITS,
+        networks=NETWORK_NAMES,
+        assets={asset.id: asset for asset in assets},
+        closed=campaign.status in CLOSED,
+    )
+    return page, status
+
+
+@bp.post("/<int:campaign_id>/kit/<locale>/delete")
+@require_role(*EDITORS)
+def kit_pieces_delete(campaign_id: int, locale: str) -> ResponseReturnValue:
+    campaign = get_campaign_or_404(campaign_id)
+    piece = pieces_of(db.session, campaign).get(locale)
+    if piece is None or campaign.status in CLOSED:
+        abort(404)
+    delete_piece(db.session, campaign, piece)
+    db.session.commit()
+    flash(f"Kit pieces in {LOCALE_NAMES[locale]} removed.", "success")
+    return redirect(url_for(".kit_overview", campaign_id=campaign.id))

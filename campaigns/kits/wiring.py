@@ -1,0 +1,64 @@
+"""The kits' place in the app: admin pages, `flask kits build`, the build tick and the demo kits.
+
+Kept apart from the engine's modules so process-pool workers never import Flask routes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from campaigns.kits.builds import build_due_kits
+from core.db import current_db, utc_now
+from core.demo import register_demo_step
+from core.scheduler import register_tick
+from core.storage import storage_for
+
+kits_cli = AppGroup("kits", help="Build marketing kits.")
+
+
+@kits_cli.command("build")
+@click.option("--campaign", "campaign_ids", type=int, multiple=True, help="Only this campaign (any state); repeatable.")
+@click.option("--partner", "partner_ids", type=int, multiple=True, help="Only this partner; repeatable.")
+@click.option("--processes", type=click.IntRange(1, 64), default=None, help="Pool size (default KIT_BUILD_PROCESSES).")
+def build_command(campaign_ids: tuple[int, ...], partner_ids: tuple[int, ...], processes: int | None) -> None:
+    """Build every kit whose inputs changed (live campaigns unless --campaign is given); unchanged ones are skipped."""
+    database = current_db()
+    settings = current_app.config["CHANNELCAST"]
+    with click.progressbar(length=0, label="Building kits", show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        summary = build_due_kits(
+            database.session,
+            storage=storage_for(),
+            settings=settings,
+            now=utc_now(),
+            campaign_ids=campaign_ids or None,
+            partner_ids=partner_ids or None,
+            processes=processes,
+            on_progress=progress,
+        )
+    database.session.commit()
+    click.echo(str(summary))
+
+
+def build_kits_tick(session: Session, now: dt.datetime) -> str:
+    """Every minute: kits of live campaigns whose inputs changed (a launch, an edit, a new brand)."""
+    return str(build_due_kits(session, storage=storage_for(), settings=current_app.config["CHANNELCAST"], now=now))
+
+
+def wire(app: Flask) -> None:
+    from campaigns.kits.demo import demo_kits
+    from campaigns.kits.routes import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(kits_cli)
+    register_tick(app, "kits", build_kits_tick)
+    register_demo_step(app, "kit pieces, portal users and kits", demo_kits, order=40)

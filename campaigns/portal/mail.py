@@ -1,0 +1,119 @@
+"""The portal's transactional mail: sign-in links and preference links, through the outbox.
+
+Both go through the outbox like every message (stored body with the postal address, a unique
+idempotency key, suppression check, retries), and are then sent at once from the request by
+claiming just that message: someone waiting for a sign-in link should not wait for the next tick.
+If sending fails now, the message stays queued and the outbox tick or a worker sends it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.delivery import NewDelivery, enqueue, store_body
+from campaigns.delivery.models import Delivery
+from campaigns.delivery.worker import Worker, WorkerOptions
+from core.config import Settings
+from core.mail.placeholders import placeholder
+from core.mail.transports import transport_from_settings
+from subscribers.links import preference_url, unsubscribe_url
+from subscribers.models import Contact, PartnerUser
+
+log = logging.getLogger("channelcast.portal")
+SIGN_IN_CATEGORY = "portal-sign-in"
+PREFERENCE_LINK_CATEGORY = "preference-link"
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CHANNELCAST"]
+    return settings
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One transactional message before its body is rendered."""
+
+    folder: str  # templates/email/<folder>/{subject.txt, body.html, body.txt}
+    locale: str
+    idempotency_key: str
+    to_email: str
+    to_name: str
+    fields: dict[str, str]
+    category: str
+    contact_id: int | None = None
+
+
+def _enqueue_one(session: Session, mail: Mail, **context: object) -> int:
+    """Render the mail once per language with placeholders, enqueue it, and return its outbox id."""
+    settings = _settings()
+    values = {"vendor": settings.vendor_name, "postal_address": settings.postal_address, "locale": mail.locale}
+    with force_locale(mail.locale):
+        subject = render_template(f"email/{mail.folder}/subject.txt", **values, **context).strip()
+        html = render_template(f"email/{mail.folder}/body.html", placeholder=placeholder, **values, **context)
+        text = render_template(f"email/{mail.folder}/body.txt", placeholder=placeholder, **values, **context)
+    body = store_body(session, subject, html, text)
+    message = NewDelivery(
+        idempotency_key=mail.idempotency_key,
+        body=body,
+        recipient_email=mail.to_email,
+        recipient_name=mail.to_name,
+        fields=mail.fields,
+        contact_id=mail.contact_id,
+        category=mail.category,
+    )
+    enqueue(session, [message])
+    delivery_id: int = session.scalars(
+        select(Delivery.id).where(Delivery.idempotency_key == mail.idempotency_key)
+    ).one()
+    return delivery_id
+
+
+def send_sign_in_link(session: Session, user: PartnerUser, link: str) -> int:
+    """Queue the magic link for `user`. Its unsubscribe and preferences fields point at the sign-in
+    page: a transactional mail the person asked for has no list to leave."""
+    sign_in_page = _settings().public_base_url + url_for("portal.sign_in")
+    mail = Mail(
+        folder="portal_sign_in",
+        locale=user.locale,
+        idempotency_key=f"portal-sign-in:{user.id}:{secrets.token_hex(8)}",
+        to_email=user.email,
+        to_name=user.name,
+        fields={"sign_in_url": link, "name": user.name or user.email, "unsubscribe_url": sign_in_page,
+                "preferences_url": sign_in_page},
+        category=SIGN_IN_CATEGORY,
+    )  # fmt: skip
+    return _enqueue_one(session, mail)
+
+
+def send_preference_link(session: Session, contact: Contact, *, sent_by: PartnerUser) -> int:
+    """Queue a contact's own preference-centre link, asked for by their partner's marketer."""
+    mail = Mail(
+        folder="preference_link",
+        locale=contact.locale,
+        idempotency_key=f"preference-link:{contact.id}:{secrets.token_hex(8)}",
+        to_email=contact.email,
+        to_name=contact.name,
+        fields={"name": contact.name or contact.email, "preferences_url": preference_url(contact),
+                "unsubscribe_url": unsubscribe_url(contact)},
+        category=PREFERENCE_LINK_CATEGORY,
+        contact_id=contact.id,
+    )  # fmt: skip
+    return _enqueue_one(session, mail, partner=sent_by.partner.name)
+
+
+def send_now(session: Session, delivery_id: int) -> None:
+    """Hand one queued message to the transport now (after the caller committed it)."""
+    settings = _settings()
+    try:
+        worker = Worker(session, transport_from_settings(settings), WorkerOptions.from_settings(settings))
+        worker.run_once(only_ids=[delivery_id])
+    except Exception:  # the outbox still holds it: the tick or a worker retries
+        session.rollback()
+        log.exception("could not send message %s at once; the outbox will retry it", delivery_id)

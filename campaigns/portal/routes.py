@@ -1,0 +1,387 @@
+"""The partner portal's pages. Thin: parse, authorise (the portal session, the partner), call a service."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import zipfile
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from werkzeug.datastructures import FileStorage
+
+from campaigns.delivery.models import Event, EventKind
+from campaigns.kits.builds import brand_kit, partner_kits, portal_campaigns, vendor_info
+from campaigns.kits.inputs import BrandKit, KitCopy
+from campaigns.kits.models import Kit, KitStatus
+from campaigns.kits.pieces import kit_copy, pieces_of
+from campaigns.kits.preview import SAMPLE_COPY, brand_preview_html
+from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
+from campaigns.portal.mail import send_now, send_preference_link, send_sign_in_link
+from content.brand import InvalidField, advise_colour
+from content.media import MediaError, MediaLimits
+from core.config import LOCALE_NAMES, LOCALES, Settings
+from core.db import db, utc_now
+from core.extensions import limiter
+from core.mail.addresses import normalise_email
+from core.storage import storage_for
+from core.web import email_preview_response
+from subscribers.brand_editor import BrandCheck, brand_values, check_brand, remove_logo, save_brand
+from subscribers.forms import FREQUENCY_LABELS
+from subscribers.models import Contact, PartnerUser
+from subscribers.portal import (
+    current_portal_user,
+    end_portal_session,
+    partner_contacts,
+    portal_login_required,
+    portal_user_by_email,
+    sign_in_token,
+    start_portal_session,
+    use_sign_in_link,
+)
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+_ = gettext
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CHANNELCAST"]
+    return settings
+
+
+def _user() -> PartnerUser:
+    user = current_portal_user()
+    assert user is not None  # portal_login_required ran first
+    return user
+
+
+def _page_locale() -> None:
+    """Signed-out pages: `?lang=` or the browser's language (signed-in pages use the user's)."""
+    chosen = request.args.get("lang", "")
+    if chosen in LOCALES:
+        g.locale = chosen
+
+
+def _per_address() -> str:
+    return "portal-sign-in:" + normalise_email(request.form.get("email", ""))
+
+
+# ------------------------------------------------------------------------------------------- sign-in
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: f"{_settings().portal_sign_in_per_hour} per hour", key_func=_per_address, methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def sign_in() -> ResponseReturnValue:
+    """Ask for a link. The answer is the same whether or not the address belongs to anyone."""
+    _page_locale()
+    form = SignInForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("portal/sign_in.html", form=form, languages=LOCALE_NAMES), status
+    user = portal_user_by_email(db.session, form.email.data or "")
+    if user is not None:
+        link = _settings().public_base_url + url_for(".open_link", token=sign_in_token(user))
+        delivery_id = send_sign_in_link(db.session, user, link)
+        db.session.commit()
+        send_now(db.session, delivery_id)
+    return redirect(url_for(".link_sent", lang=request.args.get("lang")))
+
+
+@bp.get("/sign-in/sent")
+def link_sent() -> ResponseReturnValue:
+    _page_locale()
+    return render_template("portal/link_sent.html", languages=LOCALE_NAMES)
+
+
+@bp.get("/sign-in/<token>")
+def open_link(token: str) -> ResponseReturnValue:
+    """Mail scanners open links: a GET only asks; the button below spends the link."""
+    _page_locale()
+    return render_template("portal/confirm_sign_in.html", form=ConfirmForm(), token=token, languages=LOCALE_NAMES)
+
+
+@bp.post("/sign-in/<token>")
+@limiter.limit("30 per minute", deduct_when=lambda response: response.status_code == 410)
+def use_link(token: str) -> ResponseReturnValue:
+    _page_locale()
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".open_link", token=token))
+    user = use_sign_in_link(db.session, token, now=utc_now())
+    if user is None:
+        return render_template("portal/link_expired.html", form=SignInForm(), languages=LOCALE_NAMES), 410
+    db.session.commit()
+    start_portal_session(user)
+    return redirect(url_for(".home"))
+
+
+@bp.post("/sign-out")
+def sign_out() -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit():
+        end_portal_session()
+    return redirect(url_for(".sign_in"))
+
+
+# ------------------------------------------------------------------------------------------- home
+
+
+@bp.get("/")
+@portal_login_required
+def home() -> ResponseReturnValue:
+    user = _user()
+    campaigns = portal_campaigns(db.session, user.partner, utc_now())
+    kits = partner_kits(db.session, user.partner, [campaign.id for campaign in campaigns])
+    return render_template("portal/home.html", user=user, campaigns=campaigns, kits=kits, languages=LOCALE_NAMES)
+
+
+# ------------------------------------------------------------------------------------------- brand
+
+
+def _brand_form_values() -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in BrandForm().data if name not in ("logo", "csrf_token")}
+
+
+def _render_brand(form: BrandForm, check: BrandCheck, status: int = 200) -> ResponseReturnValue:
+    user = _user()
+    logo_sha = user.partner.logo_path.rsplit("/", 1)[-1].split(".", 1)[0] if user.partner.logo_path else ""
+    page = render_template(
+        "portal/brand.html", form=form, check=check, partner=user.partner, user=user, logo_sha=logo_sha
+    )
+    return page, status
+
+
+@bp.get("/brand/advice")
+@portal_login_required
+def colour_advice() -> ResponseReturnValue:
+    """The editor's live contrast line for one colour (WCAG ratio of white text, nearest readable shade)."""
+    try:
+        advice = advise_colour(request.args.get("colour", ""))
+    except InvalidField:
+        abort(400)
+    message = _("White text on this colour: contrast %(ratio)s:1.", ratio=advice.ratio)
+    if not advice.readable:
+        message += " " + _("Below 4.5:1, hard to read. Nearest readable shade: %(shade)s.", shade=advice.suggestion)
+    return jsonify(ratio=advice.ratio, readable=advice.readable, suggestion=advice.suggestion, message=message)
+
+
+@bp.get("/brand")
+@portal_login_required
+def brand() -> ResponseReturnValue:
+    partner = _user().partner
+    values = brand_values(partner)
+    form = BrandForm(data=values)
+    return _render_brand(form, check_brand(values, country=partner.country))
+
+
+def _uploaded_logo() -> FileStorage | None:
+    logo = request.files.get("logo")
+    return logo if logo is not None and logo.filename else None
+
+
+@bp.post("/brand")
+@portal_login_required
+def save_brand_page() -> ResponseReturnValue:
+    partner = _user().partner
+    form = BrandForm()
+    check = check_brand(_brand_form_values(), country=partner.country)
+    if not form.validate_on_submit() or not check.ok:
+        return _render_brand(form, check, 400)
+    if request.form.get("remove_logo"):
+        remove_logo(db.session, partner)
+    try:
+        save_brand(
+            db.session, partner, check.values, logo=_uploaded_logo(), storage=storage_for(),
+            limits=MediaLimits.from_settings(_settings()),
+        )  # fmt: skip
+    except MediaError as error:
+        db.session.rollback()
+        check.errors["logo"] = str(error)
+        return _render_brand(form, check, 400)
+    db.session.commit()
+    flash(_("Your brand is saved. Your kits are rebuilt with it within a minute."), "success")
+    return redirect(url_for(".brand"))
+
+
+def _preview_copy(user: PartnerUser) -> KitCopy:
+    """The first campaign's pieces in the user's language, else a sample text."""
+    for campaign in portal_campaigns(db.session, user.partner, utc_now()):
+        pieces = pieces_of(db.session, campaign)
+        piece = pieces.get(user.locale) or pieces.get("en")
+        if piece is not None:
+            try:
+                return kit_copy(campaign, piece, piece.locale)
+            except InvalidField:
+                continue
+    return SAMPLE_COPY
+
+
+def _preview_brand(user: PartnerUser, check: BrandCheck) -> BrandKit:
+    saved = brand_kit(user.partner, storage_for())
+    uploaded = _uploaded_logo()
+    logo = uploaded.read(MediaLimits.from_settings(_settings()).max_bytes + 1) if uploaded else saved.logo
+    if request.form.get("remove_logo"):
+        logo = None
+    values = check.values
+    return BrandKit(
+        partner_name=user.partner.name, primary_colour=values["primary_color"], accent_colour=values["accent_color"],
+        logo=logo, website=values["website"], phone=values["phone"], email=values["email"],
+        postal_address=values["postal_address"], tagline=values["tagline"],
+    )  # fmt: skip
+
+
+@bp.post("/brand/preview")
+@portal_login_required
+def brand_preview() -> ResponseReturnValue:
+    """What the editor's form would make, unsaved: the co-branded email with the banner above it."""
+    user = _user()
+    check = check_brand(_brand_form_values(), country=user.partner.country)
+    if not BrandForm().validate_on_submit() or not check.ok:
+        return email_preview_response(render_template("portal/preview_error.html", errors=check.errors), 400)
+    try:
+        html = brand_preview_html(
+            _preview_copy(user), _preview_brand(user, check), vendor_info(_settings()),
+            banner_alt=_("Banner preview with your logo"),
+        )  # fmt: skip
+    except InvalidField as error:
+        return email_preview_response(render_template("portal/preview_error.html", errors={"logo": error.message}), 400)
+    return email_preview_response(html)
+
+
+# ------------------------------------------------------------------------------------------- contacts
+
+
+def contact_statuses() -> dict[str, str]:
+    return {
+        "active": _("Receives the newsletter"),
+        "paused": _("Paused"),
+        "unsubscribed": _("Unsubscribed"),
+        "bounced": _("Address bounced"),
+        "complained": _("Marked us as spam"),
+    }
+
+
+def _contact_or_404(contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.partner_id != _user().partner_id:
+        abort(404)
+    return contact
+
+
+@bp.get("/contacts")
+@portal_login_required
+def contacts() -> ResponseReturnValue:
+    user = _user()
+    return render_template(
+        "portal/contacts.html",
+        user=user,
+        contacts=partner_contacts(db.session, user.partner),
+        form=ConfirmForm(),
+        statuses=contact_statuses(),
+        frequencies=FREQUENCY_LABELS,
+        languages=LOCALE_NAMES,
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/send-link")
+@portal_login_required
+@limiter.limit("20 per hour")
+def send_contact_link(contact_id: int) -> ResponseReturnValue:
+    contact = _contact_or_404(contact_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not contact.status.receives_mail:
+        flash(_("%(email)s has unsubscribed: we send them nothing.", email=contact.email), "warning")
+        return redirect(url_for(".contacts"))
+    delivery_id = send_preference_link(db.session, contact, sent_by=_user())
+    db.session.commit()
+    send_now(db.session, delivery_id)
+    flash(_("We sent %(email)s the link to their preferences.", email=contact.email), "success")
+    return redirect(url_for(".contacts"))
+
+
+# ------------------------------------------------------------------------------------------- kits
+
+
+def _kit_or_404(kit_id: int) -> Kit:
+    """Only the user's own partner's built kits; another partner's kit id is as unknown as a made-up one."""
+    kit = db.session.get(Kit, kit_id)
+    if kit is None or kit.partner_id != _user().partner_id or not kit.storage_key:
+        abort(404)
+    return kit
+
+
+def _record_download(kit: Kit, piece: str | None) -> None:
+    user = _user()
+    detail: dict[str, Any] = {
+        "kit_id": kit.id, "campaign_id": kit.campaign_id, "partner_id": kit.partner_id, "locale": kit.locale,
+        "partner_user_id": user.id, "file": piece,
+    }  # fmt: skip
+    db.session.add(Event(kind=EventKind.KIT_DOWNLOAD, occurred_at=utc_now(), detail=detail))
+    db.session.commit()
+
+
+def _open_kit(kit: Kit) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(storage_for().read(kit.storage_key)))
+
+
+@bp.get("/kits/<int:kit_id>")
+@portal_login_required
+def kit_page(kit_id: int) -> ResponseReturnValue:
+    kit = _kit_or_404(kit_id)
+    with _open_kit(kit) as archive:
+        files = [(info.filename, info.file_size) for info in archive.infolist()]
+    return render_template("portal/kit.html", user=_user(), kit=kit, files=files, languages=LOCALE_NAMES,
+                           stale=kit.status is KitStatus.FAILED)  # fmt: skip
+
+
+@bp.get("/kits/<int:kit_id>/download")
+@portal_login_required
+def download_kit(kit_id: int) -> ResponseReturnValue:
+    kit = _kit_or_404(kit_id)
+    if request.if_none_match.contains(kit.sha256):
+        return "", 304
+    _record_download(kit, None)
+    return send_file(
+        io.BytesIO(storage_for().read(kit.storage_key)), mimetype="application/zip", as_attachment=True,
+        download_name=kit.filename or f"kit-{kit.id}.zip", etag=kit.sha256, max_age=0,
+    )  # fmt: skip
+
+
+PIECE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+
+
+@bp.get("/kits/<int:kit_id>/files/<path:name>")
+@portal_login_required
+def kit_piece(kit_id: int, name: str) -> ResponseReturnValue:
+    """One file of the kit, to look at (inline) or to save (`?download=1`); names come from the ZIP only."""
+    kit = _kit_or_404(kit_id)
+    with _open_kit(kit) as archive:
+        if name not in archive.namelist():
+            abort(404)
+        data = archive.read(name)
+    download = request.args.get("download") == "1"
+    if download:
+        _record_download(kit, name)
+    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if mimetype.startswith("text/") or name.endswith((".md", ".json", ".eml")):
+        mimetype = "text/html; charset=utf-8" if name.endswith(".html") else "text/plain; charset=utf-8"
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=download, download_name=name.rsplit("/", 1)[-1],
+        max_age=0,
+    )  # fmt: skip
+    response.headers["Content-Security-Policy"] = PIECE_CSP
+    return response

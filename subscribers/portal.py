@@ -1,0 +1,114 @@
+"""Partner marketers in the portal: magic-link sign-in and a session of their own.
+
+A sign-in link is signed for one partner user and their current `link_version`, and is valid for
+15 minutes; using it bumps the version, so it opens the door once. The portal keeps its user's id
+under its own session key (`portal_user_id`), never Flask-Login's: a vendor user is never a portal
+user and a portal user never a vendor user, whatever the cookie holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth import InvalidLink, signer
+from core.config import LOCALES
+from core.db import current_db, utc_now
+from core.mail.addresses import normalise_email
+from subscribers.models import Contact, Partner, PartnerUser
+
+SIGN_IN = "portal-sign-in"
+SIGN_IN_MAX_AGE = dt.timedelta(minutes=15)
+SESSION_KEY = "portal_user_id"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sign_in_token(user: PartnerUser) -> str:
+    return signer(current_app).sign(SIGN_IN, user.id, user.link_version)
+
+
+def portal_user_by_email(session: Session, email: str) -> PartnerUser | None:
+    """The active partner user with this address, if any (the caller must answer the same either way)."""
+    user = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(email)))
+    return user if user is not None and user.is_active else None
+
+
+def use_sign_in_link(session: Session, token: str, *, now: dt.datetime) -> PartnerUser | None:
+    """The user a genuine, fresh, unused link was made for, with the link spent; None otherwise."""
+
+    def current_version(user_id: int) -> int | None:
+        return session.scalar(
+            select(PartnerUser.link_version).where(PartnerUser.id == user_id, PartnerUser.is_active.is_(True))
+        )
+
+    try:
+        user_id = signer(current_app).verify(token, SIGN_IN, current_version, max_age=SIGN_IN_MAX_AGE)
+    except InvalidLink:
+        return None
+    user = session.get(PartnerUser, user_id)
+    if user is None:
+        return None
+    user.link_version += 1  # single use: the same link now fails like an invented one
+    user.last_sign_in_at = now
+    session.flush()
+    return user
+
+
+def start_portal_session(user: PartnerUser) -> None:
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = user.id
+    session.permanent = False
+
+
+def end_portal_session() -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def current_portal_user() -> PartnerUser | None:
+    """The signed-in partner user of this request (cached on `g`), or None."""
+    if "portal_user" not in g:
+        user_id = session.get(SESSION_KEY)
+        user = current_db().session.get(PartnerUser, user_id) if isinstance(user_id, int) else None
+        g.portal_user = user if user is not None and user.is_active else None
+    found: PartnerUser | None = g.portal_user
+    return found
+
+
+def portal_login_required(view: F) -> F:
+    """Like Flask-Login's login_required, for the portal's own session; pages speak the user's language."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = current_portal_user()
+        if user is None:
+            return redirect(url_for("portal.sign_in", next=request.full_path if request.method == "GET" else None))
+        if user.locale in LOCALES:
+            g.locale = user.locale
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def partner_contacts(session: Session, partner: Partner) -> list[Contact]:
+    return list(session.scalars(select(Contact).where(Contact.partner_id == partner.id).order_by(Contact.email)))
+
+
+def create_partner_user(
+    session: Session, partner: Partner, email: str, *, name: str = "", locale: str = ""
+) -> PartnerUser:
+    user = PartnerUser(
+        partner=partner,
+        email=normalise_email(email),
+        name=name,
+        locale=locale if locale in LOCALES else partner.default_locale,
+        created_at=utc_now(),
+    )
+    session.add(user)
+    session.flush()
+    return user

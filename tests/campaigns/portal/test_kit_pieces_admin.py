@@ -1,0 +1,78 @@
+"""Vendor marketing writes kit pieces per language; the server checks them as a kit build would."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from campaigns.kits.pieces import pieces_of
+from campaigns.planning.models import Campaign
+from core.auth.models import User
+from tests.campaigns.portal.conftest import draft
+from tests.conftest import csrf_token_from, sign_in
+
+
+def form_data(client: FlaskClient, path: str, **changes: str) -> dict[str, object]:
+    piece = draft("de", [])
+    data: dict[str, object] = {
+        "csrf_token": csrf_token_from(client, path),
+        **{f"subject_{n}": line for n, line in enumerate(piece.subject_lines, start=1)},
+        "preheader": "Ein Vorspann",
+        "short_copy": piece.short_copy,
+        "medium_copy": piece.medium_copy,
+        "long_copy": piece.long_copy,
+        **{f"social_{network}": post for network, post in piece.social_posts.items()},
+        "cta_label": "Angebot anfordern",
+        "cta_url": "https://vendor.example/de/tausch",
+        "flyer_title": "Tauschen Sie alten Speicher",
+        "flyer_text": piece.flyer_text,
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_marketer_adds_german_pieces_and_the_campaign_version_moves(
+    app: Flask, client: FlaskClient, session: Session, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    version = live_campaign.version
+    response = client.post(path, data=form_data(client, path))
+    assert response.status_code == 302
+    session.expire_all()
+    assert pieces_of(session, live_campaign)["de"].preheader == "Ein Vorspann"
+    assert live_campaign.version == version + 1
+    overview = client.get(f"/campaigns/{live_campaign.id}/kit").get_data(as_text=True)
+    assert "Locked" in overview
+    assert "Partner-filled" in overview
+
+
+def test_an_x_post_over_280_is_refused_naming_the_counts(
+    client: FlaskClient, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    response = client.post(path, data=form_data(client, path, social_x="Speicher " * 40))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The X post is 359 characters as X counts them; the limit is 280 (79 too many)." in page
+    assert "359 / 280 characters: 79 too many" in page
+
+
+def test_two_subject_lines_are_not_enough_and_long_ones_are_flagged(
+    client: FlaskClient, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    response = client.post(path, data=form_data(client, path, subject_3="", subject_1="x" * 70))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "give 3 to 5 subject lines, not 2" in page.lower()
+    assert "70 / 60 characters (longer than the guideline)" in page
+
+
+def test_viewers_read_but_cannot_change_kit_pieces(client: FlaskClient, viewer: User, live_campaign: Campaign) -> None:
+    sign_in(client, viewer)
+    assert client.get(f"/campaigns/{live_campaign.id}/kit").status_code == 200
+    assert client.get(f"/campaigns/{live_campaign.id}/kit/de").status_code == 403

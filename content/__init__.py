@@ -10,6 +10,9 @@ from core.web import register_nav
 
 
 def init_app(app: Flask) -> None:
+    from content.overview import content_figures
+    from core.web import register_panel
+
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
     from content import area_routes, media_routes, routes
     from content.demo import demo_content, demo_interest_areas
@@ -20,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media_routes.bp)
     register_nav(app, "Content", "content.library", order=20)
     register_nav(app, "Interest areas", "areas.index", roles=EDITORS, order=25)
+    register_panel(app, "Content library", content_figures, order=10)
     register_tick(app, "publish due content", publish_due_items)
     register_demo_step(app, "interest areas", demo_interest_areas, order=10)
     register_demo_step(app, "content library", demo_content, order=15)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.auth.models import Role
-from core.db import db
+from core.db import db, utc_now
 from core.extensions import csrf, limiter
 from core.health import health_report
 from core.timezones import utc_to_local
@@ -46,6 +48,44 @@ def register_nav(app: Flask, label: str, endpoint: str, *, roles: tuple[Role, ..
     app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order))
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One number on the overview: what it counts, how many, and where to look closer."""
+
+    label: str
+    value: int
+    endpoint: str = ""
+    tone: str = ""  # "ok", "warn" or "bad" colours the card; "" is neutral
+
+
+OverviewPanel = Callable[[Session, dt.datetime], list[Figure]]
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    figures: OverviewPanel
+    roles: tuple[Role, ...]
+    order: int
+
+
+def register_panel(
+    app: Flask, title: str, figures: OverviewPanel, *, roles: tuple[Role, ...] = (), order: int = 50
+) -> None:
+    """Add a row of figures to the overview; each package shows what its users watch."""
+    app.extensions.setdefault("channelcast.panels", []).append(Panel(title, figures, roles, order))
+
+
+def _panels_for_current_user() -> list[tuple[str, list[Figure]]]:
+    panels: list[Panel] = current_app.extensions.get("channelcast.panels", [])
+    now = utc_now()
+    return [
+        (panel.title, panel.figures(db.session, now))
+        for panel in sorted(panels, key=lambda p: p.order)
+        if not panel.roles or current_user.has_role(*panel.roles)
+    ]
+
+
 def _nav_for_current_user() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
@@ -58,7 +98,9 @@ def _nav_for_current_user() -> list[NavItem]:
 @login_required
 def home() -> ResponseReturnValue:
     settings = current_app.config["CHANNELCAST"]
-    return render_template("web/home.html", health=health_report(db.session), settings=settings)
+    return render_template(
+        "web/home.html", health=health_report(db.session), settings=settings, panels=_panels_for_current_user()
+    )
 
 
 @bp.get("/healthz")

@@ -11,11 +11,12 @@ def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
     from core.auth import EDITORS
     from core.demo import register_demo_step
-    from core.web import register_nav
+    from core.web import register_nav, register_panel
     from subscribers.admin import bp as admin_bp
     from subscribers.catalogues import compiled_catalogues
     from subscribers.cli import contacts_cli, portal_cli
     from subscribers.demo import demo_partners_and_contacts
+    from subscribers.overview import subscriber_figures
     from subscribers.public import bp as public_bp
 
     # Flask-Babel merges the catalogues of every directory listed; ours hold the partner pages.
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(contacts_cli)
     app.cli.add_command(portal_cli)
     register_nav(app, "Partners", "subscribers_admin.partners", order=20)
+    register_panel(app, "Partners and contacts", subscriber_figures, order=20)
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)

@@ -38,8 +38,10 @@ def send_outbox_tick(session: Session, now: dt.datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.delivery.overview import delivery_figures
     from campaigns.delivery.rights import contact_events, contact_messages, erase_contact_mail
     from campaigns.delivery.routes import admin, webhooks
+    from core.web import register_panel
     from subscribers.rights import register_erasure_step, register_export_section
 
     csrf.exempt(webhooks)  # SendGrid signs its requests instead
@@ -48,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     register_tick(app, "outbox", send_outbox_tick)
     register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)
+    register_panel(app, "Mail", delivery_figures, roles=EDITORS, order=40)
     register_export_section(app, "events", contact_events)
     register_export_section(app, "messages", contact_messages)
     register_erasure_step(app, erase_contact_mail)

@@ -6,11 +6,12 @@ from campaigns.planning import models as models
 from core.auth.models import Role
 from core.demo import register_demo_step
 from core.scheduler import register_tick
-from core.web import register_nav
+from core.web import register_nav, register_panel
 
 
 def init_app(app: Flask) -> None:
     from campaigns.planning.demo import demo_campaigns
+    from campaigns.planning.overview import campaign_figures
     from campaigns.planning.routes import bp
     from campaigns.planning.services import advance_campaigns
 
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
         roles=(Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER, Role.VIEWER),
     )
     register_demo_step(app, "campaigns", demo_campaigns, order=30)
+    register_panel(app, "Campaigns", campaign_figures, order=30)

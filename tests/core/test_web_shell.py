@@ -94,3 +94,20 @@ def test_the_overview_shows_system_status(client: FlaskClient, viewer: User) -> 
     assert "System status" in page
     assert "Reachable" in page
     assert "Never ran" in page
+
+
+def test_the_overview_shows_each_areas_figures_to_whom_they_matter(
+    client: FlaskClient, admin: User, viewer: User, session
+) -> None:  # type: ignore[no-untyped-def]
+    from content.models import ContentStatus
+    from tests.content.factories import ContentItemFactory
+
+    ContentItemFactory(status=ContentStatus.IN_REVIEW, title="Needs a look")
+    page = sign_in(client, admin).get("/").get_data(as_text=True)
+    for title in ("Content library", "Partners and contacts", "Campaigns", "Mail"):
+        assert f">{title}</h2>" in page
+    waiting = page.split("Waiting for review</dt>")[1].split("</dd>")[0]
+    assert ">1</a>" in waiting
+    assert "stat--warn" in page.split("Waiting for review")[0].rsplit('<div class="stat', 1)[1]
+    viewer_page = sign_in(client, viewer).get("/").get_data(as_text=True)
+    assert ">Mail</h2>" not in viewer_page  # the outbox is for editors

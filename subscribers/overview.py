@@ -1,0 +1,28 @@
+"""Partners' and contacts' figures on the overview page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.web import Figure
+from subscribers.models import ConsentRecord, Contact, ContactStatus, Partner
+
+
+def subscriber_figures(session: Session, now: dt.datetime) -> list[Figure]:
+    receiving = session.scalar(
+        select(func.count(Contact.id)).where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+    )
+    stopped_lately = session.scalar(
+        select(func.count(func.distinct(ConsentRecord.contact_id))).where(
+            ConsentRecord.action.in_(["unsubscribed", "bounced", "complained"]),
+            ConsentRecord.created_at >= now - dt.timedelta(days=30),
+        )
+    )
+    return [
+        Figure("Partners", session.scalar(select(func.count(Partner.id))) or 0, "subscribers_admin.partners"),
+        Figure("Contacts receiving mail", receiving or 0, "subscribers_admin.partners", "ok"),
+        Figure("Stopped mail in the last 30 days", stopped_lately or 0, "subscribers_admin.partners"),
+    ]

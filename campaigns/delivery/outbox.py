@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import JSON, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.delivery.models import (
@@ -116,12 +116,16 @@ def store_body(
     if not subject.strip() or "\n" in subject:
         raise OutboxError(f"a subject is one non-empty line, got {subject!r}")
     key = content_hash(subject, html, text)
-    body = session.scalar(select(RenderedBody).where(RenderedBody.content_hash == key))
-    if body is None:
-        values = {"content_hash": key, "subject": subject, "html": html, "text": text, "created_at": utc_now()}
-        session.execute(insert_for(session)(RenderedBody).values(values).on_conflict_do_nothing())
-        body = session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
-    return body
+    # Insert first: a new body (the common case in a newsletter run) costs one round trip.
+    values = {"content_hash": key, "subject": subject, "html": html, "text": text, "created_at": utc_now()}
+    new_id = session.scalar(
+        insert_for(session)(RenderedBody).values(values).on_conflict_do_nothing().returning(RenderedBody.id)
+    )
+    if new_id is not None:
+        body = RenderedBody(id=new_id, **values)
+        make_transient_to_detached(body)  # it is a stored row: adding it to a session must not insert it
+        return body
+    return session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
 
 
 # Placeholders per stored body (bodies never change once stored); bounded, as a run reuses few.

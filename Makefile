@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser clean
+.PHONY: help install run test test-fast lint bench browser fonts clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
@@ -35,7 +35,17 @@ browser:
 		echo "chromium is not installed and this is not root: the browser tests will be skipped (install Debian's chromium)"; \
 	fi
 
-run: $(STAMP)
+# Kit flyers embed DejaVu Sans (Polish, Swedish and German letters); Debian ships it.
+fonts:
+	@if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's fonts-dejavu-core for the kit flyers..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	else \
+		echo "DejaVu Sans is missing and this is not root: kit flyers fall back to Helvetica (install fonts-dejavu-core)"; \
+	fi
+
+run: $(STAMP) fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) dev
@@ -45,10 +55,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser fonts lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) lint
+test-fast: $(STAMP) fonts lint
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,8 +32,8 @@ from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.models import InterestArea
-from core.auth import signer
-from subscribers.links import PREFERENCES, UNSUBSCRIBE
+from core.auth import LinkSigner, signer
+from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
 from subscribers.partners import contact_person
 from subscribers.schedule import Frequency, due_period, period_start, slot_in_period
@@ -108,6 +109,7 @@ class RunState:
     base_url: str
     boosts: list[LiveBoost]
     library: RunLibrary
+    links: LinkSigner
     selections: dict[tuple[Any, ...], tuple[DigestItem, ...]] = field(default_factory=dict)
     bodies: dict[tuple[str, tuple[int, ...]], RenderedBody] = field(default_factory=dict)
     rendered: dict[tuple[str, tuple[int, ...]], RenderedDigest] = field(default_factory=dict)
@@ -242,23 +244,24 @@ def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ..
 
 
 def intro_for(app: Flask, locale: str) -> str:
-    from flask_babel import force_locale, gettext
-
     with app.app_context(), force_locale(locale):
         return str(gettext("Here is what is new in the areas you follow."))
 
 
-def partner_fields(session: Session, state: RunState, partner_id: int) -> tuple[str, str]:
-    """The named contact person of a partner: name, and phone and email on one line."""
-    if partner_id not in state.partners:
-        partner = session.get(Partner, partner_id)
-        person = contact_person(partner) if partner is not None else None
+def load_partner_fields(session: Session, state: RunState, partner_ids: set[int]) -> None:
+    """The named contact person of each partner (name; phone and email on one line), one query a batch."""
+    missing = partner_ids - state.partners.keys()
+    if not missing:
+        return
+    partners = session.scalars(
+        select(Partner).where(Partner.id.in_(missing)).options(selectinload(Partner.account_manager))
+    )
+    for partner in partners:
+        person = contact_person(partner)
         if person is None:
-            state.partners[partner_id] = (state.vendor_name, "")
+            state.partners[partner.id] = (state.vendor_name, "")
         else:
-            details = " · ".join(part for part in (person.phone, person.email) if part)
-            state.partners[partner_id] = (person.name, details)
-    return state.partners[partner_id]
+            state.partners[partner.id] = (person.name, " · ".join(p for p in (person.phone, person.email) if p))
 
 
 def reason_for(state: RunState, locale: str, interest_ids: frozenset[int], partner_name: str) -> str:
@@ -269,8 +272,6 @@ def reason_for(state: RunState, locale: str, interest_ids: frozenset[int], partn
         areas = state.reasons[key] = ", ".join(sorted(state.library.area_name(i, locale) for i in interest_ids))
     template = state.reason_templates.get(locale)
     if template is None:
-        from flask_babel import force_locale, gettext
-
         with state.app.app_context(), force_locale(locale):
             template = state.reason_templates[locale] = str(
                 gettext(
@@ -295,7 +296,63 @@ def new_run_state(session: Session, app: Flask, now: dt.datetime, max_items: int
         base_url=settings.public_base_url,
         boosts=live_boosts(session, now),
         library=RunLibrary(session, now, settings.public_base_url),
+        links=signer(app),
     )
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a newsletter depends on about its reader (a contact row, or a Contact for previews)."""
+
+    contact_id: int
+    name: str
+    locale: str
+    timezone: str
+    frequency: Frequency
+    weekday: int
+    hour: int
+    link_version: int
+    partner_id: int
+    partner_name: str
+    tier: str
+    partner_type: str
+    country: str
+    interest_ids: frozenset[int]
+
+
+def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
+    """What this reader gets at `state.now`: new items since their last moment, boosts first."""
+    local_today = state.now.astimezone(zone(reader.timezone)).date()
+    since = window_start(reader.frequency, reader.weekday, reader.hour, reader.timezone, local_today)
+    boosts = tuple(
+        b
+        for b in state.boosts
+        if b.launch_at > since
+        and b.targets(
+            tier=reader.tier,
+            partner_type=reader.partner_type,
+            country=reader.country,
+            locale=reader.locale,
+            interest_ids=reader.interest_ids,
+        )
+    )
+    return select_items(
+        state, interest_ids=reader.interest_ids, tier=reader.tier, locale=reader.locale, since=since, boosts=boosts
+    )
+
+
+def recipient_fields(state: RunState, reader: Reader) -> dict[str, str]:
+    """The reader's own values for the body's placeholders."""
+    person_name, person_details = state.partners[reader.partner_id]
+    preferences, unsubscribe = link_urls(state.links, state.base_url, reader.contact_id, reader.link_version)
+    return {
+        "first_name": first_name(reader.name) or reader.partner_name,
+        "contact_name": person_name,
+        "contact_details": person_details,
+        "reason": reason_for(state, reader.locale, reader.interest_ids, reader.partner_name),
+        "preferences_url": preferences,
+        "unsubscribe_url": unsubscribe,
+    }
 
 
 def _due(state: RunState, contact: Row[Any]) -> str | None:
@@ -326,66 +383,45 @@ def _assemble_batch(
             due.append((contact, period))
     report.due += len(due)
     blocked = suppressed_among(session, [contact.email for contact, _ in due]) if due else set()
-    links = signer(state.app)
+    load_partner_fields(session, state, {contact.partner_id for contact, _ in due})
     pending: list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]] = []
     sent: list[dict[str, Any]] = []
     for contact, period in due:
         if contact.email in blocked:
             report.suppressed += 1
             continue
-        interest_ids = interests.get(contact.id, frozenset())
-        local_today = state.now.astimezone(zone(contact.timezone)).date()
-        since = window_start(
-            contact.frequency, contact.preferred_weekday, contact.preferred_hour, contact.timezone, local_today
-        )
-        boosts = tuple(
-            b
-            for b in state.boosts
-            if b.launch_at > since
-            and b.targets(
-                tier=contact.tier,
-                partner_type=str(contact.partner_type),
-                country=contact.country,
-                locale=contact.locale,
-                interest_ids=interest_ids,
-            )
-        )
-        items = select_items(
-            state,
-            interest_ids=interest_ids,
-            tier=contact.tier,
+        reader = Reader(
+            contact_id=contact.id,
+            name=contact.name,
             locale=contact.locale,
-            since=since,
-            boosts=boosts,
+            timezone=contact.timezone,
+            frequency=contact.frequency,
+            weekday=contact.preferred_weekday,
+            hour=contact.preferred_hour,
+            link_version=contact.link_version,
+            partner_id=contact.partner_id,
+            partner_name=contact.partner_name,
+            tier=contact.tier,
+            partner_type=str(contact.partner_type),
+            country=contact.country,
+            interest_ids=interests.get(contact.id, frozenset()),
         )
+        items = newsletter_items(state, reader)
         # Nothing new is no email; the period still counts as done.
         sent.append({"contact_id": contact.id, "period": period})
         if not items:
             report.nothing_new += 1
             continue
         key = edition_for(state, contact.locale, items)
-        person_name, person_details = partner_fields(session, state, contact.partner_id)
-        base = state.base_url
-        pending.append(
-            (
-                key,
-                {
-                    "idempotency_key": f"digest:{contact.id}:{period}",
-                    "recipient_email": contact.email,
-                    "recipient_name": contact.name,
-                    "contact_id": contact.id,
-                    "category": "digest",
-                    "fields": {
-                        "first_name": first_name(contact.name) or contact.partner_name,
-                        "contact_name": person_name,
-                        "contact_details": person_details,
-                        "reason": reason_for(state, contact.locale, interest_ids, contact.partner_name),
-                        "preferences_url": f"{base}/p/{links.sign(PREFERENCES, contact.id, contact.link_version)}",
-                        "unsubscribe_url": f"{base}/u/{links.sign(UNSUBSCRIBE, contact.id, contact.link_version)}",
-                    },
-                },
-            )
-        )
+        message = {
+            "idempotency_key": f"digest:{contact.id}:{period}",
+            "recipient_email": contact.email,
+            "recipient_name": contact.name,
+            "contact_id": contact.id,
+            "category": "digest",
+            "fields": recipient_fields(state, reader),
+        }
+        pending.append((key, message))
     return pending, sent
 
 

@@ -9,18 +9,15 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from campaigns.digests.assembly import (
-    first_name,
-    intro_for,
+    Reader,
+    edition_for,
+    load_partner_fields,
     new_run_state,
-    partner_fields,
-    reason_for,
-    select_items,
-    window_start,
-    zone,
+    newsletter_items,
+    recipient_fields,
 )
-from campaigns.digests.render import DigestEdition, DigestItem, render_digest
+from campaigns.digests.render import DigestItem
 from core.mail.placeholders import FillTemplate
-from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact
 from subscribers.schedule import next_newsletter_at
 
@@ -44,46 +41,29 @@ def preview_next_digest(session: Session, app: Flask, contact: Contact, now: dt.
     if when is None:
         return DigestPreview(None, (), "", "", "")
     state = new_run_state(session, app, when, app.config["CHANNELCAST"].digest_max_items)
-    interest_ids = frozenset(area.id for area in contact.interests if area.is_active)
-    local_day = when.astimezone(zone(contact.timezone)).date()
-    since = window_start(
-        contact.frequency, contact.preferred_weekday, contact.preferred_hour, contact.timezone, local_day
-    )
     partner = contact.partner
-    boosts = tuple(
-        b
-        for b in state.boosts
-        if b.launch_at > since
-        and b.targets(
-            tier=partner.tier,
-            partner_type=partner.type.value,
-            country=partner.country,
-            locale=contact.locale,
-            interest_ids=interest_ids,
-        )
+    reader = Reader(
+        contact_id=contact.id,
+        name=contact.name,
+        locale=contact.locale,
+        timezone=contact.timezone,
+        frequency=contact.frequency,
+        weekday=contact.preferred_weekday,
+        hour=contact.preferred_hour,
+        link_version=contact.link_version,
+        partner_id=partner.id,
+        partner_name=partner.name,
+        tier=partner.tier,
+        partner_type=partner.type.value,
+        country=partner.country,
+        interest_ids=frozenset(area.id for area in contact.interests if area.is_active),
     )
-    items = select_items(
-        state, interest_ids=interest_ids, tier=partner.tier, locale=contact.locale, since=since, boosts=boosts
-    )
+    items = newsletter_items(state, reader)
     if not items:
         return DigestPreview(when, (), "", "", "")
-    edition = DigestEdition(
-        locale=contact.locale,
-        items=items,
-        vendor_name=state.vendor_name,
-        postal_address=state.postal_address,
-        intro=intro_for(app, contact.locale),
-    )
-    rendered = render_digest(app, edition)
-    person_name, person_details = partner_fields(session, state, partner.id)
-    fields = {
-        "first_name": first_name(contact.name) or partner.name,
-        "contact_name": person_name,
-        "contact_details": person_details,
-        "reason": reason_for(state, contact.locale, interest_ids, partner.name),
-        "preferences_url": preference_url(contact),
-        "unsubscribe_url": unsubscribe_url(contact),
-    }
+    rendered = state.rendered[edition_for(state, contact.locale, items)]
+    load_partner_fields(session, state, {partner.id})
+    fields = recipient_fields(state, reader)
     return DigestPreview(
         when=when,
         items=items,

@@ -8,7 +8,6 @@ per-contact values (name, named contact person, why they get it, signed links) a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 from mjml import mjml2html
 
+from campaigns.delivery.outbox import content_hash
 from content.cards import ItemCard
 from core.mail.placeholders import placeholder
 
@@ -67,11 +67,8 @@ class RenderedDigest:
 
     @property
     def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for part in (self.subject, self.html, self.text):
-            digest.update(part.encode())
-            digest.update(b"\x00")
-        return digest.hexdigest()
+        """The outbox's key for this body (the same content is stored once)."""
+        return content_hash(self.subject, self.html, self.text)
 
 
 def _email_environment(app: Flask) -> Environment:

@@ -49,6 +49,8 @@ class PlannedKit:
 class KitPlan:
     due: list[PlannedKit] = field(default_factory=list)
     unchanged: int = 0
+    # The kits already recorded for the planned campaigns, so recording a build needs no query.
+    existing: dict[KitAddress, Kit] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,17 +160,16 @@ def plan_kits(
             continue
         partners = eligible_partners(session, campaign, partner_ids)
         locales = partner_locales(session, partners)
-        stored = {
-            (kit.partner_id, kit.locale): kit.inputs_hash
-            for kit in session.scalars(select(Kit).where(Kit.campaign_id == campaign.id))
-        }
+        for kit in session.scalars(select(Kit).where(Kit.campaign_id == campaign.id)):
+            plan.existing[(kit.campaign_id, kit.partner_id, kit.locale)] = kit
         for partner in partners:
             if partner.id not in brands:
                 brands[partner.id] = _brand_or_error(partner, storage)
             brand = brands[partner.id]
             for locale in kit_locales(list(inputs), locales[partner.id]):
                 planned = _plan_one(campaign, partner, locale, inputs[locale], brand, vendor, now)
-                if stored.get((partner.id, locale)) == planned.inputs_hash:
+                known = plan.existing.get(planned.address)
+                if known is not None and known.inputs_hash == planned.inputs_hash:
                     plan.unchanged += 1
                 else:
                     plan.due.append(planned)
@@ -214,7 +215,7 @@ def build_planned(
     built = failed = 0
     for planned in plan.due:
         if planned.job is None:
-            _record(session, planned, now, error=planned.error)
+            _record(session, plan, planned, now, error=planned.error)
             failed += 1
     with tempfile.TemporaryDirectory(prefix="kits-") as scratch:
         jobs = [
@@ -225,7 +226,7 @@ def build_planned(
         results = build_kits(jobs, processes=processes, on_progress=on_progress) if jobs else []
         for planned, result in zip(buildable, results, strict=True):
             if not result.ok or result.path is None or result.sha256 is None:
-                _record(session, planned, now, error=f"{result.error_field}: {result.error}")
+                _record(session, plan, planned, now, error=f"{result.error_field}: {result.error}")
                 failed += 1
                 continue
             key = content_key("kits", result.sha256, "zip")
@@ -234,7 +235,14 @@ def build_planned(
             result.path.unlink()
             built += 1
             _record(
-                session, planned, now, sha256=result.sha256, size=result.size, key=key, filename=result.filename or ""
+                session,
+                plan,
+                planned,
+                now,
+                sha256=result.sha256,
+                size=result.size,
+                key=key,
+                filename=result.filename or "",
             )
     session.flush()
     return BuildSummary(built=built, failed=failed, unchanged=plan.unchanged)
@@ -242,6 +250,7 @@ def build_planned(
 
 def _record(
     session: Session,
+    plan: KitPlan,
     planned: PlannedKit,
     now: dt.datetime,
     *,
@@ -251,12 +260,10 @@ def _record(
     key: str = "",
     filename: str = "",
 ) -> None:
-    campaign_id, partner_id, locale = planned.address
-    kit = session.scalar(
-        select(Kit).where(Kit.campaign_id == campaign_id, Kit.partner_id == partner_id, Kit.locale == locale)
-    )
+    kit = plan.existing.get(planned.address)
     if kit is None:
-        kit = Kit(campaign_id=campaign_id, partner_id=partner_id, locale=locale)
+        campaign_id, partner_id, locale = planned.address
+        kit = plan.existing[planned.address] = Kit(campaign_id=campaign_id, partner_id=partner_id, locale=locale)
         session.add(kit)
     kit.inputs_hash = planned.inputs_hash
     kit.status = KitStatus.FAILED if error else KitStatus.READY

@@ -49,9 +49,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-str_50 = Annotated[str, mapped_column(String(50))]
 str_255 = Annotated[str, mapped_column(String(255))]
-utc_datetime = Annotated[dt.datetime, mapped_column(UTCDateTime())]
 
 
 class Base(DeclarativeBase):

@@ -33,18 +33,16 @@ def _parse_now(value: str | None) -> dt.datetime:
 @click.option("--batch-size", default=1000, show_default=True, help="Contacts per batch (one commit each).")
 def run_command(now_text: str | None, batch_size: int) -> None:
     """Queue every newsletter due now (what the scheduler does each minute)."""
-    from campaigns.digests.assembly import assemble_digests
+    from campaigns.digests.assembly import AssemblyReport, assemble_digests
     from subscribers.models import Contact
 
     now = _parse_now(now_text)
     session = current_db().session
     total = session.scalar(select(func.count(Contact.id))) or 0
     with click.progressbar(length=total, label="Assembling newsletters") as bar:
-        seen = [0]
 
-        def advance(report: object) -> None:
-            bar.update(report.contacts_seen - seen[0])  # type: ignore[attr-defined]
-            seen[0] = report.contacts_seen  # type: ignore[attr-defined]
+        def advance(report: AssemblyReport) -> None:
+            bar.update(report.contacts_seen - bar.pos)
 
         report = assemble_digests(
             session,

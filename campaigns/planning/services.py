@@ -171,16 +171,6 @@ def advance_campaigns(session: Session, now: dt.datetime) -> int:
     return moves
 
 
-def live_campaigns(session: Session, now: dt.datetime) -> list[Campaign]:
-    return list(
-        session.scalars(
-            select(Campaign)
-            .where(Campaign.status == CampaignStatus.LIVE, Campaign.launch_at <= now, Campaign.ends_at > now)
-            .order_by(Campaign.launch_at)
-        )
-    )
-
-
 def campaigns_between(session: Session, start: dt.datetime, end: dt.datetime) -> list[Campaign]:
     """Campaigns that launch or run in [start, end), cancelled ones left out."""
     return list(

@@ -283,3 +283,16 @@ def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
     assert "Only in English (en)" in page
     assert "no sv text: shown in its default language" in page
     assert "Tue 10 Mar 2026, 09:00" in page
+
+
+def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+    weekly_contact(storage)
+    news(storage)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["digest", "run", "--now", "2026-03-03T09:00"])
+    assert refused.exit_code != 0
+    assert "give a time zone" in refused.output
+    result = runner.invoke(args=["digest", "run", "--now", "2026-03-03T09:00+01:00"])
+    assert result.exit_code == 0, result.output
+    assert "1 newsletters queued (1 due of 1 contacts" in result.output
+    assert len(deliveries(session)) == 1

@@ -13,7 +13,7 @@ from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
 from core.config import ConfigError, load_settings
 from subscribers.models import Suppression, SuppressionReason
 from subscribers.suppression import is_suppressed
-from tests.delivery.conftest import WebhookKeys, a_body, post_events, queue
+from tests.campaigns.delivery.conftest import WebhookKeys, a_body, post_events, queue
 
 NOW = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
 

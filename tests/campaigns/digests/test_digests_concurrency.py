@@ -23,7 +23,7 @@ from subscribers.models import Contact
 from tests.conftest import fresh_database_url, make_settings
 from wsgi import create_app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def queued(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]

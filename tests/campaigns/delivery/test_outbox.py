@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, RenderedBody
 from campaigns.delivery.outbox import NewDelivery, OutboxError, enqueue, store_body
-from tests.delivery.conftest import POSTAL, a_body, fields_for, queue
+from tests.campaigns.delivery.conftest import POSTAL, a_body, fields_for, queue
 
 
 def test_a_body_is_stored_once_however_many_messages_share_it(session: Session) -> None:

@@ -15,7 +15,7 @@ from core.mail.transports import FileTransport
 from core.scheduler import run_ticks
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
-from tests.delivery.conftest import (
+from tests.campaigns.delivery.conftest import (
     POSTAL,
     SENDER,
     FakeClock,
@@ -25,7 +25,7 @@ from tests.delivery.conftest import (
     sendgrid_transport,
     statuses,
 )
-from tests.delivery.fake_sendgrid import FakeSendGrid
+from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 
 
 def test_the_file_transport_writes_one_complete_email_per_message(

@@ -23,8 +23,8 @@ from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.delivery.worker import Worker, WorkerOptions
 from core.config import Settings
 from core.mail.transports import SendGridTransport, Transport
+from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 from tests.conftest import make_settings
-from tests.delivery.fake_sendgrid import FakeSendGrid
 
 POSTAL = "Channelcast Test BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"
 SENDER = "Channelcast <news@channelcast.example>"

@@ -5,8 +5,8 @@ from campaigns.delivery.models import Delivery, DeliveryStatus
 from core.auth.models import User
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
+from tests.campaigns.delivery.conftest import a_body, queue
 from tests.conftest import csrf_token_from, sign_in
-from tests.delivery.conftest import a_body, queue
 
 
 def a_dead_message(session: Session) -> Delivery:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, Event, EventKind
 from subscribers.rights import erase_contact, export_contact
-from tests.delivery.conftest import a_body, queue
+from tests.campaigns.delivery.conftest import a_body, queue
 from tests.subscribers.factories import ContactFactory
 
 

@@ -28,8 +28,8 @@ from core.mail.transports import (
     SmtpTransport,
 )
 from core.mail.transports.sendgrid import retry_after_seconds
-from tests.delivery.conftest import POSTAL, SENDER, fields_for
-from tests.delivery.fake_sendgrid import SCHEMA_PATH, FakeSendGrid
+from tests.campaigns.delivery.conftest import POSTAL, SENDER, fields_for
+from tests.campaigns.delivery.fake_sendgrid import SCHEMA_PATH, FakeSendGrid
 
 BODY = MessageBody(
     "hash-1",
@@ -213,7 +213,7 @@ def test_retry_after_is_read_as_seconds_or_as_a_date() -> None:
 
 
 def test_the_fake_checks_against_the_shared_contract_itself() -> None:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "contracts" / SCHEMA_PATH.name
+    shared = Path(__file__).resolve().parents[4] / "shared" / "contracts" / SCHEMA_PATH.name
     if not shared.exists():
         pytest.skip("the shared contracts folder is not next to this checkout")
     assert json.loads(SCHEMA_PATH.read_text()) == json.loads(shared.read_text())

@@ -21,11 +21,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from campaigns.delivery.models import Event, EventKind
-from campaigns.kits.builds import brand_kit, partner_kits, portal_campaigns, vendor_info
+from campaigns.kits.builds import brand_kit, open_kit_file, partner_kits, portal_campaigns, vendor_info
 from campaigns.kits.inputs import BrandKit, KitCopy
 from campaigns.kits.models import Kit, KitStatus
 from campaigns.kits.pieces import kit_copy, pieces_of
@@ -38,7 +39,7 @@ from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
 from core.extensions import limiter
 from core.mail.addresses import normalise_email
-from core.storage import storage_for
+from core.storage import StorageUnavailable, StoredObject, storage_for
 from core.web import email_preview_response
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand, remove_logo, save_brand
 from subscribers.forms import FREQUENCY_LABELS
@@ -334,8 +335,35 @@ def _record_download(kit: Kit, piece: str | None) -> None:
     db.session.commit()
 
 
+class KitUnavailable(Exception):
+    """The store holding the ZIPs does not answer; the partner is told to try again shortly."""
+
+
+@bp.errorhandler(KitUnavailable)
+def _kit_unavailable(_error: KitUnavailable) -> ResponseReturnValue:
+    page = render_template("portal/kit_unavailable.html", user=_user(), languages=LOCALE_NAMES)
+    return page, 503, {"Retry-After": "60"}
+
+
+def _kit_file(kit: Kit) -> StoredObject:
+    """The kit's ZIP from storage; a ZIP the store lost is rebuilt first (and that rebuild committed)."""
+    try:
+        stored = open_kit_file(db.session, kit, storage=storage_for(), settings=_settings(), now=utc_now())
+    except StorageUnavailable:
+        db.session.rollback()
+        raise KitUnavailable from None
+    db.session.commit()
+    if stored is None:
+        abort(404)
+    return stored
+
+
 def _open_kit(kit: Kit) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(storage_for().read(kit.storage_key)))
+    stored = _kit_file(kit)
+    try:
+        return zipfile.ZipFile(io.BytesIO(stored.stream.read()))
+    finally:
+        stored.stream.close()
 
 
 @bp.get("/kits/<int:kit_id>")
@@ -351,14 +379,25 @@ def kit_page(kit_id: int) -> ResponseReturnValue:
 @bp.get("/kits/<int:kit_id>/download")
 @portal_login_required
 def download_kit(kit_id: int) -> ResponseReturnValue:
+    """Streamed in chunks from storage, or (STORAGE_DOWNLOADS=presigned, S3) a redirect to a 5-minute URL."""
     kit = _kit_or_404(kit_id)
     if request.if_none_match.contains(kit.sha256):
         return "", 304
+    name = kit.filename or f"kit-{kit.id}.zip"
+    stored = _kit_file(kit)
     _record_download(kit, None)
-    return send_file(
-        io.BytesIO(storage_for().read(kit.storage_key)), mimetype="application/zip", as_attachment=True,
-        download_name=kit.filename or f"kit-{kit.id}.zip", etag=kit.sha256, max_age=0,
-    )  # fmt: skip
+    if _settings().storage_downloads == "presigned":
+        url = storage_for().download_url(kit.storage_key, filename=name, content_type="application/zip", seconds=300)
+        if url is not None:
+            stored.stream.close()
+            return redirect(url, 302)
+    response = Response(stored.chunks(), mimetype="application/zip", direct_passthrough=True)
+    response.content_length = stored.size
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.set_etag(kit.sha256)
+    response.cache_control.max_age = 0
+    response.cache_control.no_cache = True
+    return response
 
 
 PIECE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"

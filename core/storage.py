@@ -34,6 +34,7 @@ from core.config import Settings
 from core.files import write_atomically
 
 if TYPE_CHECKING:
+    from boto3.session import Session as BotoSession
     from mypy_boto3_s3 import S3Client
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_.-]*)*")
@@ -192,7 +193,6 @@ class S3Storage:
             return self._client
 
     def _new_client(self) -> S3Client:
-        import boto3
         from botocore.config import Config
 
         where = self.location
@@ -214,7 +214,7 @@ class S3Storage:
             options["aws_secret_access_key"] = where.secret_access_key
             if where.session_token:
                 options["aws_session_token"] = where.session_token
-        return boto3.session.Session().client("s3", **options)
+        return _boto_session().client("s3", **options)
 
     def object_name(self, key: str) -> str:
         check_key(key)
@@ -267,6 +267,19 @@ class S3Storage:
             ExpiresIn=seconds,
         )
         return url
+
+
+_sessions: dict[int, BotoSession] = {}
+_sessions_lock = threading.Lock()
+
+
+def _boto_session() -> BotoSession:
+    """One boto3 session per process: making a client from it reuses the parsed service models
+    (about a second saved per client), and sessions, like clients, must not cross a fork."""
+    import boto3
+
+    with _sessions_lock:
+        return _sessions.setdefault(os.getpid(), boto3.session.Session())
 
 
 @contextmanager

@@ -66,7 +66,7 @@ class BuildSummary:
     def __str__(self) -> str:
         line = f"{self.built} kits built, {self.failed} failed, {self.unchanged} unchanged"
         if self.storage_error:
-            line += f"; {self.not_stored} waiting for storage ({self.storage_error}), retried next tick"
+            line += f"; {self.storage_error}, retried next tick"
         return line
 
 
@@ -128,10 +128,16 @@ def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, 
 
 
 def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[KitImage, ...]:
-    return tuple(
-        KitImage(name=asset.original_filename or f"image-{position}", data=storage.read(master_key(asset)))
-        for position, asset in enumerate(piece_images(session, piece), start=1)
-    )
+    """The piece's images from storage; one the store lost is left out (and logged), like a deleted one."""
+    images = []
+    for position, asset in enumerate(piece_images(session, piece), start=1):
+        try:
+            data = storage.read(master_key(asset))
+        except MissingObject:
+            log.error("kit piece %s: image %s is missing from storage; left out", piece.id, asset.sha256)
+            continue
+        images.append(KitImage(name=asset.original_filename or f"image-{position}", data=data))
+    return tuple(images)
 
 
 def _campaign_inputs(
@@ -250,7 +256,7 @@ def build_planned(
                 _store(storage, key, result.path)
             except StorageUnavailable as error:
                 log.error("kits: storage unreachable, %s; the rest wait for the next tick", error)
-                storage_error, not_stored = "object storage unreachable", not_stored + 1
+                storage_error, not_stored = str(error), not_stored + 1
                 continue
             built += 1
             _record(
@@ -264,6 +270,8 @@ def build_planned(
                 filename=result.filename or "",
             )
     session.flush()
+    if storage_error:
+        storage_error = f"{not_stored} built kits not stored, object storage unreachable"
     return BuildSummary(
         built=built, failed=failed, unchanged=plan.unchanged, not_stored=not_stored, storage_error=storage_error
     )
@@ -317,7 +325,9 @@ def build_due_kits(
         )
     except StorageUnavailable as error:  # the campaign images could not be read: nothing to build with
         log.error("kits: storage unreachable while reading inputs, %s", error)
-        return BuildSummary(built=0, failed=0, unchanged=0, storage_error="object storage unreachable")
+        return BuildSummary(
+            built=0, failed=0, unchanged=0, storage_error="object storage unreachable while reading the kits' images"
+        )
     return build_planned(
         session,
         plan,

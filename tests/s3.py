@@ -78,7 +78,7 @@ class Bucket:
         """The settings an app needs to keep its files here."""
         return {"STORAGE_URL": f"s3://{self.name}/{self.prefix}", "S3_ENDPOINT_URL": self.server.url, **KEYS}
 
-    def keys(self) -> list[str]:
+    def object_names(self) -> list[str]:
         """Every object name in the bucket (prefix included)."""
         listing = self.server.client().list_objects_v2(Bucket=self.name)
         return sorted(entry["Key"] for entry in listing.get("Contents", []))

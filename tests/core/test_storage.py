@@ -81,7 +81,7 @@ def test_keys_that_could_leave_the_storage_directory_or_prefix_are_refused(stora
 def test_objects_live_under_the_configured_prefix_of_the_bucket(s3_bucket: Bucket, tmp_path: Path) -> None:
     storage = s3_storage(s3_bucket, tmp_path)
     storage.write("media/ab/ab12.png", b"pixels")
-    assert s3_bucket.keys() == ["channelcast/media/ab/ab12.png"]
+    assert s3_bucket.object_names() == ["channelcast/media/ab/ab12.png"]
     assert not (tmp_path / "instance" / "storage").exists()
 
 

@@ -49,7 +49,7 @@ def test_kits_and_images_go_to_the_bucket_and_a_download_streams_the_zip_from_it
 ) -> None:  # fmt: skip
     build_now(app, session)
     kit = kit_for(session, marketer_at_acme.partner)
-    keys = s3_bucket.keys()
+    keys = s3_bucket.object_names()
     assert f"channelcast/{kit.storage_key}" in keys
     assert sum(key.startswith("channelcast/media/") for key in keys) == 2
     assert not (settings.instance_dir / "storage").exists()

@@ -8,13 +8,14 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser fonts clean
+.PHONY: help install run test test-fast lint bench browser fonts wrk prod-local clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
 	@echo "make test       lint, type-check and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
 	@echo "make test-fast  the same without the slow tests (browser, subprocesses)"
 	@echo "make bench      run the benchmarks; JSON lands in bench/results/"
+	@echo "make prod-local gunicorn, one scheduler and two workers on PostgreSQL and Redis here; Ctrl-C stops them"
 
 install: $(STAMP)
 
@@ -45,6 +46,16 @@ fonts:
 		echo "DejaVu Sans is missing and this is not root: kit flyers fall back to Helvetica (install fonts-dejavu-core)"; \
 	fi
 
+# The web benchmark drives gunicorn with wrk, Debian's HTTP load generator.
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's wrk for the web benchmark..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "wrk is not installed and this is not root: the web benchmark will say so (install Debian's wrk)"; \
+	fi
+
 run: $(STAMP) fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo
@@ -61,8 +72,12 @@ test: $(STAMP) browser fonts lint
 test-fast: $(STAMP) fonts lint
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m bench
+
+# Production on this machine: PostgreSQL and Redis must be running (see the README's production section).
+prod-local: $(STAMP) fonts
+	$(BIN)/python deploy/prod_local.py $(PROD_LOCAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -73,6 +73,14 @@ def local_today(contact: Contact) -> dt.date:
     return utc_now().astimezone(ZoneInfo(contact.timezone)).date()
 
 
+def _lock_for_change(session: Session, contact: Contact) -> None:
+    """Saves of one contact queue up behind a row lock (PostgreSQL; SQLite writes one at a time anyway)
+    and each starts from the state the previous one committed. Without it, two tabs saving at once
+    both delete and re-insert the same topic rows, and one of them fails."""
+    session.refresh(contact, with_for_update=True)
+    session.expire(contact, ["interests"])
+
+
 def _describe(choice: PreferenceChoice) -> dict[str, str]:
     return {
         "interests": ", ".join(area.slug for area in choice.interests) or "(none)",
@@ -100,6 +108,7 @@ def update_preferences(
     retired = [area.slug for area in choice.interests if not area.is_active]
     if retired:
         raise PreferenceError("interests", f"These topics are no longer offered: {', '.join(retired)}.")
+    _lock_for_change(session, contact)
     before, after = _describe(_current_choice(contact)), _describe(choice)
     changes = [f"{key}: {before[key]} -> {after[key]}" for key in after if before[key] != after[key]]
     if not changes:
@@ -119,6 +128,7 @@ def pause_contact(
     """No newsletters before `until`; the first slot on or after it resumes the normal rhythm."""
     if until <= local_today(contact):
         raise PreferenceError("pause_until", "Choose a date in the future.")
+    _lock_for_change(session, contact)
     if not contact.status.receives_mail:
         raise PreferenceError("pause_until", "You are unsubscribed; there is nothing to pause.")
     contact.status = ContactStatus.PAUSED
@@ -127,6 +137,7 @@ def pause_contact(
 
 
 def resume_contact(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
+    _lock_for_change(session, contact)
     if contact.status is not ContactStatus.PAUSED:
         return
     contact.status = ContactStatus.ACTIVE
@@ -138,6 +149,7 @@ def unsubscribe(
     session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, detail: str = ""
 ) -> bool:
     """Stop all mail to the contact at once; doing it again changes nothing. Returns whether it did."""
+    _lock_for_change(session, contact)
     if not contact.status.receives_mail:
         return False
     contact.status = ContactStatus.UNSUBSCRIBED
@@ -151,6 +163,7 @@ def resubscribe(
     session: Session, contact: Contact, *, fresh_opt_in: bool, source: ConsentSource, ip: str | None = None
 ) -> None:
     """Mail again. After a spam complaint only with the contact's own explicit, fresh opt-in."""
+    _lock_for_change(session, contact)
     if contact.status.receives_mail:
         return
     if contact.status is ContactStatus.COMPLAINED and not fresh_opt_in:

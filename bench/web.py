@@ -92,6 +92,7 @@ class Measured:
     p95_ms: float
     p99_ms: float
     megabytes: float
+    cpu_ms_per_request: float  # gunicorn's processes only: what the page costs, whatever else runs
 
     @property
     def per_second(self) -> float:
@@ -240,14 +241,37 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def run_wrk(base: str, scenario: Scenario, seconds: int, directory: Path) -> Measured:
+def cpu_seconds(master: int) -> float:
+    """CPU used so far by gunicorn's master and its workers (live ones, and exited ones it reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: int) -> list[str]:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return []
+
+    fields = stat(master)
+    if not fields:
+        return 0.0
+    total = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for child in children:
+        child_fields = stat(int(child))
+        total += sum(int(value) for value in child_fields[11:13]) if child_fields else 0
+    return total / tick
+
+
+def run_wrk(base: str, scenario: Scenario, seconds: int, directory: Path, server: int) -> Measured:
     paths = directory / f"{scenario.name.split()[0]}-paths.txt"
     paths.write_text("\n".join(scenario.paths) + "\n")
     command = [
         "wrk", "-t1", f"-c{scenario.users}", f"-d{seconds}s", "--timeout", "10s", "-s", str(SCRIPT), base,
         "--", scenario.method, str(paths), scenario.body, scenario.cookie,
     ]  # fmt: skip
+    cpu_before = cpu_seconds(server)
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=seconds + 60)
+    cpu = cpu_seconds(server) - cpu_before
     line = next((row for row in done.stdout.splitlines() if row.startswith("RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed for {scenario.name}:\n{done.stdout}\n{done.stderr}")
@@ -263,6 +287,7 @@ def run_wrk(base: str, scenario: Scenario, seconds: int, directory: Path) -> Mea
         p95_ms=raw["p95_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
         megabytes=raw["bytes"] / 1e6,
+        cpu_ms_per_request=cpu * 1000 / max(raw["requests"], 1),
     )
 
 
@@ -347,13 +372,13 @@ def _measure(directory: Path, contacts: int, seconds: int) -> tuple[list[Measure
     try:
         plan = scenarios(app, url, base, seeded)
         check_answers(base, plan)
-        run_wrk(base, plan[0], 3, directory)  # warm-up: every worker has compiled its templates
-        measured = [run_wrk(base, scenario, seconds, directory) for scenario in plan]
+        run_wrk(base, plan[0], 3, directory, server.pid)  # warm-up: every worker has compiled its templates
+        measured = [run_wrk(base, scenario, seconds, directory, server.pid) for scenario in plan]
     finally:
         stop(server)
     server = start_gunicorn(environ, port, log, naive=True)
     try:
-        naive = run_wrk(base, plan[0], min(seconds, 10), directory)
+        naive = run_wrk(base, plan[0], min(seconds, 10), directory, server.pid)
     finally:
         stop(server)
     app.extensions["channelcast.db"].engine.dispose()
@@ -369,14 +394,16 @@ def _fill(
     for row in measured:
         report.line(
             f"{row.name} ({row.users} users)",
-            f"{row.per_second:,.0f} req/s, p50 {row.p50_ms:.0f} ms, p95 {row.p95_ms:.0f} ms, p99 {row.p99_ms:.0f} ms"
+            f"{row.per_second:,.0f} req/s, p50 {row.p50_ms:.0f} ms, p95 {row.p95_ms:.0f} ms, p99 {row.p99_ms:.0f} ms, "
+            f"{row.cpu_ms_per_request:.1f} ms CPU each"
             + (f", {row.bad} bad" if row.bad else "")
             + (f", {row.megabytes / row.seconds:,.0f} MB/s" if "download" in row.name else ""),
             _target(row),
         )
     report.line(
         "naive: preference page GET, gunicorn defaults (1 sync worker)",
-        f"{naive.per_second:,.0f} req/s, p95 {naive.p95_ms:.0f} ms, p99 {naive.p99_ms:.0f} ms",
+        f"{naive.per_second:,.0f} req/s, p95 {naive.p95_ms:.0f} ms, p99 {naive.p99_ms:.0f} ms, "
+        f"{naive.cpu_ms_per_request:.1f} ms CPU each",
         "",
     )
     preference = measured[0]
@@ -397,6 +424,7 @@ def _fill(
                 "p95_ms": round(row.p95_ms, 1),
                 "p99_ms": round(row.p99_ms, 1),
                 "bad_answers": row.bad,
+                "cpu_ms_per_request": round(row.cpu_ms_per_request, 2),
             }
             for row in measured
         },

@@ -77,7 +77,8 @@ def _lock_for_change(session: Session, contact: Contact) -> None:
     """Saves of one contact queue up behind a row lock (PostgreSQL; SQLite writes one at a time anyway)
     and each starts from the state the previous one committed. Without it, two tabs saving at once
     both delete and re-insert the same topic rows, and one of them fails."""
-    session.refresh(contact, with_for_update=True)
+    locked = select(Contact).where(Contact.id == contact.id).with_for_update()
+    session.scalars(locked.execution_options(populate_existing=True)).one()  # .one(): rows load as they are read
     session.expire(contact, ["interests"])
 
 

@@ -213,9 +213,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_gunicorn(environ: dict[str, str], port: int, log: Path, *, naive: bool) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    environ: dict[str, str], port: int, log: Path, *, naive: bool, extra: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     # The naive run keeps gunicorn's defaults but for its control socket, which would clash with others'.
-    config = ["--no-control-socket"] if naive else ["-c", "deploy/gunicorn.conf.py"]
+    config = ["--no-control-socket"] if naive else ["-c", "deploy/gunicorn.conf.py", *extra]
     command = [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}", "wsgi:app"]
     with log.open("ab") as out:
         server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environ}, stdout=out, stderr=out)
@@ -343,19 +345,25 @@ def main(argv: list[str] | None = None) -> Report:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15, help="per page")
+    parser.add_argument("--gunicorn", default="", help='extra gunicorn flags, e.g. "--workers 3 --threads 2"')
+    parser.add_argument("--only", default="", help="run only the pages whose name contains this")
     args = parser.parse_args(argv)
     report = Report("web under load (gunicorn on loopback, wrk)")
     if shutil.which("wrk") is None:
         report.line("skipped", "wrk is not installed", "make wrk (Debian's wrk, as root)")
         return report
     with tempfile.TemporaryDirectory() as tmp:
-        measured, label, rate_limits, naive = _measure(Path(tmp), args.contacts, args.seconds)
+        measured, label, rate_limits, naive = _measure(
+            Path(tmp), args.contacts, args.seconds, tuple(args.gunicorn.split()), args.only
+        )
     _fill(report, measured, naive, label, rate_limits, args.contacts)
     report.write("web.json")
     return report
 
 
-def _measure(directory: Path, contacts: int, seconds: int) -> tuple[list[Measured], str, str, Measured]:
+def _measure(
+    directory: Path, contacts: int, seconds: int, extra: tuple[str, ...], only: str
+) -> tuple[list[Measured], str, str, Measured]:
     url, label = database(directory)
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -368,12 +376,13 @@ def _measure(directory: Path, contacts: int, seconds: int) -> tuple[list[Measure
     seeded = seed(app)
     base = f"http://127.0.0.1:{port}"
     log = directory / "gunicorn.log"
-    server = start_gunicorn(environ, port, log, naive=False)
+    server = start_gunicorn(environ, port, log, naive=False, extra=extra)
     try:
         plan = scenarios(app, url, base, seeded)
         check_answers(base, plan)
         run_wrk(base, plan[0], 3, directory, server.pid)  # warm-up: every worker has compiled its templates
-        measured = [run_wrk(base, scenario, seconds, directory, server.pid) for scenario in plan]
+        chosen = [scenario for scenario in plan if only in scenario.name]
+        measured = [run_wrk(base, scenario, seconds, directory, server.pid) for scenario in chosen]
     finally:
         stop(server)
     server = start_gunicorn(environ, port, log, naive=True)
@@ -406,8 +415,9 @@ def _fill(
         f"{naive.cpu_ms_per_request:.1f} ms CPU each",
         "",
     )
-    preference = measured[0]
-    report.line("ours vs naive (preference GET)", f"{preference.per_second / max(naive.per_second, 1):.1f}x", "")
+    preference = next((row for row in measured if row.name == "preference page GET"), None)
+    if preference is not None:
+        report.line("ours vs naive (preference GET)", f"{preference.per_second / max(naive.per_second, 1):.1f}x", "")
     for shortfall in _shortfalls(measured):
         report.line("shortfall", shortfall, "")
     report.result = {

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from content.models import MediaAsset
 from core.auth import User
 from core.config import Settings
-from core.storage import MissingObject, Storage, content_key, sha256_hex
+from core.storage import MissingObject, Storage, StorageUnavailable, content_key, sha256_hex
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 # Pillow's own guard, set on purpose rather than left to its default: the largest image
@@ -100,8 +100,11 @@ def store_upload(
     encoded, extension = _clean_master(image)
     digest = sha256_hex(encoded)
     key = content_key("media", digest, extension)
-    if not storage.exists(key):
-        storage.write(key, encoded)
+    try:
+        if not storage.exists(key):
+            storage.write(key, encoded)
+    except StorageUnavailable:
+        raise MediaError("The file store cannot be reached, so nothing was saved. Try again in a minute.") from None
     existing = session.scalar(select(MediaAsset).where(MediaAsset.sha256 == digest))
     if existing is not None:
         return existing

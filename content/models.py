@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content.languages import first_available, reading_order
 from core.auth.models import User
 from core.db import Base, utc_now
 
@@ -58,7 +61,17 @@ class ContentKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The kind's name in the current language (an email card's is rendered in the reader's)."""
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    ContentKind.ARTICLE: lazy_gettext("Article"),
+    ContentKind.ANNOUNCEMENT: lazy_gettext("Announcement"),
+    ContentKind.EVENT: lazy_gettext("Event"),
+    ContentKind.TRAINING: lazy_gettext("Training"),
+    ContentKind.OFFER: lazy_gettext("Offer"),
+}
 
 
 class ContentStatus(enum.StrEnum):
@@ -127,7 +140,7 @@ class ContentItem(Base):
     publish_at: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime | None]
     priority: Mapped[int] = mapped_column(default=50)
-    cta_label: Mapped[str] = mapped_column(String(80), default="")
+    # The button's link; its label (and optionally another link) belong to each language version.
     cta_url: Mapped[str] = mapped_column(String(2000), default="")
     hero_image_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -162,12 +175,12 @@ class ContentItem(Base):
     def variant(self, locale: str) -> ContentVariant | None:
         return next((variant for variant in self.variants if variant.locale == locale), None)
 
-    def variant_for(self, locale: str) -> tuple[ContentVariant | None, bool]:
-        """The reader's language if written, else the item's default language; and whether that was a fallback."""
-        own = self.variant(locale)
-        if own is not None:
-            return own, False
-        return self.variant(self.default_locale), True
+    def variant_for(self, order: Sequence[str]) -> tuple[ContentVariant | None, bool]:
+        """The first written language of `order` (see `content.languages.reading_order`), else the
+        item's default language; and whether that is a fallback (not the reader's own language)."""
+        locale = first_available(reading_order(order[0], order[1:], self.default_locale), self.locales)
+        variant = self.variant(locale) if locale else None
+        return variant, locale != order[0]
 
     @property
     def title(self) -> str:
@@ -203,9 +216,17 @@ class ContentVariant(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The button in this language: its label, and a link of its own when this language's page differs.
+    cta_label: Mapped[str] = mapped_column(String(80), default="")
+    cta_url: Mapped[str] = mapped_column(String(2000), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
     item: Mapped[ContentItem] = relationship(back_populates="variants")
+
+    @property
+    def button_url(self) -> str:
+        """Where this language's button goes: its own link, else the item's."""
+        return self.cta_url or self.item.cta_url
 
     def __repr__(self) -> str:
         return f"<ContentVariant {self.item_id} {self.locale}>"

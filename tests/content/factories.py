@@ -41,10 +41,18 @@ class ContentItemFactory(BaseFactory):
         locales = kwargs.pop("locales", ("en",))
         title = kwargs.pop("title", "Item")
         tiers = kwargs.pop("allowed_tiers", ())
+        label = kwargs.pop("cta_label", "")
         kwargs.setdefault("interest_areas", [])
         item = model_class(*args, **kwargs)
         item.variants = [
-            ContentVariant(locale=locale, title=f"{title} ({locale})", summary="", body="") for locale in locales
+            ContentVariant(
+                locale=locale,
+                title=f"{title} ({locale})",
+                summary="",
+                body="",
+                cta_label=f"{label} ({locale})" if label else "",
+            )
+            for locale in locales
         ]
         item.allowed_tiers = list(tiers)
         session = cls._meta.sqlalchemy_session_factory()

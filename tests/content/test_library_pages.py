@@ -31,12 +31,13 @@ def item_form(client: FlaskClient, area: InterestArea, url: str = "/content/new"
         "publish_at": "2026-03-02T10:00",
         "expires_at": "",
         "priority": "60",
-        "cta_label": "See the price list",
         "cta_url": "https://partners.example.com/prices",
         "text_en-title": "StorArray S5 now available",
         "text_en-summary": "Order codes are live.",
         "text_en-body": "From today you can **quote** it.",
+        "text_en-cta_label": "See the price list",
         "text_nl-title": "StorArray S5 nu te bestellen",
+        "text_nl-cta_label": "Bekijk de prijslijst",
     }
     form.update(overrides)
     return form
@@ -55,9 +56,9 @@ def test_a_marketer_creates_an_item_in_two_languages_with_times_entered_in_their
     assert response.status_code == 302
     assert response.headers["Location"] == f"/content/{item.id}"
     assert item.status is S.DRAFT
-    assert [(v.locale, v.title) for v in item.variants] == [
-        ("en", "StorArray S5 now available"),
-        ("nl", "StorArray S5 nu te bestellen"),
+    assert [(v.locale, v.title, v.cta_label) for v in item.variants] == [
+        ("en", "StorArray S5 now available", "See the price list"),
+        ("nl", "StorArray S5 nu te bestellen", "Bekijk de prijslijst"),
     ]
     # Europe/Amsterdam is UTC+1 in March: 10:00 there is 09:00 UTC.
     assert item.publish_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -93,13 +94,20 @@ def test_an_image_uploaded_with_the_item_becomes_its_hero_image_and_is_previewed
         ({"text_en-title": "x" * 201}, "text_en-title", "Keep the title to 200 characters; it has 201"),
         ({"text_de-title": "y" * 250}, "text_de-title", "Keep the title to 200 characters; it has 250"),
         (
-            {"text_en-title": "", "text_en-summary": "", "text_en-body": ""},
+            {"text_en-title": "", "text_en-summary": "", "text_en-body": "", "text_en-cta_label": ""},
             "text_en-title",
             "The default language needs a title",
         ),
         ({"text_en-title": ""}, "text_en-title", "Give this language a title"),
         ({"text_fr-summary": "Un résumé sans titre"}, "text_fr-title", "Give this language a title"),
-        ({"cta_label": ""}, "cta_label", "Give the button a label"),
+        ({"text_en-cta_label": ""}, "text_en-cta_label", "Give the button a label in this language"),
+        ({"text_nl-cta_label": ""}, "text_nl-cta_label", "Give the button a label in this language"),
+        ({"text_nl-cta_url": "javascript:alert(1)"}, "text_nl-cta_url", "starts with https://"),
+        (
+            {"cta_url": "", "text_nl-cta_label": ""},
+            "text_en-cta_label",
+            "Give the button's web address, or clear its label",
+        ),
     ],
 )
 def test_a_bad_value_gets_a_form_error_on_its_own_field_and_nothing_is_saved(

@@ -4,8 +4,9 @@ import pytest
 import time_machine
 from sqlalchemy.orm import Session
 
+from content.languages import reading_order
 from content.models import ContentStatus, InterestArea
-from content.selection import SelectedItem, published_content_for
+from content.selection import ReaderScope, SelectedItem, published_content_for
 from content.services import retire_area
 from tests.content.factories import NOW, ContentItemFactory
 
@@ -23,7 +24,8 @@ def select_for(
     now: dt.datetime = NOW,
     limit: int = 10,
 ) -> list[SelectedItem]:
-    return published_content_for(session, [area.id for area in areas], tier, locale, since, now, limit)
+    scope = ReaderScope(interest_ids=frozenset(area.id for area in areas), tier=tier, since=since)
+    return published_content_for(session, scope, reading_order(locale, ("en",)), now, limit)
 
 
 def titles(selected: list[SelectedItem]) -> list[str]:
@@ -42,6 +44,14 @@ def test_a_reader_whose_language_is_missing_gets_the_items_default_language(
     ContentItemFactory(interest_areas=[storage_area], locales=("de", "fr"), default_locale="de", title="Speicher")
     [selected] = select_for(session, [storage_area], locale="sv")
     assert (selected.variant.title, selected.is_fallback) == ("Speicher (de)", True)
+
+
+def test_a_reader_whose_language_is_missing_gets_english_before_the_items_default(
+    session: Session, storage_area: InterestArea
+) -> None:
+    ContentItemFactory(interest_areas=[storage_area], locales=("fr", "en"), default_locale="fr", title="Stockage")
+    [selected] = select_for(session, [storage_area], locale="nl")
+    assert (selected.locale, selected.is_fallback) == ("en", True)
 
 
 def test_items_limited_to_upper_tiers_are_left_out_for_lower_tiers(

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from content.models import ContentItem, ContentStatus, InterestArea
-from content.selection import published_content_for
+from content.selection import ReaderScope, published_content_for
 from content.workflow import ALLOWED_MOVES, WorkflowError, move_item, publish_due_items
 from core.auth import User
 from core.scheduler import run_ticks
@@ -92,7 +92,8 @@ def test_an_approved_item_appears_at_its_publish_time_without_anyone_clicking(
     )
 
     def visible(now: dt.datetime) -> list[int]:
-        return [s.item.id for s in published_content_for(session, [storage_area.id], "gold", "en", None, now, 10)]
+        scope = ReaderScope(interest_ids=frozenset({storage_area.id}), tier="gold")
+        return [s.item.id for s in published_content_for(session, scope, ("en",), now, 10)]
 
     assert visible(publish_at - dt.timedelta(minutes=1)) == []
     assert visible(publish_at) == [item.id]

@@ -164,11 +164,21 @@ def test_selection_respects_interests_tier_and_the_item_limit(app: Flask, sessio
     assert titles == [f"Storage {n} (en)" for n in range(6)]
 
 
+def first_lines(session: Session) -> dict[str, list[str]]:
+    """Each recipient's item titles, in newsletter order, by the local part of their address."""
+    found = {}
+    for delivery in deliveries(session):
+        body = session.get(RenderedBody, delivery.body_id)
+        assert body is not None
+        found[delivery.recipient_email.split("@")[0]] = re.findall(r"^\d+\. (.*)$", body.text, flags=re.M)
+    return found
+
+
 def test_a_live_campaign_leads_the_newsletters_of_the_contacts_it_targets(
     app: Flask, session: Session, storage
 ) -> None:  # type: ignore[no-untyped-def]
     news(storage, title="Regular news", hours_ago=2)
-    launch_item = news(storage, title="Trade-in launch", hours_ago=24 * 60)  # old, but boosted
+    launch_item = news(storage, title="Trade-in launch", hours_ago=48)  # older, so it would come second
     CampaignFactory(
         status=CampaignStatus.LIVE,
         launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
@@ -176,17 +186,68 @@ def test_a_live_campaign_leads_the_newsletters_of_the_contacts_it_targets(
         content_items=[launch_item],
         target_tiers=["gold"],
     )
-    weekly_contact(storage, partner=PartnerFactory(tier="gold"))
-    weekly_contact(storage, partner=PartnerFactory(tier="silver"))
+    weekly_contact(storage, email="gold@a.example", partner=PartnerFactory(tier="gold"))
+    weekly_contact(storage, email="silver@b.example", partner=PartnerFactory(tier="silver"))
     assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
-    firsts = {}
-    for delivery in deliveries(session):
-        body = session.get(RenderedBody, delivery.body_id)
-        assert body is not None
-        firsts[delivery.recipient_email.split("@")[0]] = re.findall(r"^\d+\. (.*)$", body.text, flags=re.M)
-    gold, silver = sorted(firsts.values(), key=len, reverse=True)
-    assert gold == ["Trade-in launch (en)", "Regular news (en)"]
-    assert silver == ["Regular news (en)"]
+    assert first_lines(session) == {
+        "gold": ["Trade-in launch (en)", "Regular news (en)"],
+        "silver": ["Regular news (en)", "Trade-in launch (en)"],
+    }
+
+
+def test_a_campaign_for_everyone_never_pushes_a_platinum_item_to_lower_tiers(
+    app: Flask, session: Session, storage
+) -> None:  # type: ignore[no-untyped-def]
+    news(storage, title="Open news", hours_ago=2)
+    margins = news(storage, title="Platinum margins", hours_ago=30, allowed_tiers=("platinum",))
+    CampaignFactory(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[margins],
+    )
+    for tier in ("platinum", "silver", "registered"):
+        weekly_contact(storage, email=f"{tier}@x.example", partner=PartnerFactory(tier=tier))
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {
+        "platinum": ["Platinum margins (en)", "Open news (en)"],
+        "silver": ["Open news (en)"],
+        "registered": ["Open news (en)"],
+    }
+
+
+def test_a_campaign_never_pushes_an_item_from_an_area_the_reader_does_not_follow(
+    app: Flask, session: Session, storage
+) -> None:  # type: ignore[no-untyped-def]
+    cloud = InterestAreaFactory(slug="cloud", names={"en": "Cloud"})
+    news(storage, title="Storage news", hours_ago=2)
+    cloud_launch = news(cloud, title="Cloud launch", hours_ago=30)
+    CampaignFactory(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[cloud_launch],
+        interest_areas=[storage, cloud],
+    )
+    weekly_contact(storage, email="storage-only@x.example")
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {"storage-only": ["Storage news (en)"]}
+
+
+def test_a_campaign_does_not_send_again_what_an_earlier_newsletter_carried(
+    app: Flask, session: Session, storage
+) -> None:  # type: ignore[no-untyped-def]
+    news(storage, title="This week", hours_ago=2)
+    old = news(storage, title="Two months old", hours_ago=24 * 60)
+    CampaignFactory(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[old],
+    )
+    weekly_contact(storage, email="reader@x.example")
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {"reader": ["This week (en)"]}
 
 
 class _Checker(HTMLParser):
@@ -281,7 +342,7 @@ def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
     with time_machine.travel(TUESDAY_9_AMSTERDAM + dt.timedelta(days=6), tick=False):
         page = sign_in(client, admin).get(f"/newsletters/contacts/{contact.id}").get_data(as_text=True)
     assert "Only in English (en)" in page
-    assert "no sv text: shown in its default language" in page
+    assert "in English: no Svenska text yet" in page
     assert "Tue 10 Mar 2026, 09:00" in page
 
 

@@ -8,12 +8,12 @@ from typing import Any
 import factory
 
 from content.models import ContentItem, ContentKind, ContentStatus, ContentVariant, InterestArea
-from tests.factories import BaseFactory
+from tests.factories import BaseFactory, current_session
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
-class InterestAreaFactory(BaseFactory):
+class InterestAreaFactory(BaseFactory[InterestArea]):
     class Meta:
         model = InterestArea
 
@@ -24,7 +24,7 @@ class InterestAreaFactory(BaseFactory):
     is_active = True
 
 
-class ContentItemFactory(BaseFactory):
+class ContentItemFactory(BaseFactory[ContentItem]):
     """A published item, visible from an hour before NOW, in English (pass `locales` for more)."""
 
     class Meta:
@@ -55,7 +55,7 @@ class ContentItemFactory(BaseFactory):
             for locale in locales
         ]
         item.allowed_tiers = list(tiers)
-        session = cls._meta.sqlalchemy_session_factory()
+        session = current_session()
         session.add(item)
         session.flush()
         return item

@@ -144,7 +144,8 @@ def test_a_60_mb_upload_gets_the_413_page_and_nothing_is_stored(
     assert "That file is too large" in response.get_data(as_text=True)
     assert items(session) == []
     assert session.scalar(select(func.count()).select_from(MediaAsset)) == 0
-    root = storage_for(app).root if isinstance(storage_for(app), LocalStorage) else None
+    store = storage_for(app)
+    root = store.root if isinstance(store, LocalStorage) else None
     assert root is None or not any(path.is_file() for path in root.rglob("*"))
 
 
@@ -174,7 +175,7 @@ def test_saving_without_the_csrf_token_is_refused(
 def test_a_viewer_reads_an_item_but_cannot_change_or_move_it(
     client: FlaskClient, session: Session, viewer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(status=S.DRAFT, interest_areas=[storage_area], title="Read me")
+    item = ContentItemFactory.create(status=S.DRAFT, interest_areas=[storage_area], title="Read me")
     sign_in(client, viewer)
     page = client.get(f"/content/{item.id}").get_data(as_text=True)
     assert "Read me (en)" in page
@@ -198,7 +199,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_unknown_items_are_404(clien
 def test_moving_an_item_through_the_workflow_from_the_editor(
     client: FlaskClient, session: Session, marketer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(status=S.DRAFT, interest_areas=[storage_area], publish_at=None)
+    item = ContentItemFactory.create(status=S.DRAFT, interest_areas=[storage_area], publish_at=None)
     sign_in(client, marketer)
     token = csrf_token_from(client, f"/content/{item.id}")
     client.post(f"/content/{item.id}/move", data={"csrf_token": token, "to": "in_review"})
@@ -217,8 +218,10 @@ def test_moving_an_item_through_the_workflow_from_the_editor(
 def test_the_library_filters_by_area_kind_status_missing_language_tier_and_title(
     client: FlaskClient, marketer: User, storage_area: InterestArea, cloud_area: InterestArea
 ) -> None:
-    ContentItemFactory(interest_areas=[storage_area], title="Flash array launch", locales=("en", "nl"))
-    ContentItemFactory(interest_areas=[cloud_area], title="Cloud credits", status=S.DRAFT, allowed_tiers=("platinum",))
+    ContentItemFactory.create(interest_areas=[storage_area], title="Flash array launch", locales=("en", "nl"))
+    ContentItemFactory.create(
+        interest_areas=[cloud_area], title="Cloud credits", status=S.DRAFT, allowed_tiers=("platinum",)
+    )
     sign_in(client, marketer)
 
     def listed(query: str) -> list[str]:
@@ -239,7 +242,7 @@ def test_the_library_filters_by_area_kind_status_missing_language_tier_and_title
 def test_the_library_marks_missing_translations(
     client: FlaskClient, marketer: User, storage_area: InterestArea
 ) -> None:
-    ContentItemFactory(interest_areas=[storage_area], locales=("en", "de"))
+    ContentItemFactory.create(interest_areas=[storage_area], locales=("en", "de"))
     page = sign_in(client, marketer).get("/content/").get_data(as_text=True)
     assert 'title="Deutsch">de</abbr>' in page
     assert 'title="Svenska: missing translation">sv' in page

@@ -103,7 +103,7 @@ def test_memory_and_sql_paths_agree(
 ) -> None:
     savepoint = session.begin_nested()  # each example starts from the same empty library
     try:
-        areas = [InterestAreaFactory() for _ in range(AREAS)]
+        areas = [InterestAreaFactory.create() for _ in range(AREAS)]
         areas[-1].is_active = False
         ids = store(session, areas, specs)
         boosts = [frozenset(ids[i] for i in picks if i < len(ids)) for picks in boost_picks]

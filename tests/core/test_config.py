@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, load_settings
+from core.config import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings_from(tmp_path: Path, **environ: str):  # type: ignore[no-untyped-def]
+def settings_from(tmp_path: Path, **environ: str) -> Settings:
     return load_settings({"INSTANCE_DIR": str(tmp_path), **environ})
 
 

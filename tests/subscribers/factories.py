@@ -10,7 +10,7 @@ from subscribers.schedule import Frequency
 from tests.factories import BaseFactory
 
 
-class InterestAreaFactory(BaseFactory):
+class InterestAreaFactory(BaseFactory[InterestArea]):
     class Meta:
         model = InterestArea
 
@@ -21,7 +21,7 @@ class InterestAreaFactory(BaseFactory):
     is_active = True
 
 
-class PartnerFactory(BaseFactory):
+class PartnerFactory(BaseFactory[Partner]):
     class Meta:
         model = Partner
 
@@ -32,7 +32,7 @@ class PartnerFactory(BaseFactory):
     default_locale = "nl"
 
 
-class ContactFactory(BaseFactory):
+class ContactFactory(BaseFactory[Contact]):
     class Meta:
         model = Contact
 

@@ -22,10 +22,15 @@ GOOD = [
 
 
 def run(
-    session: Session, text: str, *, dry_run: bool = False, name: str = "contacts.csv", **options: str
+    session: Session,
+    text: str | bytes,
+    *,
+    dry_run: bool = False,
+    name: str = "contacts.csv",
+    delimiter: str | None = None,
 ) -> ImportReport:
     data = text.encode() if isinstance(text, str) else text
-    return import_contacts(session, data, file_name=name, tiers=TIERS, dry_run=dry_run, **options)  # type: ignore[arg-type]
+    return import_contacts(session, data, file_name=name, tiers=TIERS, dry_run=dry_run, delimiter=delimiter)
 
 
 def csv(*rows: str, header: str = HEADER) -> str:
@@ -170,7 +175,7 @@ def test_formula_cells_are_stored_as_text_and_escaped_in_exports(session: Sessio
 def test_a_latin1_file_is_refused_with_where_it_stops_being_utf8(session: Session, areas: list[InterestArea]) -> None:
     data = csv("rene@acme.example,Acme IT,gold,solution,FR,René Lefèvre,,,,,,").encode("latin-1")
     with pytest.raises(ImportRefused) as refused:
-        run(session, data)  # type: ignore[arg-type]
+        run(session, data)
     offset = data.index("é".encode("latin-1"))
     assert f"not UTF-8, at byte {offset} (line 2)" in str(refused.value)
 

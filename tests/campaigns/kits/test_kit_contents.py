@@ -126,7 +126,9 @@ def test_the_flyer_is_one_page_naming_the_partner_and_linking_the_campaign(built
     manifest = json.loads(open_zip(built).read("manifest.json"))
     flyer_title = samples.COPY[manifest["locale"]]["flyer_title"]
     assert flyer_title in text  # Polish letters survive: the font is embedded
-    links = [annotation.get_object()["/A"]["/URI"] for annotation in reader.pages[0]["/Annots"]]
+    annotations = reader.pages[0].annotations
+    assert annotations is not None
+    links = [annotation.get_object()["/A"]["/URI"] for annotation in annotations]
     assert links == [samples.COPY[manifest["locale"]]["campaign_url"]]
 
 

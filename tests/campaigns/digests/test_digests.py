@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, RenderedBody
 from campaigns.digests.assembly import assemble_digests
+from campaigns.digests.preview import preview_next_digest
 from campaigns.planning.models import CampaignStatus
 from content.models import ContentItem, InterestArea
 from core.auth.models import User
@@ -369,3 +370,25 @@ def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session,
     assert result.exit_code == 0, result.output
     assert "1 newsletters queued (1 due of 1 contacts" in result.output
     assert len(deliveries(session)) == 1
+
+
+def test_the_preview_never_shows_a_lower_tier_an_item_a_campaign_for_everyone_boosts(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    next_week = TUESDAY_9_AMSTERDAM + dt.timedelta(days=7)
+    news(storage, title="Open news", at=next_week, hours_ago=2)
+    margins = news(storage, title="Platinum margins", at=next_week, hours_ago=30, allowed_tiers=("platinum",))
+    CampaignFactory.create(
+        status=CampaignStatus.LIVE,
+        launch_at=next_week - dt.timedelta(days=1),
+        ends_at=next_week + dt.timedelta(days=10),
+        content_items=[margins],
+    )
+    silver = weekly_contact(storage, partner=PartnerFactory.create(tier="silver"))
+    platinum = weekly_contact(storage, partner=PartnerFactory.create(tier="platinum"))
+    now = TUESDAY_9_AMSTERDAM + dt.timedelta(days=6)
+    seen = {
+        contact.partner.tier: [item.card.title for item in preview_next_digest(session, app, contact, now).items]
+        for contact in (silver, platinum)
+    }
+    assert seen == {"silver": ["Open news (en)"], "platinum": ["Platinum margins (en)", "Open news (en)"]}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.kits import SOCIAL_LIMITS, post_length
+from campaigns.kits.builds import kit_locales
 from campaigns.kits.models import Kit, KitStatus
 from campaigns.kits.pieces import save_piece
 from campaigns.kits.wiring import build_kits_tick
@@ -150,3 +151,14 @@ def test_the_tick_builds_kits_when_a_scheduled_campaign_goes_live(app: Flask, se
         advance_campaigns(session, launch)
         assert build_kits_tick(session, launch).startswith("1 kits built")
     assert set(kits_of(session, campaign)) == {(acme.id, "en")}
+
+
+def test_a_partner_gets_each_readers_language_or_its_first_fallback_never_a_third_language() -> None:
+    # A Dutch reader, pieces in French and English: English (the fallback), not French.
+    assert kit_locales(["fr", "en"], {"nl"}, ("en",)) == ["en"]
+    # Readers of Dutch and French: their own languages where written.
+    assert kit_locales(["fr", "nl", "en"], {"nl", "fr"}, ("en",)) == ["fr", "nl"]
+    # FALLBACK_LOCALES=de: a Swedish reader gets German before English.
+    assert kit_locales(["de", "en"], {"sv"}, ("de", "en")) == ["de"]
+    # Nothing in the reading order: the campaign's first language.
+    assert kit_locales(["pl"], {"nl"}, ("en",)) == ["pl"]

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from bench import kit_samples
 from campaigns.kits.builds import BuildSummary, build_due_kits
 from campaigns.kits.pieces import PieceDraft, save_piece
 from campaigns.planning.models import Campaign, CampaignStatus
@@ -21,7 +22,6 @@ from core.storage import storage_for
 from subscribers.models import Partner, PartnerUser
 from subscribers.portal import SESSION_KEY, create_partner_user
 from tests.campaigns.factories import CampaignFactory
-from tests.campaigns.kits import samples
 from tests.subscribers.factories import PartnerFactory
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
@@ -34,7 +34,7 @@ class Upload(io.BytesIO):
 
 
 def draft(locale: str, image_ids: list[int], **changes: object) -> PieceDraft:
-    copy = samples.COPY.get(locale, samples.COPY["en"])
+    copy = kit_samples.COPY.get(locale, kit_samples.COPY["en"])
     fields: dict[str, object] = {
         "subject_lines": list(copy["subject_lines"]),
         "preheader": copy["preheader"],
@@ -93,7 +93,7 @@ def live_campaign(app: Flask, session: Session) -> Campaign:
     with app.app_context():
         storage = storage_for(app)
         images = [
-            store_upload(session, storage, Upload(samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
+            store_upload(session, storage, Upload(kit_samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
             for n in (1, 2)
         ]
         for locale in ("en", "nl"):

@@ -251,10 +251,14 @@ def _refuse_unclosed_quote(data: bytes, delimiter: str, first_line: int, last_li
 def _records(reader: _csv.Reader, data: bytes, delimiter: str) -> Iterator[list[str]]:
     """The file's records (a quoted line break does not end one), then the check of the last."""
     started = next_start = 1
+    cells: list[str] = []
     for cells in reader:
         started, next_start = next_start, reader.line_num + 1
         yield cells
-    _refuse_unclosed_quote(data, delimiter, started, reader.line_num)
+    # A cell left open runs to the end of the file, so it ends with the file's last character
+    # (or is empty): only then is the last record worth reading again.
+    if cells and (not cells[-1] or cells[-1][-1] == data[-4:].decode("utf-8", "ignore")[-1:]):
+        _refuse_unclosed_quote(data, delimiter, started, reader.line_num)
 
 
 def read_rows(data: bytes, delimiter: str | None) -> tuple[dict[str, int], Iterator[list[str]]]:

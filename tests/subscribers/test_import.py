@@ -218,6 +218,27 @@ def test_a_file_that_ends_inside_a_quote_is_refused_with_its_line_and_nothing_la
     assert count(session, Contact) == count(session, Partner) == 0
 
 
+@pytest.mark.parametrize(
+    ("last_row", "refused"),
+    [
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva Smit', True),  # no line break after it
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva ""Evi""', True),  # "" is a quote, not the end
+        ('eva@acme.example,Acme IT,gold,solution,NL,"', True),
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva Smit"', False),
+        ('eva@acme.example,Acme IT,gold,solution,NL,Eva 5" Smit', False),  # a quote inside a cell is text
+    ],
+)
+def test_only_a_quote_left_open_at_the_very_end_is_refused(
+    session: Session, areas: list[InterestArea], last_row: str, refused: bool
+) -> None:
+    text = f"email,partner,tier,type,country,name\njan@acme.example,Acme IT,gold,solution,NL,Jan Jansen\n{last_row}"
+    if refused:
+        with pytest.raises(ImportRefused, match="opens on line 3 and is never closed"):
+            run(session, text)
+    else:
+        assert run(session, text).ok
+
+
 def test_quotes_inside_a_cell_are_text_and_a_doubled_quote_is_one(session: Session, areas: list[InterestArea]) -> None:
     rows = [
         'jan@acme.example,Acme IT,gold,solution,NL,Jan "JJ" Jansen,,,,,,',

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench import kit_samples
 from tests.browser.conftest import screenshot
 from tests.browser.test_content_library import serious_violations
-from tests.campaigns.kits import samples
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PARTNER_MARKETER = "marketing@portal-gb.demo.channelcast.example"  # from the demo (campaigns/kits/demo.py)
@@ -56,7 +56,7 @@ def test_a_partner_marketer_signs_in_sets_the_brand_sees_the_preview_and_downloa
     expect(preview.locator('[style*="#7a1f5c"]').first).to_be_attached()
     expect(page.locator("#primary_color-contrast")).to_contain_text("contrast")
     logo = tmp_path / "logo.png"
-    logo.write_bytes(samples.logo(colour="#1a7f37"))
+    logo.write_bytes(kit_samples.logo(colour="#1a7f37"))
     page.get_by_label("Logo (PNG, JPEG or WebP)").set_input_files(str(logo))
     expect(preview.locator('img[src^="data:image/png"]').first).to_be_attached()
     screenshot(page, "portal-brand-editor")

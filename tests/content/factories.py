@@ -14,12 +14,14 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 class InterestAreaFactory(BaseFactory[InterestArea]):
+    """An active area named in English and Dutch, with an English description (the one factory for areas)."""
+
     class Meta:
         model = InterestArea
 
     slug = factory.Sequence(lambda n: f"area-{n}")
-    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title()})
-    descriptions = factory.LazyFunction(dict)
+    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title(), "nl": f"{area.slug} (nl)"})
+    descriptions = factory.LazyAttribute(lambda area: {"en": f"All about {area.slug}."})
     position = factory.Sequence(lambda n: n)
     is_active = True
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from content.models import InterestArea
 from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory
+from tests.content.factories import InterestAreaFactory
+from tests.subscribers.factories import ContactFactory
 
 
 @pytest.fixture

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import factory
 
-from content.models import InterestArea
 from subscribers.models import Contact, ContactStatus, Partner, PartnerType
 from subscribers.schedule import Frequency
 from tests.factories import BaseFactory
-
-
-class InterestAreaFactory(BaseFactory[InterestArea]):
-    class Meta:
-        model = InterestArea
-
-    slug = factory.Sequence(lambda n: f"area-{n}")
-    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title(), "nl": f"{area.slug} (nl)"})
-    descriptions = factory.LazyAttribute(lambda area: {"en": f"All about {area.slug}."})
-    position = factory.Sequence(lambda n: n)
-    is_active = True
 
 
 class PartnerFactory(BaseFactory[Partner]):

@@ -1,3 +1,4 @@
+import io
 import json
 import re
 
@@ -139,8 +140,6 @@ def test_the_import_page_checks_a_file_and_lists_errors(
 ) -> None:
     sign_in(client, marketer)
     token = csrf_token_from(client, "/admin/contacts/import")
-    import io
-
     data = {
         "csrf_token": token,
         "file": (io.BytesIO(b"email,partner,tier,type,country\nbad,Acme,gold,sales,NL\n"), "list.csv"),
@@ -151,6 +150,30 @@ def test_the_import_page_checks_a_file_and_lists_errors(
     page = response.get_data(as_text=True)
     assert "<td>2</td><td>email</td>" in page
     assert "nothing was imported" in page
+
+
+def test_the_import_page_keeps_a_quoted_line_break_and_refuses_an_unclosed_quote(  # type: ignore[no-untyped-def]
+    client: FlaskClient, session: Session, marketer: User, areas
+) -> None:
+    sign_in(client, marketer)
+    header = b"email,partner,tier,type,country,name\r\n"
+    good = header + b'jan@acme.example,Acme,gold,sales,NL,"Jan Jansen\nSales"\r\n'
+    broken = header + b'eva@acme.example,Acme,gold,sales,NL,"Eva Smit\r\n'
+
+    def upload(data: bytes) -> tuple[int, str]:
+        token = csrf_token_from(client, "/admin/contacts/import")
+        form = {"csrf_token": token, "file": (io.BytesIO(data), "list.csv"), "delimiter": ""}
+        response = client.post("/admin/contacts/import", data=form, content_type="multipart/form-data")
+        return response.status_code, response.get_data(as_text=True)
+
+    status, page = upload(broken)
+    assert status == 400
+    assert "A quoted cell opens on line 2 and is never closed: the file ends inside it (line 2)" in page
+    assert session.scalar(select(Contact)) is None
+    status, page = upload(good)
+    assert status == 200, page
+    assert "1 rows read from list.csv" in page
+    assert session.scalar(select(Contact.name)) == "Jan Jansen\nSales"
 
 
 def test_the_import_page_is_for_editors_only(client: FlaskClient, account_manager: User) -> None:

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.fake_sendgrid import FakeSendGrid
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
 from campaigns.delivery.outbox import claim_batch, hand_over, retry_delivery
 from core.config import Settings
@@ -25,7 +26,6 @@ from tests.campaigns.delivery.conftest import (
     sendgrid_transport,
     statuses,
 )
-from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 from tests.conftest import refreshed
 
 

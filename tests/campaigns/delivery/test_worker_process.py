@@ -14,12 +14,12 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from bench.fake_sendgrid import FakeSendGrid
 from campaigns.delivery.models import Delivery, DeliveryStatus
 from campaigns.delivery.outbox import retry_delivery
 from core import migrate
 from core.db import make_engine, utc_now
 from tests.campaigns.delivery.conftest import POSTAL, SENDER, WebhookKeys, a_body, post_events, queue
-from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 from tests.conftest import TEST_DATABASE_URL, fresh_database_url, make_settings
 from wsgi import create_app
 

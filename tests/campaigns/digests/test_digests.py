@@ -23,8 +23,8 @@ from subscribers.models import Contact, ContactStatus, SuppressionReason
 from subscribers.schedule import Frequency, period_key
 from subscribers.suppression import suppress
 from tests.campaigns.factories import CampaignFactory
-from tests.content.factories import ContentItemFactory
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory, PartnerFactory
+from tests.content.factories import ContentItemFactory, InterestAreaFactory
+from tests.subscribers.factories import ContactFactory, PartnerFactory
 
 # Tuesday 3 March 2026, 09:00 in Amsterdam (CET, UTC+1).
 TUESDAY_9_AMSTERDAM = dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC)

@@ -6,7 +6,8 @@ from core.auth.models import User
 from subscribers.models import ContactStatus
 from tests.campaigns.factories import CampaignFactory
 from tests.conftest import sign_in
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory, PartnerFactory
+from tests.content.factories import InterestAreaFactory
+from tests.subscribers.factories import ContactFactory, PartnerFactory
 
 
 def test_reach_counts_contacts_who_receive_mail_by_tier_and_language(session: Session) -> None:

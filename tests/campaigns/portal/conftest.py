@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from bench import kit_samples
 from campaigns.kits.builds import BuildSummary, build_due_kits
 from campaigns.kits.pieces import PieceDraft, save_piece
 from campaigns.planning.models import Campaign, CampaignStatus
@@ -22,7 +23,6 @@ from core.storage import storage_for
 from subscribers.models import Partner, PartnerUser
 from subscribers.portal import SESSION_KEY, create_partner_user
 from tests.campaigns.factories import CampaignFactory
-from tests.campaigns.kits import samples
 from tests.subscribers.factories import PartnerFactory
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
@@ -36,7 +36,7 @@ class Upload(io.BytesIO):
 
 def draft(locale: str, image_ids: list[int], **changes: Any) -> PieceDraft:
     """The sample texts as a kit piece; `changes` may hold bad values, which PieceDraft checks."""
-    copy = samples.COPY.get(locale, samples.COPY["en"])
+    copy = kit_samples.COPY.get(locale, kit_samples.COPY["en"])
     fields: dict[str, Any] = {
         "subject_lines": list(copy["subject_lines"]),
         "preheader": copy["preheader"],
@@ -95,7 +95,7 @@ def live_campaign(app: Flask, session: Session) -> Campaign:
     with app.app_context():
         storage = storage_for(app)
         images = [
-            store_upload(session, storage, Upload(samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
+            store_upload(session, storage, Upload(kit_samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
             for n in (1, 2)
         ]
         for locale in ("en", "nl"):

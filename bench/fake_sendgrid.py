@@ -11,7 +11,7 @@ request left: its fate is unknown to the sender).
 
     with FakeSendGrid() as fake: ... SENDGRID_API_HOST=fake.url ...
 
-`python -m tests.campaigns.delivery.fake_sendgrid` runs it as its own process (the benchmark does), printing
+`python -m bench.fake_sendgrid` runs it as its own process (the benchmark does), printing
 its port; `GET /_fake/stats` answers with counts.
 """
 

@@ -1,4 +1,4 @@
-"""Kit inputs for tests and the benchmark: images drawn with Pillow, copy in English and Polish."""
+"""Kit inputs for the kit benchmark and tests: images drawn with Pillow, copy in English and Polish."""
 
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bench import kit_samples as samples
 from bench.common import Report, fresh_postgres_url
 from bench.digest_data import generate
 from campaigns.kits.builds import build_due_kits
@@ -58,7 +59,6 @@ from core.storage import storage_for
 from subscribers.links import PREFERENCES, UNSUBSCRIBE
 from subscribers.models import Contact, Partner
 from subscribers.portal import SESSION_KEY, create_partner_user
-from tests.campaigns.kits import samples
 from wsgi import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,7 +26,8 @@ from subscribers.links import preference_url
 from subscribers.models import ConsentRecord, Contact
 from tests import factories
 from tests.conftest import PG_SCHEMA, TEST_DATABASE_URL, fresh_database_url, make_settings
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory
+from tests.content.factories import InterestAreaFactory
+from tests.subscribers.factories import ContactFactory
 from wsgi import create_app
 
 USERS = 16
@@ -62,8 +63,8 @@ def live_app(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
 def seed_contact(app: Flask) -> tuple[int, str, list[int]]:
     with app.app_context(), app.extensions["channelcast.db"].unit_of_work() as session:
         factories.use_session(session)
-        areas = [InterestAreaFactory(slug=slug) for slug in ("storage", "cloud", "security")]
-        contact = ContactFactory(email="jan@partner.example", interests=[areas[0]], preferred_hour=20)
+        areas = [InterestAreaFactory.create(slug=slug) for slug in ("storage", "cloud", "security")]
+        contact = ContactFactory.create(email="jan@partner.example", interests=[areas[0]], preferred_hour=20)
         session.flush()
         return contact.id, urllib.parse.urlsplit(preference_url(contact)).path, [area.id for area in areas]
 

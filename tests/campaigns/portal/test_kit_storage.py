@@ -123,7 +123,7 @@ def test_a_store_lost_between_building_and_storing_keeps_the_last_good_kit_and_a
     marketer_at_acme: PartnerUser,
 ) -> None:  # fmt: skip
     now = dt.datetime.now(dt.UTC)
-    campaign = CampaignFactory(
+    campaign = CampaignFactory.create(
         name="Cloud week", status=CampaignStatus.LIVE, target_tiers=["gold"],
         launch_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=9),
     )  # fmt: skip

@@ -15,6 +15,7 @@ import redis
 from flask import Flask
 from sqlalchemy import select, text
 
+from bench import kit_samples as samples
 from campaigns.kits.models import Kit
 from campaigns.kits.pieces import save_piece
 from campaigns.planning.models import CampaignStatus
@@ -25,7 +26,6 @@ from core.storage import storage_for
 from subscribers.portal import SESSION_KEY, create_partner_user
 from tests import factories
 from tests.campaigns.factories import CampaignFactory
-from tests.campaigns.kits import samples
 from tests.campaigns.portal.conftest import Upload, draft
 from tests.conftest import PG_SCHEMA, TEST_DATABASE_URL, csrf_token_from, fresh_database_url, make_settings
 from tests.s3 import Bucket
@@ -71,9 +71,9 @@ def seed_live_campaign(app: Flask, email: str) -> int:
     now = dt.datetime.now(dt.UTC)
     with app.app_context(), database.unit_of_work() as session:
         factories.use_session(session)
-        partner = PartnerFactory(name="Acme IT", tier="gold", default_locale="en", country="GB")
+        partner = PartnerFactory.create(name="Acme IT", tier="gold", default_locale="en", country="GB")
         user = create_partner_user(session, partner, email, name="Sam Marketer", locale="en")
-        campaign = CampaignFactory(
+        campaign = CampaignFactory.create(
             name="Cloud week", status=CampaignStatus.LIVE, target_tiers=["gold"],
             launch_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=9),
         )  # fmt: skip

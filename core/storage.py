@@ -128,7 +128,10 @@ class LocalStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".incoming-{os.getpid()}-{threading.get_ident()}-{target.name}")
         try:
-            shutil.copyfile(path, partial)
+            with path.open("rb") as source, partial.open("wb") as out:
+                shutil.copyfileobj(source, out, CHUNK_BYTES)
+                out.flush()
+                os.fsync(out.fileno())  # on disk before the rename makes it visible
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
@@ -225,9 +228,10 @@ class S3Storage:
             self.client.put_object(Bucket=self.location.bucket, Key=self.object_name(key), Body=data)
 
     def write_file(self, key: str, path: Path) -> None:
-        with _s3_errors(key):
-            # Large files go up in parts; S3 shows the object only once every part is in.
-            self.client.upload_file(str(path), self.location.bucket, self.object_name(key))
+        # One PUT streamed from the file (kits are a few MB, far below S3's 5 GB for one request);
+        # S3 shows the object only once all of it has arrived.
+        with _s3_errors(key), path.open("rb") as source:
+            self.client.put_object(Bucket=self.location.bucket, Key=self.object_name(key), Body=source)
 
     def read(self, key: str) -> bytes:
         stored = self.open(key)

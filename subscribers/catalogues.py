@@ -69,9 +69,10 @@ def catalogue(locale: str) -> Catalog:
 def translations(locale: str) -> NullTranslations:
     """`locale`'s words for code without a Flask app or request, loaded once per process.
 
-    Compiled in memory from the `.po` (as `compiled_catalogues` would, untranslated and fuzzy
-    entries left out): a worker process does not know the instance folder where a read-only
-    checkout keeps its `.mo` files, and the source is what a kit's inputs hash covers.
+    Compiled in memory from the `.po`, as `compiled_catalogues` compiles it (untranslated and
+    fuzzy entries left out): a worker process has no app, so it does not know the instance folder
+    where a read-only checkout keeps its `.mo` files, and a `.mo` can be older than its source.
+    English needs no catalogue: the msgids are the English text.
     """
     if locale == SOURCE_LOCALE:
         return NullTranslations()

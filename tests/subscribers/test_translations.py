@@ -15,7 +15,6 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
-from content.models import ContentKind
 from core.config import LOCALES
 from subscribers.catalogues import SOURCE_LOCALE, TEMPLATE, catalogue, message_template
 
@@ -105,7 +104,3 @@ def test_the_placeholder_check_sees_a_renamed_or_dropped_placeholder() -> None:
     assert _named("%(title)s, and %(count)d more") != _named("%(title)s, et %(count)s autres")
     assert _named("Bonjour %(nom)s") != _named("Hello %(name)s")
     assert _named("Bonjour") != _named("Hello %(name)s")
-
-
-def test_every_kind_of_item_has_a_translatable_name_for_the_newsletter_card() -> None:
-    assert {kind.label for kind in ContentKind} <= {str(m.id) for m in message_template()}

@@ -13,11 +13,11 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
+from bench import kit_samples as samples
 from campaigns.kits import TEMPLATE_VERSION, BuiltKit, kit_inputs_hash, words
 from campaigns.kits.words import KitWords, kit_messages, kit_words
 from core.config import LOCALES
 from subscribers import catalogues
-from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import build, open_zip
 
 # What a reader of each language sees where the kit speaks for itself: README, email, flyer.

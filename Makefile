@@ -8,13 +8,14 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser fonts clean
+.PHONY: help install run test test-fast lint bench browser fonts translations clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
 	@echo "make test       lint, type-check and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
 	@echo "make test-fast  the same without the slow tests (browser, subprocesses)"
 	@echo "make bench      run the benchmarks; JSON lands in bench/results/"
+	@echo "make translations  extract every partner-facing string, merge it into each language, compile"
 
 install: $(STAMP)
 
@@ -63,6 +64,15 @@ test-fast: $(STAMP) fonts lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# One config (subscribers/babel.cfg), one catalogue (subscribers/translations). After this,
+# translate what the statistics show as untranslated or fuzzy in each .po (a test insists).
+CATALOGUE := subscribers/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F subscribers/babel.cfg --project=Channelcast --copyright-holder=Channelcast \
+		-o $(CATALOGUE)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

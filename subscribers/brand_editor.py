@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
@@ -164,9 +164,9 @@ def _within_logo_sides(logo: Upload, limits: MediaLimits) -> Upload:
         raise MediaError(
             gettext(
                 "The logo is %(width)s x %(height)s pixels; a logo may be at most %(max)s pixels a side.",
-                width=f"{width:,}",
-                height=f"{height:,}",
-                max=f"{LOGO_MAX_SIDE:,}",
+                width=format_decimal(width),  # 12.000 in German, 12 000 in French
+                height=format_decimal(height),
+                max=format_decimal(LOGO_MAX_SIDE),
             )
         )
     return _ReadUpload(data, logo.filename)

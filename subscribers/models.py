@@ -48,6 +48,22 @@ class Suppression(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
+class SoftBounce(Base):
+    """A temporary delivery failure to an address (mailbox full, server down for days).
+
+    One is nothing; several within 30 days mean the address is dead in practice, and it is
+    then stopped like a hard bounce (`record_soft_bounce`). Keyed by the address's hash, like the
+    suppression list.
+    """
+
+    __tablename__ = "soft_bounces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    source: Mapped[str] = mapped_column(String(50))
+
+
 def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
     return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
 

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utc_now
@@ -46,7 +46,11 @@ RETRYABLE_BY_ADMIN = (DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus
 
 
 class EventKind(enum.StrEnum):
-    """What happened to a message or a contact; provider kinds keep SendGrid's names."""
+    """What happened to a message or a contact; provider kinds keep SendGrid's names.
+
+    A bounce is a hard bounce (the address does not exist: stop at once); a soft bounce is a
+    refusal that may pass (mailbox full, blocked for now): counted, and stopped after several.
+    """
 
     SENT = "sent"
     PROCESSED = "processed"
@@ -55,6 +59,7 @@ class EventKind(enum.StrEnum):
     OPEN = "open"
     CLICK = "click"
     BOUNCE = "bounce"
+    SOFT_BOUNCE = "soft_bounce"
     DROPPED = "dropped"
     SPAMREPORT = "spamreport"
     UNSUBSCRIBE = "unsubscribe"
@@ -121,3 +126,24 @@ class Event(Base):
     provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KeptMailboxMessage(Base):
+    """A message the bounce mailbox reader left in the mailbox, and why: for a person to look at.
+
+    Unreadable reports, reports about messages or addresses that are not ours (or whose VERP
+    token is forged), and messages too big to fetch. The row goes when the message leaves the
+    mailbox; while it is there, later reads skip it without fetching it again.
+    """
+
+    __tablename__ = "kept_mailbox_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(255))
+    uid: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    sender: Mapped[str] = mapped_column(String(255), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)

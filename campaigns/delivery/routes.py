@@ -43,7 +43,7 @@ def sendgrid_events() -> ResponseReturnValue:
         abort(400)
     if not isinstance(items, list):
         abort(400)
-    outcome = record_sendgrid_events(db.session, items, now=utc_now())
+    outcome = record_sendgrid_events(db.session, items, now=utc_now(), soft_bounce_limit=settings.soft_bounce_limit)
     db.session.commit()
     return jsonify(outcome.as_dict())
 

@@ -18,10 +18,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.db import utc_now
 from core.mail.placeholders import FillTemplate
+
+if TYPE_CHECKING:
+    from core.mail.dkim import DkimSigner
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -144,6 +147,12 @@ def mime_message(message: OutgoingMessage, sender: str) -> EmailMessage:
     mime.set_content(text)
     mime.add_alternative(html, subtype="html")
     return mime
+
+
+def message_bytes(message: OutgoingMessage, sender: str, dkim: DkimSigner | None = None) -> bytes:
+    """The message as it goes over the wire (CRLF line ends), DKIM-signed when a signer is given."""
+    data = mime_message(message, sender).as_bytes()
+    return dkim.sign(data) if dkim else data
 
 
 def sender_address(sender: str) -> str:

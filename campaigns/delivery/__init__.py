@@ -1,4 +1,4 @@
-"""Delivery: the outbox, its workers, the provider webhook and the delivery admin.
+"""Delivery: the outbox, its workers, provider webhooks, the bounce mailbox and the delivery admin.
 
 It knows only outbox rows (Delivery, RenderedBody, Event): newsletters and campaigns put messages
 in with `store_body` and `enqueue`, and read what happened from the events.
@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from campaigns.delivery import models as models
+from campaigns.delivery.bounces import bounce_mailbox_tick
 from campaigns.delivery.cli import worker_command
 from campaigns.delivery.outbox import NewDelivery, OutboxError, enqueue, store_body
 from campaigns.delivery.worker import Worker, WorkerOptions
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin)
     app.cli.add_command(worker_command)
     register_tick(app, "outbox", send_outbox_tick)
+    register_tick(app, "bounces", bounce_mailbox_tick)
     register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)
     register_panel(app, "Mail", delivery_figures, roles=EDITORS, order=40)
     register_export_section(app, "events", contact_events)

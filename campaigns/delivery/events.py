@@ -180,7 +180,9 @@ def record_provider_events(
 
 def _summary(event: ProviderEvent) -> str:
     ref = "" if event.delivery_ref is None else str(event.delivery_ref)
-    return f"event={event.kind.value!r}, event_id={event.event_id!r}, delivery_id={ref!r}, message_id={event.message_id!r}"
+    return (
+        f"event={event.kind.value!r}, event_id={event.event_id!r}, delivery_id={ref!r}, message_id={event.message_id!r}"
+    )
 
 
 def _insert_event(session: Session, event: ProviderEvent, delivery: Delivery, now: dt.datetime) -> bool:
@@ -271,7 +273,7 @@ def sendgrid_event(item: Any) -> ProviderEvent | None:
     """SendGrid's event as ours; None for what we cannot use (unknown kind, no event id or no delivery id)."""
     if not isinstance(item, dict):
         return None
-    kind = SENDGRID_KINDS.get(item.get("event", ""))
+    kind: EventKind | None = SENDGRID_KINDS.get(item.get("event", ""))
     event_id, raw_ref = item.get("sg_event_id"), item.get(REF_ARG)
     if kind is None or not isinstance(event_id, str) or not str(raw_ref).isdigit():
         return None

@@ -168,7 +168,8 @@ def test_smtp_messages_are_signed_and_leave_with_their_own_signed_bounce_address
     transport.send([outgoing(41), outgoing(42)])
 
     first, second = recorder.envelopes
-    assert first.mail_from.startswith("bounces+") and first.mail_from.endswith("@bounce.northwind.example")
+    assert first.mail_from.startswith("bounces+")
+    assert first.mail_from.endswith("@bounce.northwind.example")
     assert first.mail_from != second.mail_from
     assert len(first.mail_from.partition("@")[0]) <= 64  # RFC 5321's limit for the local part
     verp = VerpAddresses("bounces@bounce.northwind.example", LinkSigner(settings.secret_key))
@@ -262,4 +263,5 @@ def test_a_mailbox_url_is_read_into_its_parts_without_showing_the_password(tmp_p
     assert (box.protocol, box.tls, box.host, box.port, box.user, box.password, box.folder) == (
         "imap", True, "imap.vendor.example", 993, "bounces@vendor.example", "p:ss", "Bounces"
     )  # fmt: skip
-    assert "p:ss" not in repr(settings) and "p:ss" not in box.label
+    assert "p:ss" not in repr(settings)
+    assert "p:ss" not in box.label

@@ -15,6 +15,7 @@ from campaigns.delivery import models as models
 from campaigns.delivery.bounces import bounce_mailbox_tick
 from campaigns.delivery.cli import worker_command
 from campaigns.delivery.outbox import NewDelivery, OutboxError, enqueue, store_body
+from campaigns.delivery.sns import SnsVerifier
 from campaigns.delivery.worker import Worker, WorkerOptions
 from core.auth import EDITORS
 from core.extensions import csrf
@@ -45,7 +46,8 @@ def init_app(app: Flask) -> None:
     from core.web import register_panel
     from subscribers.rights import register_erasure_step, register_export_section
 
-    csrf.exempt(webhooks)  # SendGrid signs its requests instead
+    csrf.exempt(webhooks)  # providers sign or authenticate their requests instead
+    app.extensions["channelcast.sns"] = SnsVerifier()
     app.register_blueprint(webhooks)
     app.register_blueprint(admin)
     app.cli.add_command(worker_command)

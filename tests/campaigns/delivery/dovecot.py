@@ -37,9 +37,7 @@ START_SECONDS = 15
 
 def unavailable_reason() -> str | None:
     if not DOVECOT:
-        return (
-            "dovecot is not installed (run `make mailservers` as root, or apt-get install dovecot-imapd dovecot-pop3d)"
-        )
+        return "dovecot is not installed (run `make mailtools` as root, or apt-get install dovecot-imapd dovecot-pop3d)"
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("dovecot")

@@ -43,7 +43,7 @@ from campaigns.kits.social import NETWORK_NAMES, check_social_posts
 from campaigns.kits.texts import kit_texts
 
 KIT_FORMAT = 1  # the layout of the ZIP and manifest; part of every inputs hash
-TEMPLATE_VERSION = "2024.1"  # pass this (or a newer one) as template_version; bump when kit templates change
+TEMPLATE_VERSION = "2024.2"  # pass this (or a newer one) as template_version; bump when kit templates change
 COPY_LENGTHS = ("short", "medium", "long")
 _STORED = (".jpg", ".png", ".pdf")  # already compressed: stored, not deflated again
 

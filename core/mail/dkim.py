@@ -24,6 +24,7 @@ SIGNED_HEADERS = (
     "Message-ID",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
+    "List-Id",
     "MIME-Version",
     "Content-Type",
 )

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from campaigns.delivery import dashboard, outbox
+from campaigns.delivery.bounces import mailbox_status
 from campaigns.delivery.events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -141,8 +142,30 @@ def get_delivery_or_404(delivery_id: int, user: User) -> Delivery:
 @admin.get("/")
 @require_role(*EDITORS)
 def overview() -> ResponseReturnValue:
-    board = dashboard.delivery_dashboard(db.session, now=utc_now())
-    return render_template("campaigns/delivery/dashboard.html", board=board, columns=dashboard.COLUMNS)
+    now = utc_now()
+    board = dashboard.delivery_dashboard(db.session, now=now)
+    rates, period = dashboard.daily_rates(db.session, now=now)
+    return render_template(
+        "campaigns/delivery/dashboard.html",
+        board=board,
+        columns=dashboard.COLUMNS,
+        rates=rates,
+        period=period,
+        limits={"bounces": dashboard.BOUNCE_LIMIT, "complaints": dashboard.COMPLAINT_LIMIT},
+        mailbox=mailbox_status(db.session, _settings()),
+    )
+
+
+@admin.get("/mailbox")
+@require_role(*EDITORS)
+def mailbox() -> ResponseReturnValue:
+    """The bounce mailbox: how the last read went, and the messages left in it for a person."""
+    return render_template(
+        "campaigns/delivery/mailbox.html",
+        mailbox=mailbox_status(db.session, _settings()),
+        kept=dashboard.kept_mailbox_messages(db.session),
+        poll_minutes=_settings().bounce_mailbox_poll_minutes,
+    )
 
 
 @admin.get("/messages/<status>")

@@ -48,6 +48,15 @@ KINDS = {
     Verdict.COMPLAINT: EventKind.SPAMREPORT,
 }
 
+# How the dashboard names what a read found (people see words, not event kinds).
+SUMMARY_WORDS = {
+    EventKind.BOUNCE.value: "hard bounce",
+    EventKind.SOFT_BOUNCE.value: "soft bounce",
+    EventKind.SPAMREPORT.value: "complaint",
+    EventKind.DEFERRED.value: "delay notice",
+    EventKind.DELIVERED.value: "delivery notice",
+}
+
 
 class Kept(Exception):
     """The report stays in the mailbox for a person; the text says why."""
@@ -61,7 +70,7 @@ class ReadOutcome:
     events: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.events.items()))
+        counts = ", ".join(f"{n} {SUMMARY_WORDS.get(kind, kind)}" for kind, n in sorted(self.events.items()))
         return (
             f"{self.processed} processed ({counts or 'no events'}), {self.kept} newly kept, {self.skipped} kept before"
         )

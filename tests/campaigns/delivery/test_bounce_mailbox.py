@@ -98,7 +98,7 @@ def test_a_hard_bounce_in_the_mailbox_stops_mail_to_the_address_and_leaves_the_m
 
     summary = read(session, dovecot, protocol, tls=tls)
 
-    assert summary.startswith("1 processed (1 bounce)")
+    assert summary.startswith("1 processed (1 hard bounce)")
     assert is_suppressed(session, delivery.recipient_email)
     assert not is_suppressed(session, other.recipient_email)
     session.refresh(contact)
@@ -140,9 +140,9 @@ def test_the_scheduler_reads_the_mailbox_every_few_minutes_and_says_how_it_went(
         dovecot.deliver(bounce_for(delivery, status="4.2.2", diagnostic="smtp; 452 4.2.2 Mailbox full"))
         too_soon = bounce_mailbox_tick(session, NOW.replace(minute=2))
         later = bounce_mailbox_tick(session, NOW.replace(minute=5))
-    assert first.startswith("1 processed (1 bounce)")
+    assert first.startswith("1 processed (1 hard bounce)")
     assert too_soon == "not due"
-    assert later.startswith("1 processed (1 soft_bounce)")
+    assert later.startswith("1 processed (1 soft bounce)")
     beat = session.scalars(select(Heartbeat).where(Heartbeat.name == READ_BEAT)).one()
     assert beat.detail == later
 
@@ -254,7 +254,7 @@ def test_a_thirty_megabyte_message_is_skipped_with_a_logged_reason(
     dovecot.deliver(huge, bounce_for(delivery))
     with caplog.at_level(logging.WARNING, logger="channelcast.delivery.bounces"):
         summary = read(session, dovecot)
-    assert summary.startswith("1 processed (1 bounce), 1 newly kept")
+    assert summary.startswith("1 processed (1 hard bounce), 1 newly kept")
     assert "too big for a report (30.0 MB" in caplog.text
     (row,) = session.scalars(select(KeptMailboxMessage))
     assert row.size > 30_000_000

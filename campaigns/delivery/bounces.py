@@ -267,13 +267,15 @@ def mailbox_status(session: Session, settings: Settings) -> MailboxStatus | None
 
 
 def bounce_mailbox_tick(session: Session, now: dt.datetime) -> str:
-    """Every BOUNCE_MAILBOX_POLL_MINUTES: read the bounce mailbox (when one is set)."""
+    """Every BOUNCE_MAILBOX_POLL_MINUTES (and at the tick after a failed read): read the bounce mailbox."""
     settings: Settings = current_app.config["CHANNELCAST"]
     if settings.bounce_mailbox is None:
         return "no bounce mailbox set"
-    last = session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == READ_BEAT))
-    # A little slack, so a read every 5 minutes stays every 5 minutes and not every 6.
-    if last is not None and now - last < dt.timedelta(minutes=settings.bounce_mailbox_poll_minutes, seconds=-30):
+    last = session.execute(select(Heartbeat.beat_at, Heartbeat.detail).where(Heartbeat.name == READ_BEAT)).first()
+    # After a failed read, the next tick tries again; else every few minutes (with a little slack,
+    # so a read every 5 minutes stays every 5 minutes and not every 6).
+    interval = dt.timedelta(minutes=settings.bounce_mailbox_poll_minutes, seconds=-30)
+    if last is not None and not last.detail.startswith("error: ") and now - last.beat_at < interval:
         return "not due"
     try:
         outcome = read_bounce_mailbox(

@@ -170,7 +170,9 @@ def read_bounce_mailbox(
 
 
 def _kept_uids(session: Session, label: str, entries: Sequence[MailboxEntry]) -> set[str]:
-    """Uids kept earlier and still there; rows of messages a person has since removed are dropped."""
+    """Uids kept earlier and still there; rows of messages a person has since removed (or of a mailbox
+    no longer configured) are dropped."""
+    session.execute(delete(KeptMailboxMessage).where(KeptMailboxMessage.mailbox != label))
     present = {entry.uid for entry in entries}
     rows = dict(session.execute(select(KeptMailboxMessage.uid, KeptMailboxMessage.id).where(
         KeptMailboxMessage.mailbox == label)).tuples().all())  # fmt: skip

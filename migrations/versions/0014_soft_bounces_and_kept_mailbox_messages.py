@@ -1,7 +1,7 @@
 """soft bounces and kept mailbox messages
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 06:54:04.648775
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision: str = '0014'
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -227,7 +227,7 @@ service pop3-login {{
         try:
             connection.select("INBOX")
             _status, data = connection.search(None, "ALL")
-            found = []
+            found: list[bytes] = []
             for number in data[0].split():
                 _status, parts = connection.fetch(number, "(BODY.PEEK[])")
                 found.extend(part[1] for part in parts if isinstance(part, tuple))

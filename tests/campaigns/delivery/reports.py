@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from tests.campaigns.delivery.conftest import START
 
 CRLF = "\r\n"
+USER_UNKNOWN = "smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
 
 
 def _lines(text: str) -> bytes:
@@ -45,7 +46,7 @@ def dsn(
     recipient: str,
     status: str = "5.1.1",
     action: str = "failed",
-    diagnostic: str = "smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown",
+    diagnostic: str = USER_UNKNOWN,
     original: str = "",
     headers_only: bool = False,
     boundary: str = "9B0C2C0040.1772442000/mx.partner.example",

@@ -23,7 +23,7 @@ from subscribers.models import Contact, ContactStatus, Suppression, SuppressionR
 from subscribers.suppression import is_suppressed
 from tests.campaigns.delivery.conftest import POSTAL, SENDER, START, a_body, queue
 from tests.campaigns.delivery.dovecot import Dovecot
-from tests.campaigns.delivery.reports import arf, dsn, original_message, vacation_reply
+from tests.campaigns.delivery.reports import USER_UNKNOWN, arf, dsn, original_message, vacation_reply
 from tests.conftest import make_settings
 from tests.subscribers.factories import ContactFactory
 
@@ -57,11 +57,12 @@ def message_id_of(delivery: Delivery) -> str:
     return f"<{delivery.id}.{key_digest(delivery.idempotency_key)}@channelcast.example>"
 
 
-def bounce_for(delivery: Delivery, **options: str) -> bytes:
+def bounce_for(delivery: Delivery, *, recipient: str = "", status: str = "5.1.1", diagnostic: str = "") -> bytes:
     """A DSN for our message, returned to the message's own VERP address."""
     verp = VERP.address_for(delivery.id)
     original = original_message(return_path=verp, message_id=message_id_of(delivery), to=delivery.recipient_email)
-    return dsn(to=verp, recipient=options.pop("recipient", delivery.recipient_email), original=original, **options)
+    return dsn(to=verp, recipient=recipient or delivery.recipient_email, original=original, status=status,
+               diagnostic=diagnostic or USER_UNKNOWN)  # fmt: skip
 
 
 def complaint_for(delivery: Delivery) -> bytes:
@@ -92,7 +93,7 @@ def kept_reasons(session: Session) -> list[str]:
 def test_a_hard_bounce_in_the_mailbox_stops_mail_to_the_address_and_leaves_the_mailbox(
     session: Session, dovecot: Dovecot, protocol: str, tls: bool
 ) -> None:
-    contact = ContactFactory(email="contact0@partner.example")
+    contact = ContactFactory.create(email="contact0@partner.example")
     delivery, other = sent(session, 2)
     dovecot.deliver(bounce_for(delivery))
 
@@ -113,7 +114,7 @@ def test_a_hard_bounce_in_the_mailbox_stops_mail_to_the_address_and_leaves_the_m
 def test_a_spam_complaint_in_the_mailbox_unsubscribes_and_suppresses_the_address(
     session: Session, dovecot: Dovecot, protocol: str
 ) -> None:
-    contact = ContactFactory(email="contact0@partner.example")
+    contact = ContactFactory.create(email="contact0@partner.example")
     (delivery,) = sent(session, 1)
     dovecot.deliver(complaint_for(delivery))
 
@@ -177,17 +178,16 @@ def test_soft_bounces_suppress_the_address_only_at_the_limit_within_thirty_days(
     for delivery in deliveries:
         delivery.recipient_email = "full@partner.example"
     session.flush()
-    mailbox_full = {
-        "status": "5.2.2",
-        "diagnostic": "smtp; 552 5.2.2 Mailbox full",
-        "recipient": "full@partner.example",
-    }
 
-    dovecot.deliver(bounce_for(deliveries[0], **mailbox_full), bounce_for(deliveries[1], **mailbox_full))
+    def mailbox_full(delivery: Delivery) -> bytes:
+        return bounce_for(delivery, status="5.2.2", diagnostic="smtp; 552 5.2.2 Mailbox full",
+                          recipient="full@partner.example")  # fmt: skip
+
+    dovecot.deliver(mailbox_full(deliveries[0]), mailbox_full(deliveries[1]))
     read(session, dovecot)
     assert not is_suppressed(session, "full@partner.example")
 
-    dovecot.deliver(bounce_for(deliveries[2], **mailbox_full))
+    dovecot.deliver(mailbox_full(deliveries[2]))
     read(session, dovecot)
     entry = session.scalars(select(Suppression)).one()
     assert entry.reason is SuppressionReason.BOUNCED
@@ -199,10 +199,9 @@ def test_soft_bounces_older_than_thirty_days_do_not_count(session: Session, dove
     for delivery in deliveries:
         delivery.recipient_email = "full@partner.example"
     session.flush()
-    mailbox_full = {"status": "4.2.2", "recipient": "full@partner.example"}
-    dovecot.deliver(*(bounce_for(d, **mailbox_full) for d in deliveries[:2]))
+    dovecot.deliver(*(bounce_for(d, status="4.2.2", recipient="full@partner.example") for d in deliveries[:2]))
     read_bounce_mailbox(session, dovecot.settings("imap"), verp=VERP, soft_bounce_limit=3, now=NOW.replace(month=1))
-    dovecot.deliver(bounce_for(deliveries[2], **mailbox_full))
+    dovecot.deliver(bounce_for(deliveries[2], status="4.2.2", recipient="full@partner.example"))
     read(session, dovecot)
     assert not is_suppressed(session, "full@partner.example")
 

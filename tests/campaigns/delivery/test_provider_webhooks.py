@@ -179,7 +179,7 @@ def post_sns(client: FlaskClient, message: dict[str, Any]) -> Any:
 def test_an_ses_hard_bounce_stops_mail_to_the_address(
     ses_app: Flask, client: FlaskClient, session: Session, sns: FakeSns, version: str
 ) -> None:
-    contact = ContactFactory(email="contact0@partner.example")
+    contact = ContactFactory.create(email="contact0@partner.example")
     delivery, other = sent(session, 2)
 
     response = post_sns(client, sns.sign(notification(ses_bounce(delivery)), version))
@@ -321,7 +321,7 @@ def postmark_bounce(delivery: Delivery, bounce_type: str = "HardBounce", record_
 
 @time_machine.travel(NOW, tick=False)
 def test_a_postmark_hard_bounce_suppresses_the_address_it_was_sent_to(client: FlaskClient, session: Session) -> None:
-    contact = ContactFactory(email="contact0@partner.example")
+    contact = ContactFactory.create(email="contact0@partner.example")
     (delivery,) = sent(session)
     response = post_postmark(client, postmark_bounce(delivery))
     assert response.json == {"recorded": 1, "duplicates": 0, "ignored": 0}
@@ -368,4 +368,4 @@ def test_postmark_webhook_is_closed_until_a_password_is_set(
 
 
 def test_a_postmark_body_of_the_wrong_shape_is_a_400(client: FlaskClient) -> None:
-    assert post_postmark(client, {"Type": "HardBounce"}).status_code == 400  # type: ignore[arg-type]
+    assert post_postmark(client, {"Type": "HardBounce"}).status_code == 400

@@ -107,9 +107,9 @@ def kit_email() -> bytes:
 
 
 def portal_mails(app: Flask, session: Session) -> tuple[bytes, bytes]:
-    partner = PartnerFactory(name="Acme IT")
+    partner = PartnerFactory.create(name="Acme IT")
     user = create_partner_user(session, partner, "sanne@acme-it.example", name="Sanne Visser", locale="en")
-    contact = ContactFactory(partner=partner, email="jan@acme-it.example", name="Jan Jansen", locale="en")
+    contact = ContactFactory.create(partner=partner, email="jan@acme-it.example", name="Jan Jansen", locale="en")
     with app.test_request_context():
         sign_in = send_sign_in_link(session, user, "https://partners.vendor.example/portal/sign-in/abc.def")
         preference = send_preference_link(session, contact, sent_by=user)

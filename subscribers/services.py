@@ -12,16 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
 from core.db import utc_now
-from core.mail.addresses import normalise_email
-from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SuppressionReason
+from core.mail.addresses import email_hash, normalise_email
+from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
 from subscribers.schedule import Frequency
 from subscribers.suppression import lift_suppression, suppress
 
+SOFT_BOUNCE_WINDOW = dt.timedelta(days=30)
 # Statuses whose suppression reason comes from outside the preference centre.
 _STOPPED = {
     ContactStatus.UNSUBSCRIBED: SuppressionReason.UNSUBSCRIBED,
@@ -184,6 +185,26 @@ def mark_bounced(session: Session, email: str, *, source: str, detail: str = "")
 def mark_complained(session: Session, email: str, *, source: str, detail: str = "") -> Contact | None:
     """A spam complaint reported by the mail provider: only a fresh opt-in mails this address again."""
     return _mark_stopped(session, email, ContactStatus.COMPLAINED, source=source, detail=detail)
+
+
+def record_soft_bounce(
+    session: Session, email: str, *, at: dt.datetime, limit: int, source: str, detail: str = ""
+) -> bool:
+    """Count a soft bounce; the `limit`-th within 30 days stops the address like a hard bounce.
+
+    Returns whether this one did."""
+    key = email_hash(email)
+    session.add(SoftBounce(email_hash=key, occurred_at=at, source=source))
+    session.flush()
+    recent = session.scalar(
+        select(func.count(SoftBounce.id)).where(
+            SoftBounce.email_hash == key, SoftBounce.occurred_at > at - SOFT_BOUNCE_WINDOW
+        )
+    )
+    if (recent or 0) < limit:
+        return False
+    mark_bounced(session, email, source=source, detail=f"{recent} soft bounces in 30 days, the last: {detail}")
+    return True
 
 
 def revoke_links(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:

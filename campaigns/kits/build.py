@@ -45,7 +45,7 @@ from campaigns.kits.words import KitWords, kit_words, words_digest
 KIT_FORMAT = 1  # the layout of the ZIP and manifest; part of every inputs hash
 # Pass this (or a newer one) as template_version; bump when the layout of a kit template changes
 # (a changed message or translation changes the inputs hash by itself: see `words_digest`).
-TEMPLATE_VERSION = "2024.1"
+TEMPLATE_VERSION = "2024.2"
 COPY_LENGTHS = ("short", "medium", "long")
 _STORED = (".jpg", ".png", ".pdf")  # already compressed: stored, not deflated again
 

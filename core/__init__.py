@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, cli, logs, storage, web
+from core import audit, auth, cli, logs, storage, web
 from core import models as models
 from core.config import LOCALES, Settings
 from core.db import Database
@@ -57,5 +57,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     storage.init_app(app, settings.storage_dir)
     web.init_app(app)
     auth.init_app(app)
+    audit.init_app(app)
     cli.init_app(app)
     register_demo_step(app, "vendor users", demo_users, order=0)

@@ -80,6 +80,7 @@ class Settings:
     partner_tiers: tuple[str, ...]
     kit_build_processes: int = 2
     portal_sign_in_per_hour: int = 5
+    audit_retention_days: int = 730
 
     @property
     def is_production(self) -> bool:
@@ -259,4 +260,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
         kit_build_processes=reader.integer("KIT_BUILD_PROCESSES", 2, low=1, high=32),
         portal_sign_in_per_hour=reader.integer("PORTAL_SIGN_IN_PER_HOUR", 5, low=1, high=1000),
+        audit_retention_days=reader.integer("AUDIT_RETENTION_DAYS", 730, low=30, high=36_500),
     )

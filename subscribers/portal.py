@@ -17,10 +17,12 @@ from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import record, use_actor
 from core.auth import InvalidLink, signer
 from core.config import LOCALES
 from core.db import current_db, utc_now
 from core.mail.addresses import normalise_email
+from subscribers.audit import portal_actor, record_portal_user
 from subscribers.models import Contact, Partner, PartnerUser
 
 SIGN_IN = "portal-sign-in"
@@ -57,7 +59,16 @@ def use_sign_in_link(session: Session, token: str, *, now: dt.datetime) -> Partn
     user.link_version += 1  # single use: the same link now fails like an invented one
     user.last_sign_in_at = now
     session.flush()
+    record_portal_user(session, "portal_user.sign_in", user, actor=portal_actor(user))
     return user
+
+
+def record_failed_sign_in(session: Session) -> None:
+    """A sign-in link pressed that was made up, tampered with, expired or used: whose it was is unknown."""
+    record(
+        session, "portal_user.sign_in_failed", object_type="portal_user", object_id=None,
+        detail="the sign-in link was unknown, expired or already used",
+    )  # fmt: skip
 
 
 def start_portal_session(user: PartnerUser) -> None:
@@ -90,6 +101,7 @@ def portal_login_required(view: F) -> F:
             return redirect(url_for("portal.sign_in", next=request.full_path if request.method == "GET" else None))
         if user.locale in LOCALES:
             g.locale = user.locale
+        use_actor(portal_actor(user))  # on portal pages the portal user acts, whoever else the cookie holds
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -111,4 +123,24 @@ def create_partner_user(
     )
     session.add(user)
     session.flush()
+    record_portal_user(session, "portal_user.create", user, changes={"email": (None, user.email), "name": (None, name),
+                       "locale": (None, user.locale)})  # fmt: skip
     return user
+
+
+def deactivate_partner_user(session: Session, user: PartnerUser) -> None:
+    """They cannot sign in any more; their session ends at once and unused sign-in links die."""
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.link_version += 1
+    session.flush()
+    record_portal_user(session, "portal_user.deactivate", user, changes={"active": (True, False)})
+
+
+def reactivate_partner_user(session: Session, user: PartnerUser) -> None:
+    if user.is_active:
+        return
+    user.is_active = True
+    session.flush()
+    record_portal_user(session, "portal_user.reactivate", user, changes={"active": (False, True)})

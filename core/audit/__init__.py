@@ -24,11 +24,21 @@ from core.audit.actors import (
     use_actor,
     user_actor,
 )
+from core.audit.denials import DENIED_ACTION, deny_access, record_access_denied
 from core.audit.models import AuditChainHead, AuditEntry
-from core.audit.trail import ChainBreak, VerifyReport, changes_between, purge_expired, record, verify_chain
+from core.audit.sources import display_labels, register_label_source, register_scope_source, scopes_of
+from core.audit.trail import (
+    ChainBreak,
+    VerifyReport,
+    changes_between,
+    purge_expired,
+    record,
+    verify_chain,
+)
 
 __all__ = [
     "COMMAND_LINE",
+    "DENIED_ACTION",
     "SCHEDULER",
     "SYSTEM",
     "VISITOR",
@@ -39,10 +49,16 @@ __all__ = [
     "VerifyReport",
     "changes_between",
     "current_actor",
+    "deny_access",
+    "display_labels",
     "init_app",
     "purge_expired",
     "record",
+    "record_access_denied",
     "register_actor_source",
+    "register_label_source",
+    "register_scope_source",
+    "scopes_of",
     "use_actor",
     "user_actor",
     "verify_chain",

@@ -4,6 +4,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.portal.mail import queue_account_mail, send_now
     from campaigns.portal.routes import bp
+    from core.auth.mail import register_account_mailer
 
     app.register_blueprint(bp)
+    register_account_mailer(app, queue_account_mail, send_now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,23 @@ from core.auth.models import User
 from subscribers.models import Contact, Partner, PartnerUser
 
 Changes = Mapping[str, tuple[object, object]]
+
+
+AUDIT_ACTIONS = {
+    "contact.export": _l("Contact data exported"),
+    "contact.erase": _l("Contact erased"),
+    "contact.links_shown": _l("Contact's links shown"),
+    "contact.links_revoked": _l("Contact's links revoked"),
+    "contact.preference_link_sent": _l("Preference link sent to a contact"),
+    "contacts.import": _l("Contacts imported"),
+    "partner.contacts_export": _l("Partner's contacts downloaded"),
+    "partner.brand_update": _l("Brand changed"),
+    "portal_user.sign_in": _l("Signed in to the portal"),
+    "portal_user.sign_in_failed": _l("Portal sign-in failed"),
+    "portal_user.create": _l("Portal user added"),
+    "portal_user.deactivate": _l("Portal user deactivated"),
+    "portal_user.reactivate": _l("Portal user reactivated"),
+}
 
 
 def partner_scope(partner_id: int) -> str:
@@ -87,8 +105,9 @@ def scopes_for(session: Session, user: User) -> list[str]:
 
 
 def init_audit(app: Flask) -> None:
-    from core.audit import register_actor_source, register_label_source, register_scope_source
+    from core.audit import register_action_labels, register_actor_source, register_label_source, register_scope_source
 
+    register_action_labels(app, AUDIT_ACTIONS)
     register_actor_source(app, _signed_in_portal_actor)
     register_label_source(app, "contact", contact_addresses)
     register_scope_source(app, scopes_for)

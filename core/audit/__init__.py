@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.audit.actors import (
@@ -26,7 +27,14 @@ from core.audit.actors import (
 )
 from core.audit.denials import DENIED_ACTION, deny_access, record_access_denied
 from core.audit.models import AuditChainHead, AuditEntry
-from core.audit.sources import display_labels, register_label_source, register_scope_source, scopes_of
+from core.audit.sources import (
+    action_label,
+    display_labels,
+    register_action_labels,
+    register_label_source,
+    register_scope_source,
+    scopes_of,
+)
 from core.audit.trail import (
     ChainBreak,
     VerifyReport,
@@ -47,6 +55,7 @@ __all__ = [
     "AuditEntry",
     "ChainBreak",
     "VerifyReport",
+    "action_label",
     "changes_between",
     "current_actor",
     "deny_access",
@@ -55,6 +64,7 @@ __all__ = [
     "purge_expired",
     "record",
     "record_access_denied",
+    "register_action_labels",
     "register_actor_source",
     "register_label_source",
     "register_scope_source",
@@ -65,9 +75,31 @@ __all__ = [
 ]
 
 
+CORE_ACTIONS = {
+    "user.sign_in": _l("Signed in"),
+    "user.sign_in_failed": _l("Sign-in failed"),
+    "user.create": _l("User created"),
+    "user.invite": _l("User invited"),
+    "user.invite_resent": _l("Invitation sent again"),
+    "user.invite_accepted": _l("Invitation accepted"),
+    "user.password_reset_requested": _l("Password link asked for"),
+    "user.password_reset": _l("Password reset by link"),
+    "user.password_change": _l("Password changed"),
+    "user.profile_update": _l("Own settings changed"),
+    "user.role_change": _l("Role changed"),
+    "user.deactivate": _l("User deactivated"),
+    "user.reactivate": _l("User reactivated"),
+    DENIED_ACTION: _l("Access refused"),
+    "audit.purge": _l("Old audit entries removed"),
+    "audit.export": _l("Audit trail exported"),
+}
+
+
 def init_app(app: Flask) -> None:
     from core.audit.cli import audit_cli
+    from core.audit.routes import READERS, bp
     from core.scheduler import register_tick
+    from core.web import register_nav
 
     retention_days: int = app.config["CHANNELCAST"].audit_retention_days
 
@@ -77,3 +109,6 @@ def init_app(app: Flask) -> None:
 
     register_tick(app, "audit retention", purge_tick)
     app.cli.add_command(audit_cli)
+    app.register_blueprint(bp)
+    register_nav(app, _l("Audit trail"), "audit.index", roles=READERS, order=95)
+    register_action_labels(app, CORE_ACTIONS)

@@ -44,3 +44,25 @@ def display_labels(session: Session, entries: Iterable[AuditEntry]) -> dict[int,
         if ids:
             current.update({(object_type, ident): name for ident, name in source(session, ids).items()})
     return {e.id: current.get((e.object_type, e.object_id or ""), e.object_label) for e in entries}
+
+
+_ACTIONS = "channelcast.audit.action_labels"
+
+
+def register_action_labels(app: Flask, labels: Mapping[str, str]) -> None:
+    """Names people read for the actions a package records, e.g. {"contact.export": "Contact data exported"}."""
+    app.extensions.setdefault(_ACTIONS, {}).update(labels)
+
+
+def action_labels() -> dict[str, str]:
+    labels: dict[str, str] = current_app.extensions.get(_ACTIONS, {})
+    return labels
+
+
+def action_label(action: str) -> str:
+    """The registered name, else the dotted verb made readable ("kit_piece.save" -> "Kit piece: save")."""
+    label = action_labels().get(action)
+    if label:
+        return str(label)
+    thing, _, verb = action.partition(".")
+    return f"{thing.replace('_', ' ').capitalize()}: {verb.replace('_', ' ')}" if verb else action

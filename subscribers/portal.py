@@ -13,7 +13,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -144,3 +146,37 @@ def reactivate_partner_user(session: Session, user: PartnerUser) -> None:
     user.is_active = True
     session.flush()
     record_portal_user(session, "portal_user.reactivate", user, changes={"active": (False, True)})
+
+
+class PortalUserError(ValueError):
+    """A portal user that cannot be added as asked; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def add_partner_user(
+    session: Session, partner: Partner, email: str, *, name: str = "", locale: str = ""
+) -> PartnerUser:
+    """Let a marketer of `partner` sign in to the portal; refuses a bad or already used address."""
+    try:
+        address = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PortalUserError("email", gettext("%(email)s is not an email address.", email=email.strip())) from None
+    existing = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(address)))
+    if existing is not None:
+        where = existing.partner.name if existing.partner_id != partner.id else gettext("this partner")
+        raise PortalUserError("email", gettext("%(email)s is already a portal user of %(partner)s.",
+                                               email=existing.email, partner=where))  # fmt: skip
+    if locale and locale not in LOCALES:
+        raise PortalUserError("locale", gettext("Choose one of the languages in the list."))
+    return create_partner_user(session, partner, address, name=name.strip()[:200], locale=locale)
+
+
+def partner_users(session: Session, partner: Partner, *, active_only: bool = False) -> list[PartnerUser]:
+    statement = select(PartnerUser).where(PartnerUser.partner_id == partner.id)
+    if active_only:
+        statement = statement.where(PartnerUser.is_active.is_(True))
+    return list(session.scalars(statement.order_by(PartnerUser.is_active.desc(), PartnerUser.name, PartnerUser.email)))

@@ -48,6 +48,7 @@ from subscribers.portal import (
     current_portal_user,
     end_portal_session,
     partner_contacts,
+    partner_users,
     portal_login_required,
     portal_user_by_email,
     record_failed_sign_in,
@@ -316,6 +317,18 @@ def send_contact_link(contact_id: int) -> ResponseReturnValue:
     send_now(db.session, delivery_id)
     flash(_("We sent %(email)s the link to their preferences.", email=contact.email), "success")
     return redirect(url_for(".contacts"))
+
+
+# ------------------------------------------------------------------------------------------- colleagues
+
+
+@bp.get("/colleagues")
+@portal_login_required
+def colleagues() -> ResponseReturnValue:
+    """The partner's other marketers who use the portal (read-only: the vendor adds and removes them)."""
+    user = _user()
+    team = partner_users(db.session, user.partner, active_only=True)
+    return render_template("portal/colleagues.html", user=user, team=team, languages=LOCALE_NAMES)
 
 
 # ------------------------------------------------------------------------------------------- kits

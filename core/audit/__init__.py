@@ -105,7 +105,7 @@ def init_app(app: Flask) -> None:
 
     def purge_tick(session: Session, now: dt.datetime) -> str:
         removed = purge_expired(session, now, retention_days, actor=SCHEDULER)
-        return f"{removed} old entries removed" if removed else "nothing to remove"
+        return f"{removed} old {'entry' if removed == 1 else 'entries'} removed" if removed else "nothing to remove"
 
     register_tick(app, "audit retention", purge_tick)
     app.cli.add_command(audit_cli)

@@ -153,7 +153,7 @@ def _choose_password(token: str, purpose: str) -> ResponseReturnValue:
         form.password.errors = [error.message]
         return render_template(template, form=form, user=user, purpose=purpose), 400
     db.session.commit()
-    login_user(user)
+    login_user(user)  # whoever was signed in in this browser before, it is now the person the link was for
     flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
     return redirect(url_for("web.home"))
 
@@ -161,16 +161,12 @@ def _choose_password(token: str, purpose: str) -> ResponseReturnValue:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 410)
 def accept_invite(token: str) -> ResponseReturnValue:
-    if current_user.is_authenticated:
-        logout_user()  # the link is for the person invited, whoever last used this browser
     return _choose_password(token, INVITE)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 410)
 def reset(token: str) -> ResponseReturnValue:
-    if current_user.is_authenticated:
-        logout_user()
     return _choose_password(token, PASSWORD_RESET)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from tests.campaigns.factories import CampaignFactory
 from tests.conftest import csrf_token_from, sign_in
 
 LAUNCH = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+
+pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
 def trail(session: Session, prefix: str = "") -> list[AuditEntry]:

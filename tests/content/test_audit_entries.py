@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from content.workflow import move_item, publish_due_items
 from core.audit import AuditEntry, verify_chain
 from core.auth.models import User
 from tests.content.factories import NOW, ContentItemFactory, InterestAreaFactory
+
+pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
 def trail(session: Session) -> list[AuditEntry]:

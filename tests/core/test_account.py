@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from core.auth import User
 from core.timezones import local_to_utc, utc_to_local
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
 def save_profile(client: FlaskClient, **changes: str):  # type: ignore[no-untyped-def]
@@ -84,7 +87,9 @@ def test_changing_the_password_keeps_this_browser_signed_in_and_signs_out_the_ot
     assert other_device.get("/account").status_code == 302  # back to the sign-in page
     session.refresh(marketer)
     assert marketer.check_password("violet-harbour-lantern-91")
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(marketer.id))).all()
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(marketer.id)).order_by(AuditEntry.id)
+    ).all()
     assert "user.password_change" in actions
 
 

@@ -24,6 +24,8 @@ from core.audit import (
 from core.audit.trail import retention_cutoff
 from core.auth.models import User
 
+pytestmark = pytest.mark.usefixtures("empty_trail")
+
 
 def entries(session: Session) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
@@ -171,3 +173,18 @@ def test_an_unknown_actor_kind_is_refused(kind: str) -> None:
 
     with pytest.raises(ValueError, match="actor kind"):
         Actor(kind, None, "Robbie")
+
+
+def test_the_scheduler_tick_and_the_purge_command_apply_the_retention_setting(app: Flask, session: Session) -> None:
+    from core.scheduler import registered_ticks
+
+    with time_machine.travel(dt.datetime(2023, 6, 1, 12, tzinfo=dt.UTC), tick=False), app.app_context():
+        record(session, "a.old", object_type="thing", object_id=1)
+    tick = registered_ticks(app)["audit retention"]
+    now = dt.datetime(2026, 1, 6, 8, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False), app.app_context():
+        assert tick(session, now) == "1 old entry removed"
+        assert tick(session, now) == "nothing to remove"
+        result = app.test_cli_runner().invoke(args=["audit", "purge"])
+    assert result.output.strip() == "Nothing to remove."
+    assert [(e.action, e.actor_label) for e in entries(session)] == [("audit.purge", "Scheduler")]

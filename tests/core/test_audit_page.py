@@ -19,6 +19,8 @@ from subscribers.models import Partner
 from tests.conftest import sign_in
 from tests.subscribers.factories import ContactFactory, PartnerFactory
 
+pytestmark = pytest.mark.usefixtures("empty_trail")
+
 
 def note(app: Flask, session: Session, action: str, *, scope: str | None = None, actor: Actor | None = None,
          **fields: object) -> AuditEntry:  # fmt: skip
@@ -124,7 +126,9 @@ def test_marketers_and_viewers_do_not_see_the_trail_and_their_attempt_is_recorde
     sign_in(client, person)
     assert client.get("/admin/audit/").status_code == 403
     assert client.get("/admin/audit/export.csv").status_code == 403
-    denied = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+    denied = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "access.denied").order_by(AuditEntry.id)
+    ).all()
     assert [entry.actor_id for entry in denied] == [person.id, person.id]
 
 

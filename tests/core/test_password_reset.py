@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +19,8 @@ from tests.core.mailbox import link_in, messages_to
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "copper-meadow-whistle-38"
+
+pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
 def ask(client: FlaskClient, address: str):  # type: ignore[no-untyped-def]
@@ -62,7 +65,9 @@ def test_the_link_sets_a_new_password_once_and_signs_out_other_sessions(
     assert second.status_code == 410
     session.refresh(marketer)
     assert marketer.check_password(NEW_PASSWORD)
-    trail = session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(marketer.id))).all()
+    trail = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(marketer.id)).order_by(AuditEntry.id)
+    ).all()
     assert trail == ["user.password_reset_requested", "user.password_reset"]
 
 

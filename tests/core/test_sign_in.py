@@ -138,7 +138,7 @@ def test_navigation_shows_what_the_role_may_open(app: Flask, admin: User, viewer
 
 
 def test_sign_ins_and_failed_ones_are_in_the_audit_trail_with_the_address_they_came_from(
-    client: FlaskClient, session: Session, marketer: User
+    client: FlaskClient, session: Session, marketer: User, empty_trail: None
 ) -> None:
     post_login(client, marketer.email, "not-the-password")
     post_login(client, "nobody@vendor.example", "not-the-password")

@@ -20,6 +20,8 @@ from tests.factories import UserFactory
 
 NEW_PASSWORD = "amber-lighthouse-quietly-72"
 
+pytestmark = pytest.mark.usefixtures("empty_trail")
+
 
 def invite(client: FlaskClient, email: str, role: str = "marketer", name: str = "Nina New"):  # type: ignore[no-untyped-def]
     token = csrf_token_from(client, "/admin/users/invite")
@@ -195,7 +197,9 @@ def test_only_admins_reach_the_user_pages_and_a_refused_post_is_audited(
     assert post(client, f"/admin/users/{admin.id}/deactivate").status_code == 403
     session.refresh(admin)
     assert (admin.role, admin.is_active) == (Role.ADMIN, True)
-    denied = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+    denied = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "access.denied").order_by(AuditEntry.id)
+    ).all()
     assert len(denied) == 3
     assert {entry.actor_id for entry in denied} == {outsider.id}
     assert "POST /admin/users/" in denied[-1].detail

@@ -16,6 +16,8 @@ from subscribers.models import Contact, Partner
 from tests.conftest import csrf_token_from, sign_in
 from tests.subscribers.factories import ContactFactory, PartnerFactory
 
+pytestmark = pytest.mark.usefixtures("empty_trail")
+
 
 @pytest.fixture
 def owned(session: Session, account_manager: User) -> Partner:

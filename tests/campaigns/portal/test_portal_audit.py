@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from subscribers.models import Partner, PartnerUser
 from tests.campaigns.portal.conftest import link_in, outbox_files, portal_client
 from tests.campaigns.portal.test_brand_editor import post_brand
 from tests.conftest import csrf_token_from
+
+pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
 def trail(session: Session, prefix: str) -> list[AuditEntry]:

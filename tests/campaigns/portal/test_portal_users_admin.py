@@ -15,6 +15,8 @@ from subscribers.portal import create_partner_user
 from tests.campaigns.portal.conftest import outbox_files, portal_client
 from tests.conftest import csrf_token_from, sign_in
 
+pytestmark = pytest.mark.usefixtures("empty_trail")
+
 
 def page(partner: Partner) -> str:
     return f"/admin/partners/{partner.id}/portal-users/"
@@ -51,7 +53,9 @@ def test_a_marketer_adds_a_portal_user_who_gets_a_sign_in_link_in_their_language
     listing = client.get(page(acme)).get_data(as_text=True)
     assert "jonas@acme-it.example" in listing
     assert "Deutsch" in listing
-    trail = session.scalars(select(AuditEntry.action).where(AuditEntry.scope == f"partner:{acme.id}")).all()
+    trail = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.scope == f"partner:{acme.id}").order_by(AuditEntry.id)
+    ).all()
     assert trail == ["portal_user.create", "portal_user.sign_in_link_sent"]
 
 
@@ -107,7 +111,9 @@ def test_a_viewer_or_another_account_manager_gets_403_changes_nothing_and_is_in_
     assert marketer_at_acme.is_active
     assert session.scalar(select(func.count(PartnerUser.id))) == 1
     assert outbox_files(app) == []
-    denied = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+    denied = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "access.denied").order_by(AuditEntry.id)
+    ).all()
     assert [entry.actor_id for entry in denied] == [viewer.id] * 3 + [teammate.id] * 3
     # The account manager's own refusals name the partner they tried to touch.
     assert {(entry.object_type, entry.object_id) for entry in denied[3:]} == {("partner", str(managed_acme.id))}

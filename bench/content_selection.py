@@ -1,8 +1,9 @@
 """Selecting a newsletter's items from 10,000: the indexed query against loading everything.
 
-The digest asks `published_content_for` once per distinct (interest set, tier, locale). Naive:
-load every item with its areas, tiers and variants and filter in Python. Ours: one ranked,
-indexed query with a limit, then the chosen items' variants. Both must pick the same items.
+A preview or the portal asks `published_content_for` for one reader. Naive: load every visible
+item with its areas, tiers and variants and apply the rule in Python (`content.selection.Library`).
+Ours: one ranked, indexed query with a limit, then the chosen items' variants. Both must pick the
+same items.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session
 
 from bench.common import Report, best_of, peak_rss_mb
+from content.languages import reading_order
 from content.models import (
-    VISIBLE_STATUSES,
     ContentItem,
     ContentItemTier,
     ContentKind,
@@ -29,7 +30,7 @@ from content.models import (
     InterestArea,
     content_item_areas,
 )
-from content.selection import published_content_for
+from content.selection import Library, ReaderScope, published_content_for
 from core import migrate
 from core.config import DEFAULT_TIERS, LOCALES
 from core.db import make_engine
@@ -90,7 +91,6 @@ def _item_row(rng: random.Random, now: dt.datetime) -> dict[str, Any]:
         "publish_at": publish_at,
         "expires_at": expires,
         "priority": rng.choice((30, 50, 50, 70, 90)),
-        "cta_label": "",
         "cta_url": "",
         "created_at": now,
         "updated_at": now,
@@ -106,6 +106,8 @@ def _variant_rows(rng: random.Random, item_id: int, now: dt.datetime) -> list[di
             "title": f"Item {item_id} ({locale})",
             "summary": "",
             "body": "",
+            "cta_label": "",
+            "cta_url": "",
             "updated_at": now,
         }
         for locale in locales
@@ -115,35 +117,18 @@ def _variant_rows(rng: random.Random, item_id: int, now: dt.datetime) -> list[di
 def naive_selection(
     session: Session, interest_ids: list[int], tier: str, locale: str, now: dt.datetime, limit: int
 ) -> list[int]:
-    """Load everything, filter and rank in Python: what the query replaces."""
-    items = session.scalars(
-        select(ContentItem).options(
-            selectinload(ContentItem.interest_areas),
-            selectinload(ContentItem.tier_rows),
-            selectinload(ContentItem.variants),
-        )
-    ).all()
-    wanted = set(interest_ids)
-    chosen = [
-        item
-        for item in items
-        if item.status in VISIBLE_STATUSES
-        and item.publish_at is not None
-        and item.publish_at <= now
-        and (item.expires_at is None or item.expires_at > now)
-        and any(area.id in wanted and area.is_active for area in item.interest_areas)
-        and (not item.allowed_tiers or tier in item.allowed_tiers)
-        and item.variant_for(locale)[0] is not None
-    ]
-    assert chosen[0].publish_at is not None
-    chosen.sort(key=lambda item: (-item.priority, -item.publish_at.timestamp(), -item.id))  # type: ignore[union-attr]
-    return [item.id for item in chosen[:limit]]
+    """Load every visible item and apply the rule in Python (`content.selection.Library`, as a
+    newsletter run does once for all its readers): what the indexed query replaces for one reader."""
+    scope = ReaderScope(interest_ids=frozenset(interest_ids), tier=tier)
+    return [candidate.id for candidate, _boost in Library(session, now).select(scope, limit)]
 
 
 def indexed_selection(
     session: Session, interest_ids: list[int], tier: str, locale: str, now: dt.datetime, limit: int
 ) -> list[int]:
-    return [entry.item.id for entry in published_content_for(session, interest_ids, tier, locale, None, now, limit)]
+    scope = ReaderScope(interest_ids=frozenset(interest_ids), tier=tier)
+    order = reading_order(locale, ("en",))
+    return [entry.item.id for entry in published_content_for(session, scope, order, now, limit)]
 
 
 def measure(engine: Engine, count: int) -> dict[str, Any]:

@@ -98,9 +98,7 @@ def fill_outbox(engine: Engine, messages: int, *, category: str, seed: int) -> N
 
 
 def start_fake() -> tuple[subprocess.Popen[str], str]:
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.campaigns.delivery.fake_sendgrid"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
+    fake = subprocess.Popen([sys.executable, "-m", "bench.fake_sendgrid"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert fake.stdout is not None
     port = fake.stdout.readline().strip()
     return fake, f"http://127.0.0.1:{port}"

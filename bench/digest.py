@@ -27,7 +27,8 @@ from campaigns.delivery.models import Delivery
 from campaigns.digests.assembly import assemble_in_processes, window_start, zone
 from campaigns.digests.render import DigestEdition, DigestItem, render_digest
 from content.cards import card_for
-from content.selection import published_content_for
+from content.languages import reading_order
+from content.selection import ReaderScope, published_content_for
 from core import migrate
 from core.config import load_settings
 from core.mail.placeholders import FillTemplate
@@ -77,10 +78,10 @@ def naive_seconds_per_contact(session: Session, app: Any, sample: int) -> float:
         since = window_start(
             contact.frequency, contact.preferred_weekday, contact.preferred_hour, contact.timezone, today
         )
-        chosen = published_content_for(
-            session, interests.get(contact.id, set()), tier, contact.locale, since, DUE_AT, settings.digest_max_items
-        )
-        items = tuple(DigestItem(c.item.id, card_for(c.item, c.variant), ()) for c in chosen)
+        scope = ReaderScope(interest_ids=frozenset(interests.get(contact.id, set())), tier=tier, since=since)
+        order = reading_order(contact.locale, settings.fallback_locales)
+        chosen = published_content_for(session, scope, order, DUE_AT, settings.digest_max_items)
+        items = tuple(DigestItem(c.item.id, card_for(c.item, c.variant), (), c.locale, c.is_fallback) for c in chosen)
         edition = DigestEdition(contact.locale, items, settings.vendor_name, settings.postal_address, "New for you.")
         rendered = render_digest(app, edition)
         FillTemplate.parse(rendered.html).fill(fields)

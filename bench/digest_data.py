@@ -64,7 +64,6 @@ def _items(session: Session, rng: random.Random, area_ids: list[int], count: int
             default_locale="en",
             publish_at=DUE_AT - dt.timedelta(hours=rng.randint(1, 24 * 60)),
             priority=rng.choice((30, 50, 50, 50, 70)),
-            cta_label="Read more",
             cta_url=f"https://vendor.example/news/{n}",
             interest_areas=[],
         )
@@ -74,6 +73,7 @@ def _items(session: Session, rng: random.Random, area_ids: list[int], count: int
                 title=f"Item {n} for partners ({locale}): what is new this month",
                 summary="A short summary of the news, two sentences long, the way marketing writes them. " * 2,
                 body="",
+                cta_label=f"Read more ({locale})",
             )
             for locale in locales
         ]

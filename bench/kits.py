@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import kit_samples
 from bench.common import Report, peak_rss_mb, timed
 from campaigns.kits import (
     TEMPLATE_VERSION,
@@ -29,7 +30,6 @@ from campaigns.kits import (
     build_kits,
     kit_inputs_hash,
 )
-from tests.campaigns.kits import samples
 
 BUILT_AT = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
 LOCALES = ("en", "pl")
@@ -41,26 +41,26 @@ TARGET_SECONDS_1000 = 180.0
 def campaign_images() -> tuple[KitImage, ...]:
     """Three originals as a content library holds them: large photos, one of them a PNG."""
     return (
-        KitImage("Hero", samples.photo(2400, 1600, seed=11), "A rack of storage arrays"),
-        KitImage("Team", samples.photo(1600, 2400, seed=12), "Engineers at a whiteboard"),
-        KitImage("Chart", samples.photo(1400, 1400, seed=13, fmt="PNG"), "Capacity grows with demand"),
+        KitImage("Hero", kit_samples.photo(2400, 1600, seed=11), "A rack of storage arrays"),
+        KitImage("Team", kit_samples.photo(1600, 2400, seed=12), "Engineers at a whiteboard"),
+        KitImage("Chart", kit_samples.photo(1400, 1400, seed=13, fmt="PNG"), "Capacity grows with demand"),
     )
 
 
 def partner_brand(n: int) -> BrandKit:
     colour = f"#{(n * 2654435761) % 0xFFFFFF:06x}"
-    return samples.brand(
+    return kit_samples.brand(
         partner_name=f"Partner {n:04d} IT",
         primary_colour=colour,
-        logo=samples.logo(transparent=n % 2 == 0, colour=colour),
+        logo=kit_samples.logo(transparent=n % 2 == 0, colour=colour),
         brand_hash=f"brand-{n}",
     )
 
 
 def make_jobs(partners: int, directory: Path) -> list[KitJob]:
     images = campaign_images()
-    copies = [samples.kit_copy(locale) for locale in LOCALES]
-    vendor = samples.vendor()
+    copies = [kit_samples.kit_copy(locale) for locale in LOCALES]
+    vendor = kit_samples.vendor()
     return [
         KitJob(copy, partner_brand(n), images, vendor, TEMPLATE_VERSION, BUILT_AT, directory / f"{n}-{copy.locale}.zip")
         for n in range(partners)

@@ -12,17 +12,18 @@ from core.web import register_nav
 
 
 def init_app(app: Flask) -> None:
-    from content.overview import content_figures
-    from core.web import register_panel
-
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
     from content import area_routes, media_routes, routes
     from content.demo import demo_content, demo_interest_areas
+    from content.languages import language_name
+    from content.overview import content_figures
     from content.workflow import publish_due_items
+    from core.web import register_panel
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(area_routes.bp)
     app.register_blueprint(media_routes.bp)
+    app.add_template_filter(language_name, "language_name")
     register_nav(app, "Content", "content.library", order=20)
     register_nav(app, "Interest areas", "areas.index", roles=EDITORS, order=25)
     register_panel(app, "Content library", content_figures, order=10)

@@ -17,7 +17,7 @@ PREVIEW_TEMPLATE = "email/preview/item_card.mjml"
 
 @dataclass(frozen=True)
 class ItemCard:
-    kind_label: str
+    kind: ContentKind
     title: str
     summary: str
     body_html: Markup
@@ -26,6 +26,11 @@ class ItemCard:
     image_alt: str
     cta_label: str
     cta_url: str
+
+    @property
+    def kind_label(self) -> str:
+        """In the language the card is being rendered in (the newsletter renders in the reader's)."""
+        return self.kind.label
 
 
 def build_card(
@@ -40,7 +45,7 @@ def build_card(
 ) -> ItemCard:
     """Everything a card shows, with the Markdown body rendered by the one safe renderer."""
     return ItemCard(
-        kind_label=kind.label,
+        kind=kind,
         title=title,
         summary=summary,
         body_html=markdown.to_html(body),
@@ -53,13 +58,14 @@ def build_card(
 
 
 def card_for(item: ContentItem, variant: ContentVariant, *, image_url: str = "") -> ItemCard:
+    """The card of one language version: its texts and its own button."""
     return build_card(
         kind=item.kind,
         title=variant.title,
         summary=variant.summary,
         body=variant.body,
-        cta_label=item.cta_label,
-        cta_url=item.cta_url,
+        cta_label=variant.cta_label,
+        cta_url=variant.button_url,
         image_url=image_url,
     )
 

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from content.demo_texts import AREA_COLOURS, CITIES, PRODUCTS, TEXTS
+from content.demo_texts import AREA_COLOURS, CITIES, CTA_LABELS, PRODUCTS, TEXTS
 from content.media import store_upload
 from content.models import ContentItem, ContentKind, ContentStatus, InterestArea
 from content.services import ItemInput, VariantInput, save_item
@@ -30,13 +30,6 @@ from core.storage import storage_for
 DEMO_ITEMS = 40
 DEMO_MARKETER_EMAIL = "marketing@demo.channelcast.example"
 OTHER_LOCALES = ("nl", "de", "fr", "sv", "pl")
-CTA_LABELS = {
-    ContentKind.ARTICLE: "Read the case notes",
-    ContentKind.ANNOUNCEMENT: "See the price list",
-    ContentKind.EVENT: "Register now",
-    ContentKind.TRAINING: "Start the course",
-    ContentKind.OFFER: "Register a deal",
-}
 # Where each demo item ends up; "expired" and "scheduled" are timing, not states.
 PLAN = ["published"] * 20 + ["expired"] * 4 + ["scheduled"] * 4 + ["in_review"] * 4 + ["draft"] * 5 + ["archived"] * 3
 
@@ -167,10 +160,10 @@ def _demo_item(
         "percent": rng.choice((3, 5, 8)),
         "quarter": f"Q{rng.randint(1, 4)}",
     }
-    variants = {
-        locale: VariantInput(*(text.format(area=areas[slug].name(locale), **slots) for text in TEXTS[kind][locale]))
-        for locale in locales
-    }
+    variants = {}
+    for locale in locales:
+        title, summary, body = (text.format(area=areas[slug].name(locale), **slots) for text in TEXTS[kind][locale])
+        variants[locale] = VariantInput(title, summary, body, cta_label=CTA_LABELS[kind][locale])
     extra_area = [areas[rng.choice(list(PRODUCTS))].id] if rng.random() < 0.3 else []
     tiers = current_app.config["CHANNELCAST"].partner_tiers
     data = ItemInput(
@@ -179,7 +172,6 @@ def _demo_item(
         allowed_tiers=rng.choice([(), (), (), tiers[-2:], tiers[-3:]]),  # some for the upper tiers only
         default_locale=locales[1] if number % 8 == 7 else "en",
         priority=rng.choice((30, 50, 50, 50, 70, 90)),
-        cta_label=CTA_LABELS[kind],
         cta_url=f"https://partners.example.com/{kind.value}s/{product.lower().replace(' ', '-')}",
         variants=variants,
     )

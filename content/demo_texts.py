@@ -273,3 +273,48 @@ TEXTS: dict[ContentKind, dict[str, tuple[str, str, str]]] = {
         ),
     },
 }
+
+
+# The button of each kind, in every language (a button belongs to its language version).
+CTA_LABELS: dict[ContentKind, dict[str, str]] = {
+    K.ARTICLE: {
+        "en": "Read the case notes",
+        "nl": "Lees de praktijkcase",
+        "de": "Fallstudie lesen",
+        "fr": "Lire l'étude de cas",
+        "sv": "Läs fallstudien",
+        "pl": "Przeczytaj studium przypadku",
+    },
+    K.ANNOUNCEMENT: {
+        "en": "See the price list",
+        "nl": "Bekijk de prijslijst",
+        "de": "Zur Preisliste",
+        "fr": "Voir la liste de prix",
+        "sv": "Se prislistan",
+        "pl": "Zobacz cennik",
+    },
+    K.EVENT: {
+        "en": "Register now",
+        "nl": "Meld u nu aan",
+        "de": "Jetzt anmelden",
+        "fr": "S'inscrire",
+        "sv": "Anmäl dig nu",
+        "pl": "Zarejestruj się",
+    },
+    K.TRAINING: {
+        "en": "Start the course",
+        "nl": "Start de cursus",
+        "de": "Kurs starten",
+        "fr": "Commencer la formation",
+        "sv": "Starta kursen",
+        "pl": "Rozpocznij kurs",
+    },
+    K.OFFER: {
+        "en": "Register a deal",
+        "nl": "Registreer een deal",
+        "de": "Deal registrieren",
+        "fr": "Enregistrer une affaire",
+        "sv": "Registrera en affär",
+        "pl": "Zarejestruj transakcję",
+    },
+}

@@ -50,6 +50,8 @@ class VariantForm(Form):
     title = StringField("Title", validators=[Optional()], description=f"Up to {TITLE_MAX} characters.")
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
     body = TextAreaField("Body (Markdown)", validators=[Optional(), Length(max=50_000)], render_kw={"rows": 10})
+    cta_label = StringField("Button label", validators=[Optional(), Length(max=80)])
+    cta_url = StringField("Button link in this language", validators=[Optional(), Length(max=2000)])
 
 
 class ItemForm(FlaskForm):
@@ -60,7 +62,6 @@ class ItemForm(FlaskForm):
     publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
     expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
     priority = IntegerField("Priority (0 to 100)", default=50, validators=[InputRequired(), NumberRange(0, 100)])
-    cta_label = StringField("Button label", validators=[Optional(), Length(max=80)])
     cta_url = StringField("Button link", validators=[Optional(), Length(max=2000)])
     image = FileField("Hero image (PNG, JPEG, WebP or GIF)")
     remove_image = BooleanField("Remove the current image")
@@ -101,10 +102,11 @@ class ItemForm(FlaskForm):
         self.publish_at.data = utc_to_local(item.publish_at, zone) if item.publish_at else None
         self.expires_at.data = utc_to_local(item.expires_at, zone) if item.expires_at else None
         self.priority.data = item.priority
-        self.cta_label.data, self.cta_url.data = item.cta_label, item.cta_url
+        self.cta_url.data = item.cta_url
         for variant in item.variants:
             sub = self.variant_form(variant.locale)
             sub.title.data, sub.summary.data, sub.body.data = variant.title, variant.summary, variant.body
+            sub.cta_label.data, sub.cta_url.data = variant.cta_label, variant.cta_url
 
     def to_input(self, zone: str) -> ItemInput:
         return ItemInput(
@@ -115,14 +117,19 @@ class ItemForm(FlaskForm):
             publish_at=local_to_utc(self.publish_at.data, zone) if self.publish_at.data else None,
             expires_at=local_to_utc(self.expires_at.data, zone) if self.expires_at.data else None,
             priority=self.priority.data if self.priority.data is not None else 50,
-            cta_label=self.cta_label.data or "",
             cta_url=self.cta_url.data or "",
             variants={locale: self.variant_input(locale) for locale in LOCALES},
         )
 
     def variant_input(self, locale: str) -> VariantInput:
         sub = self.variant_form(locale)
-        return VariantInput(sub.title.data or "", sub.summary.data or "", sub.body.data or "")
+        return VariantInput(
+            sub.title.data or "",
+            sub.summary.data or "",
+            sub.body.data or "",
+            sub.cta_label.data or "",
+            sub.cta_url.data or "",
+        )
 
     def add_errors(self, errors: Sequence[ContentError]) -> None:
         """Put each service error next to its field (or on the form, for the whole item)."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from flask_babel import lazy_gettext
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content.languages import first_available, reading_order
 from core.auth.models import User
-from core.db import Base, utc_now
+from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_updated
 
 TITLE_MAX = 200
 
@@ -23,14 +26,14 @@ class InterestArea(Base):
 
     __tablename__ = "interest_areas"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     slug: Mapped[str] = mapped_column(String(50), unique=True)
     # Per locale: {"en": "Storage", "nl": "Opslag", ...}; "en" is always present.
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     descriptions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
     retired_at: Mapped[dt.datetime | None]
 
     def name(self, locale: str = "en") -> str:
@@ -43,12 +46,6 @@ class InterestArea(Base):
         return f"<InterestArea {self.slug}>"
 
 
-def _enum_column(enum_class: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(
-        enum_class, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members]
-    )
-
-
 class ContentKind(enum.StrEnum):
     ARTICLE = "article"
     ANNOUNCEMENT = "announcement"
@@ -58,7 +55,17 @@ class ContentKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The kind's name in the current language (an email card's is rendered in the reader's)."""
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    ContentKind.ARTICLE: lazy_gettext("Article"),
+    ContentKind.ANNOUNCEMENT: lazy_gettext("Announcement"),
+    ContentKind.EVENT: lazy_gettext("Event"),
+    ContentKind.TRAINING: lazy_gettext("Training"),
+    ContentKind.OFFER: lazy_gettext("Offer"),
+}
 
 
 class ContentStatus(enum.StrEnum):
@@ -93,16 +100,16 @@ class MediaAsset(Base):
 
     __tablename__ = "media_assets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     width: Mapped[int]
     height: Mapped[int]
     format: Mapped[str] = mapped_column(String(10))  # of the stored master: "png" or "jpeg"
     bytes: Mapped[int]
     # For display only: files are stored and served by their hash, never by this name.
-    original_filename: Mapped[str] = mapped_column(String(255), default="")
+    original_filename: Mapped[str_255] = mapped_column(default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
 
     uploaded_by: Mapped[User | None] = relationship()
 
@@ -120,19 +127,19 @@ class ContentItem(Base):
         Index("ix_content_items_rank", "priority", "publish_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ContentKind] = mapped_column(_enum_column(ContentKind, 20), default=ContentKind.ARTICLE)
-    status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20), default=ContentStatus.DRAFT)
+    id: Mapped[int_pk]
+    kind: Mapped[ContentKind] = mapped_column(enum_column(ContentKind, 20), default=ContentKind.ARTICLE)
+    status: Mapped[ContentStatus] = mapped_column(enum_column(ContentStatus, 20), default=ContentStatus.DRAFT)
     default_locale: Mapped[str] = mapped_column(String(5), default="en")
     publish_at: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime | None]
     priority: Mapped[int] = mapped_column(default=50)
-    cta_label: Mapped[str] = mapped_column(String(80), default="")
+    # The button's link; its label (and optionally another link) belong to each language version.
     cta_url: Mapped[str] = mapped_column(String(2000), default="")
     hero_image_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
 
     interest_areas: Mapped[list[InterestArea]] = relationship(
         secondary=content_item_areas, order_by=lambda: (InterestArea.position, InterestArea.id)
@@ -162,12 +169,12 @@ class ContentItem(Base):
     def variant(self, locale: str) -> ContentVariant | None:
         return next((variant for variant in self.variants if variant.locale == locale), None)
 
-    def variant_for(self, locale: str) -> tuple[ContentVariant | None, bool]:
-        """The reader's language if written, else the item's default language; and whether that was a fallback."""
-        own = self.variant(locale)
-        if own is not None:
-            return own, False
-        return self.variant(self.default_locale), True
+    def variant_for(self, order: Sequence[str]) -> tuple[ContentVariant | None, bool]:
+        """The first written language of `order` (see `content.languages.reading_order`), else the
+        item's default language; and whether that is a fallback (not the reader's own language)."""
+        locale = first_available(reading_order(order[0], order[1:], self.default_locale), self.locales)
+        variant = self.variant(locale) if locale else None
+        return variant, locale != order[0]
 
     @property
     def title(self) -> str:
@@ -197,15 +204,23 @@ class ContentVariant(Base):
     __tablename__ = "content_variants"
     __table_args__ = (UniqueConstraint("item_id", "locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    # The button in this language: its label, and a link of its own when this language's page differs.
+    cta_label: Mapped[str] = mapped_column(String(80), default="")
+    cta_url: Mapped[str] = mapped_column(String(2000), default="")
+    updated_at: Mapped[utc_updated]
 
     item: Mapped[ContentItem] = relationship(back_populates="variants")
+
+    @property
+    def button_url(self) -> str:
+        """Where this language's button goes: its own link, else the item's."""
+        return self.cta_url or self.item.cta_url
 
     def __repr__(self) -> str:
         return f"<ContentVariant {self.item_id} {self.locale}>"
@@ -216,12 +231,12 @@ class ContentTransition(Base):
 
     __tablename__ = "content_transitions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20))
-    to_status: Mapped[ContentStatus] = mapped_column(_enum_column(ContentStatus, 20))
+    from_status: Mapped[ContentStatus] = mapped_column(enum_column(ContentStatus, 20))
+    to_status: Mapped[ContentStatus] = mapped_column(enum_column(ContentStatus, 20))
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    at: Mapped[utc_created]
 
     item: Mapped[ContentItem] = relationship(back_populates="transitions")
     by_user: Mapped[User | None] = relationship()

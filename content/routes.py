@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from content.cards import ItemCard, build_card, card_for, render_preview
 from content.forms import FilterForm, ItemForm, PreviewForm
+from content.languages import configured_fallbacks, reading_order
 from content.media import MediaError, MediaLimits, asset_by_sha, store_upload
 from content.models import ContentItem, ContentKind, ContentStatus, MediaAsset
 from content.services import (
@@ -175,7 +176,8 @@ def move(item_id: int) -> ResponseReturnValue:
 @require_role()
 def saved_preview(item_id: int) -> ResponseReturnValue:
     item = get_item_or_404(db.session, item_id, current_user)
-    variant, _fallback = item.variant_for(request.args.get("locale", item.default_locale))
+    locale = request.args.get("locale", item.default_locale)
+    variant, _fallback = item.variant_for(reading_order(locale, configured_fallbacks()))
     if variant is None:
         return email_preview_response(
             render_preview(

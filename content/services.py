@@ -159,10 +159,12 @@ class VariantInput:
     title: str = ""
     summary: str = ""
     body: str = ""
+    cta_label: str = ""  # the button's label in this language
+    cta_url: str = ""  # this language's own link, when it differs from the item's
 
     @property
     def is_empty(self) -> bool:
-        return not (self.title.strip() or self.summary.strip() or self.body.strip())
+        return not any(text.strip() for text in (self.title, self.summary, self.body, self.cta_label, self.cta_url))
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,7 @@ class ItemInput:
     publish_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     priority: int = 50
-    cta_label: str = ""
-    cta_url: str = ""
+    cta_url: str = ""  # the button's link; each language gives its label (and may give its own link)
     variants: dict[str, VariantInput] = field(default_factory=dict)
 
 
@@ -200,7 +201,7 @@ def check_item_input(data: ItemInput, *, tiers: Sequence[str]) -> list[ContentEr
     if not 0 <= data.priority <= 100:
         errors.append(ContentError("priority", "Use a priority from 0 (lowest) to 100 (highest)."))
     for locale, variant in data.variants.items():
-        errors.extend(_check_variant(locale, variant))
+        errors.extend(_check_variant(locale, variant, data.cta_url.strip()))
     return errors
 
 
@@ -212,26 +213,39 @@ def _check_times_and_link(data: ItemInput) -> list[ContentError]:
                 "publish_at", "The publish time is not before the expiry time: publish earlier or expire later."
             )
         )
-    if data.cta_url:
-        parts = urlsplit(data.cta_url.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            errors.append(ContentError("cta_url", "Use a full web address that starts with https:// (or http://)."))
-        elif not data.cta_label.strip():
-            errors.append(ContentError("cta_label", "Give the button a label, e.g. 'Register now'."))
-    elif data.cta_label.strip():
-        errors.append(ContentError("cta_url", "Give the button's web address, or clear its label."))
+    if data.cta_url and not _is_web_address(data.cta_url):
+        errors.append(ContentError("cta_url", "Use a full web address that starts with https:// (or http://)."))
     return errors
 
 
-def _check_variant(locale: str, variant: VariantInput) -> list[ContentError]:
+def _is_web_address(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _check_variant(locale: str, variant: VariantInput, item_link: str) -> list[ContentError]:
     if locale not in LOCALES:
         return [ContentError("title", f"{locale!r} is not a supported language.", locale=locale)]
     title = variant.title.strip()
     if len(title) > TITLE_MAX:
         return [ContentError("title", f"Keep the title to {TITLE_MAX} characters; it has {len(title)}.", locale=locale)]
     if not title and not variant.is_empty:
-        return [ContentError("title", "Give this language a title, or clear its summary and body.", locale=locale)]
-    return []
+        return [ContentError("title", "Give this language a title, or clear its other texts.", locale=locale)]
+    return _check_button(locale, variant, item_link) if title else []
+
+
+def _check_button(locale: str, variant: VariantInput, item_link: str) -> list[ContentError]:
+    """A written language with a link (the item's or its own) needs its own label, and a label needs a link."""
+    own_link, label = variant.cta_url.strip(), variant.cta_label.strip()
+    if own_link and not _is_web_address(own_link):
+        problem = ("cta_url", "Use a full web address that starts with https:// (or http://).")
+    elif (own_link or item_link) and not label:
+        problem = ("cta_label", "Give the button a label in this language, e.g. 'Register now'.")
+    elif label and not (own_link or item_link):
+        problem = ("cta_label", "Give the button's web address, or clear its label.")
+    else:
+        return []
+    return [ContentError(*problem, locale=locale)]
 
 
 def save_item(
@@ -273,14 +287,15 @@ def _item_facts(item: ContentItem) -> dict[str, object]:
     """What the audit trail compares before and after an edit (long texts are cut to 200 characters there)."""
     facts: dict[str, object] = {
         "kind": item.kind, "default_locale": item.default_locale, "publish_at": item.publish_at,
-        "expires_at": item.expires_at, "priority": item.priority, "cta_label": item.cta_label,
-        "cta_url": item.cta_url, "allowed_tiers": sorted(item.allowed_tiers or []),
+        "expires_at": item.expires_at, "priority": item.priority, "cta_url": item.cta_url,
+        "allowed_tiers": sorted(item.allowed_tiers or []),
         "interest_areas": [area.name() for area in item.interest_areas],
         "hero_image": item.hero_image.original_filename if item.hero_image else "",
     }  # fmt: skip
     for variant in item.variants:
         facts.update({f"title_{variant.locale}": variant.title, f"summary_{variant.locale}": variant.summary,
-                      f"body_{variant.locale}": variant.body})  # fmt: skip
+                      f"body_{variant.locale}": variant.body, f"cta_label_{variant.locale}": variant.cta_label,
+                      f"cta_url_{variant.locale}": variant.cta_url})  # fmt: skip
     return facts
 
 
@@ -290,7 +305,6 @@ def _apply_fields(session: Session, item: ContentItem, data: ItemInput) -> None:
     item.publish_at = data.publish_at
     item.expires_at = data.expires_at
     item.priority = data.priority
-    item.cta_label = data.cta_label.strip()
     item.cta_url = data.cta_url.strip()
     item.allowed_tiers = list(data.allowed_tiers)
     chosen = list(
@@ -311,6 +325,7 @@ def _apply_variants(item: ContentItem, variants: dict[str, VariantInput]) -> Non
             continue
         variant = existing or ContentVariant(locale=locale, title="")
         variant.title, variant.summary, variant.body = given.title.strip(), given.summary.strip(), given.body.strip()
+        variant.cta_label, variant.cta_url = given.cta_label.strip(), given.cta_url.strip()
         if existing is None:
             item.variants.append(variant)
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from dotenv import dotenv_values
 
 MAIL_TRANSPORTS = ("file", "smtp", "sendgrid")
-# The languages partner-facing text is written and shown in; "en" is the last fallback.
+# The languages partner-facing text is written and shown in (FALLBACK_LOCALES orders the fallbacks).
 LOCALES = ("en", "nl", "de", "fr", "sv", "pl")
 LOCALE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français", "sv": "Svenska", "pl": "Polski"}
 DEFAULT_TIERS = ("registered", "silver", "gold", "platinum")
@@ -80,6 +80,7 @@ class Settings:
     partner_tiers: tuple[str, ...]
     kit_build_processes: int = 2
     portal_sign_in_per_hour: int = 5
+    fallback_locales: tuple[str, ...] = ("en",)
     audit_retention_days: int = 730
 
     @property
@@ -127,6 +128,19 @@ class _Reader:
         bad = [item for item in items if not re.fullmatch(r"[a-z][a-z0-9-]{0,29}", item)]
         if bad or not items or len(set(items)) != len(items):
             raise ConfigError(name, f"is {raw!r}", "give distinct lowercase names separated by commas, lowest first")
+        return items
+
+    def locale_list(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """Languages separated by commas; `none` for an empty list."""
+        raw = self.text(name, ",".join(default) or "none")
+        if raw.lower() == "none":
+            return ()
+        items = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+        unknown = [item for item in items if item not in LOCALES]
+        if unknown or len(set(items)) != len(items):
+            raise ConfigError(
+                name, f"is {raw!r}", f"give distinct languages from {', '.join(LOCALES)} separated by commas"
+            )
         return items
 
     def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
@@ -260,5 +274,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
         kit_build_processes=reader.integer("KIT_BUILD_PROCESSES", 2, low=1, high=32),
         portal_sign_in_per_hour=reader.integer("PORTAL_SIGN_IN_PER_HOUR", 5, low=1, high=1000),
+        # Tried after the reader's own language and before the item's default; may be empty ("none").
+        fallback_locales=reader.locale_list("FALLBACK_LOCALES", ("en",)),
         audit_retention_days=reader.integer("AUDIT_RETENTION_DAYS", 730, low=30, high=36_500),
     )

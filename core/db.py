@@ -7,12 +7,13 @@ A request, a scheduler job and a CLI command each get their own Session from `db
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, String, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -49,7 +50,22 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR(length), not a database enum type: a new member
+    needs no ALTER TYPE, and both SQLite and PostgreSQL store the same text."""
+    return Enum(kind, native_enum=False, length=length, values_callable=_enum_values)
+
+
+def _enum_values(kind: type[enum.StrEnum]) -> list[str]:
+    return [member.value for member in kind]
+
+
+# Shared column types: `name: Mapped[str_255]`; options merge, e.g. `mapped_column(default="")`.
+int_pk = Annotated[int, mapped_column(primary_key=True)]
 str_255 = Annotated[str, mapped_column(String(255))]
+# UTC (see Base.type_annotation_map), set by Python when the row is inserted / inserted or updated.
+utc_created = Annotated[dt.datetime, mapped_column(default=utc_now)]
+utc_updated = Annotated[dt.datetime, mapped_column(default=utc_now, onupdate=utc_now)]
 
 
 class Base(DeclarativeBase):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base
+from core.db import Base, str_255
 
 
 class Heartbeat(Base):
@@ -17,4 +17,4 @@ class Heartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     beat_at: Mapped[dt.datetime]
-    detail: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str_255] = mapped_column(default="")

@@ -11,8 +11,12 @@ well under a minute (see bench/import_contacts.py).
 
 from __future__ import annotations
 
+import _csv
 import csv
 import gc
+import io
+import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,10 +173,10 @@ def read_file(path: Path, limit_mb: int) -> bytes:
     return path.read_bytes()
 
 
-def decode(data: bytes) -> str:
+def check_utf8(data: bytes) -> None:
     """UTF-8, with or without a byte-order mark; anything else is refused with where it broke."""
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         offset = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
         line = data.count(b"\n", 0, offset) + 1
@@ -180,6 +184,13 @@ def decode(data: bytes) -> str:
             f"The file is not UTF-8, at byte {offset} (line {line}). "
             "Save it as 'CSV UTF-8' (Excel) or choose UTF-8 when exporting, then import it again."
         ) from None
+
+
+def _text_stream(data: bytes) -> io.TextIOWrapper:
+    # newline="": the csv module sees every line break as written, so a quoted one stays in its
+    # cell, and only \r and \n end a line (U+2028 and U+0085 are ordinary characters in a cell,
+    # where str.splitlines() would split the row). Decoded as it is read: no second copy of the file.
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 def _header_key(name: str) -> str:
@@ -193,10 +204,75 @@ def sniff_delimiter(text: str) -> str:
         return ","
 
 
-def read_rows(text: str, delimiter: str | None) -> tuple[dict[str, int], Iterator[list[str]]]:
-    """Map our column names to positions in the header, and the data rows after it."""
-    reader = csv.reader(text.splitlines(), delimiter=delimiter or sniff_delimiter(text))
-    header = next(reader, None)
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The offset of a quote that opens a cell and is never closed, in whole CSV records.
+
+    The csv module's (non-strict) rules: a quote opens a cell only as its first character; inside,
+    a doubled quote is a quote; after the closing quote, and in an unquoted cell, a quote is text.
+    """
+    cell_end = re.compile(f"[{re.escape(delimiter)}\r\n]")
+    position = 0
+    while position < len(text):
+        if text[position] == '"':
+            opening, position = position, position + 1
+            while True:
+                position = text.find('"', position)
+                if position < 0:
+                    return opening
+                if not text.startswith('"', position + 1):
+                    break
+                position += 2
+        match = cell_end.search(text, position)
+        if match is None:
+            return None
+        position = match.end()
+    return None
+
+
+def _refuse_unclosed_quote(data: bytes, delimiter: str, first_line: int, last_line: int) -> None:
+    """Refuse the file if its last record (from `first_line` to the end) ends inside a quoted cell.
+
+    The csv module would quietly end the cell at the end of the file, taking every row after the
+    quote into it; only the last record can be affected, so only it is read again.
+    """
+    record = "".join(itertools.islice(_text_stream(data), first_line - 1, None))
+    opening = _unclosed_quote(record, delimiter)
+    if opening is not None:
+        raise ImportRefused(
+            f"A quoted cell opens on line {first_line + _line_breaks(record[:opening])} and is never closed: "
+            f'the file ends inside it (line {last_line}). Add the closing quote (") or remove the opening one, '
+            "then import the file again."
+        )
+
+
+def _records(reader: _csv.Reader, data: bytes, delimiter: str) -> Iterator[list[str]]:
+    """The file's records (a quoted line break does not end one), then the check of the last."""
+    started = next_start = 1
+    cells: list[str] = []
+    for cells in reader:
+        started, next_start = next_start, reader.line_num + 1
+        yield cells
+    # A cell left open runs to the end of the file, so it ends with the file's last character
+    # (or is empty): only then is the last record worth reading again.
+    if cells and (not cells[-1] or cells[-1][-1] == data[-4:].decode("utf-8", "ignore")[-1:]):
+        _refuse_unclosed_quote(data, delimiter, started, reader.line_num)
+
+
+def read_rows(data: bytes, delimiter: str | None) -> tuple[dict[str, int], Iterator[list[str]]]:
+    """Map our column names to positions in the header, and the data rows after it.
+
+    Rows are records, as a spreadsheet counts them: one with a line break in a quoted cell is one.
+    """
+    stream = _text_stream(data)
+    delimiter = delimiter or sniff_delimiter(stream.readline(SNIFF_BYTES))
+    stream.seek(0)
+    reader = csv.reader(stream, delimiter=delimiter)
+    records = _records(reader, data, delimiter)
+    header = next(records, None)
     if not header:
         raise ImportRefused("The file is empty: it needs a header row and at least one contact.")
     aliases = {alias: column for column, names in COLUMNS.items() for alias in names}
@@ -207,11 +283,12 @@ def read_rows(text: str, delimiter: str | None) -> tuple[dict[str, int], Iterato
             positions[column] = index
     missing = [column for column in REQUIRED if column not in positions]
     if missing:
+        next(records, None)  # a header that runs to the end of the file in an open quote: say that instead
         raise ImportRefused(
             f"The header has no column for {', '.join(missing)} (found: {', '.join(header)}). "
             "Check the separator (--delimiter) and the header names."
         )
-    return positions, reader
+    return positions, records
 
 
 # ---------------------------------------------------------------- checking the rows
@@ -587,7 +664,8 @@ def import_contacts(
 ) -> ImportReport:
     """Check every row; unless it is a dry run and if nothing is wrong, write everything (flushed)."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
-    positions, rows = read_rows(decode(data), delimiter)
+    check_utf8(data)
+    positions, rows = read_rows(data, delimiter)
     lookups = _lookups(session, tiers)
     gc.freeze()  # many small objects that live to the end: spare the collector the rescans
     try:

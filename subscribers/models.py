@@ -8,12 +8,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from sqlalchemy import Column, Date, Enum, ForeignKey, SmallInteger, String, Table, event
+from sqlalchemy import Column, Date, ForeignKey, SmallInteger, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.models import InterestArea
 from core.auth.models import User
-from core.db import Base, utc_now
+from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_updated
 from subscribers.schedule import Frequency
 
 
@@ -36,20 +36,14 @@ class Suppression(Base):
 
     __tablename__ = "suppressions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    email: Mapped[str | None] = mapped_column(String(255))  # None once the person's data is erased
-    reason: Mapped[SuppressionReason] = mapped_column(
-        Enum(SuppressionReason, native_enum=False, length=20, values_callable=lambda rs: [r.value for r in rs])
-    )
+    email: Mapped[str_255 | None]  # None once the person's data is erased
+    reason: Mapped[SuppressionReason] = mapped_column(enum_column(SuppressionReason, 20))
     source: Mapped[str] = mapped_column(String(50))
-    detail: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
-
-
-def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+    detail: Mapped[str_255] = mapped_column(default="")
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
 
 
 class PartnerType(enum.StrEnum):
@@ -103,10 +97,10 @@ class Partner(Base):
 
     __tablename__ = "partners"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     name: Mapped[str] = mapped_column(String(200), unique=True)
     tier: Mapped[str] = mapped_column(String(30))  # one of settings.partner_tiers
-    type: Mapped[PartnerType] = mapped_column(_enum(PartnerType, 20))
+    type: Mapped[PartnerType] = mapped_column(enum_column(PartnerType, 20))
     subcategory: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     default_locale: Mapped[str] = mapped_column(String(5), default="en")
@@ -115,19 +109,19 @@ class Partner(Base):
     backup_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Small partners are looked after by a distributor's channel team instead of an account manager.
     distributor_team_name: Mapped[str] = mapped_column(String(200), default="")
-    distributor_team_email: Mapped[str] = mapped_column(String(255), default="")
+    distributor_team_email: Mapped[str_255] = mapped_column(default="")
     distributor_team_phone: Mapped[str] = mapped_column(String(50), default="")
-    logo_path: Mapped[str] = mapped_column(String(255), default="")
+    logo_path: Mapped[str_255] = mapped_column(default="")
     brand_primary_color: Mapped[str] = mapped_column(String(7), default="")
     brand_accent_color: Mapped[str] = mapped_column(String(7), default="")
-    brand_website: Mapped[str] = mapped_column(String(255), default="")
+    brand_website: Mapped[str_255] = mapped_column(default="")
     brand_phone: Mapped[str] = mapped_column(String(50), default="")
-    brand_email: Mapped[str] = mapped_column(String(255), default="")
+    brand_email: Mapped[str_255] = mapped_column(default="")
     brand_postal_address: Mapped[str] = mapped_column(String(500), default="")
     brand_tagline: Mapped[str] = mapped_column(String(200), default="")
     brand_version: Mapped[str] = mapped_column(String(16), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
 
     account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
     backup_manager: Mapped[User | None] = relationship(foreign_keys=[backup_manager_id])
@@ -159,23 +153,23 @@ class Contact(Base):
 
     __tablename__ = "contacts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)  # normalised
+    email: Mapped[str_255] = mapped_column(unique=True)  # normalised
     name: Mapped[str] = mapped_column(String(200), default="")
     job_role: Mapped[str] = mapped_column(String(100), default="")
     locale: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
-    status: Mapped[ContactStatus] = mapped_column(_enum(ContactStatus, 20), default=ContactStatus.ACTIVE)
+    status: Mapped[ContactStatus] = mapped_column(enum_column(ContactStatus, 20), default=ContactStatus.ACTIVE)
     paused_until: Mapped[dt.date | None] = mapped_column(Date)  # newsletters resume on this day
-    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, 20), default=Frequency.MONTHLY)
+    frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency, 20), default=Frequency.MONTHLY)
     preferred_weekday: Mapped[int] = mapped_column(SmallInteger, default=1)  # 0 = Monday
     preferred_hour: Mapped[int] = mapped_column(SmallInteger, default=9)
     # Bumped to revoke every preference and unsubscribe link sent so far.
     link_version: Mapped[int] = mapped_column(default=1)
     last_digest_period: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
 
     partner: Mapped[Partner] = relationship(back_populates="contacts")
     interests: Mapped[list[InterestArea]] = relationship(secondary=contact_interests, order_by=InterestArea.position)
@@ -192,13 +186,13 @@ class ConsentRecord(Base):
 
     __tablename__ = "consent_records"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(50))  # subscribed, preferences, paused, unsubscribed, ...
-    source: Mapped[ConsentSource] = mapped_column(_enum(ConsentSource, 20))
+    source: Mapped[ConsentSource] = mapped_column(enum_column(ConsentSource, 20))
     detail: Mapped[str] = mapped_column(String(1000), default="")
     ip: Mapped[str | None] = mapped_column(String(45))  # for changes made on the web
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
 
     contact: Mapped[Contact] = relationship(back_populates="consent_records")
 
@@ -212,15 +206,15 @@ class PartnerUser(Base):
 
     __tablename__ = "partner_users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)  # normalised
+    email: Mapped[str_255] = mapped_column(unique=True)  # normalised
     name: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str] = mapped_column(String(5), default="en")
     link_version: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
 
     partner: Mapped[Partner] = relationship()
 

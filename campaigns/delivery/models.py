@@ -6,14 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, utc_now
-
-
-def _enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_now
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -69,12 +65,12 @@ class RenderedBody(Base):
 
     __tablename__ = "rendered_bodies"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     subject: Mapped[str] = mapped_column(String(998))  # RFC 5322's line limit
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
 
 
 class Delivery(Base):
@@ -84,22 +80,22 @@ class Delivery(Base):
     # Claiming walks this index: due rows of one status, clustered by body so a batch shares bodies.
     __table_args__ = (Index("ix_deliveries_claim", "status", "body_id", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("rendered_bodies.id"))
-    recipient_email: Mapped[str] = mapped_column(String(255))
-    recipient_name: Mapped[str] = mapped_column(String(255), default="")
+    recipient_email: Mapped[str_255]
+    recipient_name: Mapped[str_255] = mapped_column(default="")
     contact_id: Mapped[int | None]
     fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     category: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[DeliveryStatus] = mapped_column(_enum_column(DeliveryStatus, 20), default=DeliveryStatus.QUEUED)
+    status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, 20), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[dt.datetime | None]
-    provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    provider_message_id: Mapped[str_255 | None]
     last_error: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     sent_at: Mapped[dt.datetime | None]
 
@@ -114,10 +110,10 @@ class Event(Base):
 
     __tablename__ = "events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind, 30))
+    id: Mapped[int_pk]
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 30))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
     contact_id: Mapped[int | None] = mapped_column(index=True)
     provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    occurred_at: Mapped[utc_created]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
@@ -31,7 +31,9 @@ from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
+from content.languages import reading_order
 from content.models import InterestArea
+from content.selection import ReaderScope
 from core.auth import LinkSigner, signer
 from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
@@ -72,7 +74,7 @@ class LiveBoost:
     countries: frozenset[str]
     locales: frozenset[str]
     area_ids: frozenset[int]
-    item_ids: tuple[int, ...]
+    item_ids: frozenset[int]
 
     def targets(self, *, tier: str, partner_type: str, country: str, locale: str, interest_ids: frozenset[int]) -> bool:
         return (
@@ -110,6 +112,7 @@ class RunState:
     boosts: list[LiveBoost]
     library: RunLibrary
     links: LinkSigner
+    fallbacks: tuple[str, ...]
     selections: dict[tuple[Any, ...], tuple[DigestItem, ...]] = field(default_factory=dict)
     bodies: dict[tuple[str, tuple[int, ...]], RenderedBody] = field(default_factory=dict)
     rendered: dict[tuple[str, tuple[int, ...]], RenderedDigest] = field(default_factory=dict)
@@ -119,30 +122,34 @@ class RunState:
     due: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
 
 
+def contact_rows() -> Select[Any]:
+    """What a newsletter needs about contacts and their partners, one row each (runs and previews)."""
+    return select(
+        Contact.id,
+        Contact.email,
+        Contact.name,
+        Contact.locale,
+        Contact.timezone,
+        Contact.status,
+        Contact.paused_until,
+        Contact.frequency,
+        Contact.preferred_weekday,
+        Contact.preferred_hour,
+        Contact.last_digest_period,
+        Contact.link_version,
+        Contact.partner_id,
+        Partner.tier,
+        Partner.type.label("partner_type"),
+        Partner.country,
+        Partner.name.label("partner_name"),
+    ).join(Partner, Partner.id == Contact.partner_id)
+
+
 def _contacts_after(
     session: Session, last_id: int, limit: int, shard: tuple[int, int] | None = None
 ) -> Sequence[Row[Any]]:
     statement = (
-        select(
-            Contact.id,
-            Contact.email,
-            Contact.name,
-            Contact.locale,
-            Contact.timezone,
-            Contact.status,
-            Contact.paused_until,
-            Contact.frequency,
-            Contact.preferred_weekday,
-            Contact.preferred_hour,
-            Contact.last_digest_period,
-            Contact.link_version,
-            Contact.partner_id,
-            Partner.tier,
-            Partner.type.label("partner_type"),
-            Partner.country,
-            Partner.name.label("partner_name"),
-        )
-        .join(Partner, Partner.id == Contact.partner_id)
+        contact_rows()
         .where(Contact.id > last_id, Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
         .order_by(Contact.id)
         .limit(limit)
@@ -153,7 +160,7 @@ def _contacts_after(
     return session.execute(statement).all()
 
 
-def _interests_of(session: Session, contact_ids: list[int]) -> dict[int, frozenset[int]]:
+def interests_of(session: Session, contact_ids: list[int]) -> dict[int, frozenset[int]]:
     found: dict[int, set[int]] = defaultdict(set)
     rows = session.execute(
         select(contact_interests.c.contact_id, contact_interests.c.interest_area_id)
@@ -182,7 +189,7 @@ def live_boosts(session: Session, now: dt.datetime) -> list[LiveBoost]:
             countries=frozenset(c.target_countries),
             locales=frozenset(c.target_locales),
             area_ids=frozenset(a.id for a in c.interest_areas),
-            item_ids=tuple(item.id for item in c.content_items),
+            item_ids=frozenset(item.id for item in c.content_items),
         )
         for c in campaigns
         if c.content_items
@@ -190,32 +197,24 @@ def live_boosts(session: Session, now: dt.datetime) -> list[LiveBoost]:
 
 
 def select_items(
-    state: RunState,
-    *,
-    interest_ids: frozenset[int],
-    tier: str,
-    locale: str,
-    since: dt.datetime,
-    boosts: tuple[LiveBoost, ...],
+    state: RunState, reader: Reader, since: dt.datetime, boosts: tuple[LiveBoost, ...]
 ) -> tuple[DigestItem, ...]:
-    """The newsletter's items, cached: contacts with the same profile share one selection."""
-    key = (interest_ids, tier, locale, since, tuple(b.campaign_id for b in boosts))
+    """The newsletter's items, cached: readers with the same profile share one selection.
+
+    What may be chosen is `content.selection`'s rule alone; a targeting campaign only moves its
+    items that pass it to the front.
+    """
+    key = (reader.interest_ids, reader.tier, reader.locale, since, tuple(b.campaign_id for b in boosts))
     cached = state.selections.get(key)
-    if cached is not None:
-        return cached
-    picked: list[DigestItem] = []
-    seen: set[int] = set()
-    for boost in boosts:  # a campaign that launched since the last newsletter leads it
-        for candidate in state.library.visible(boost.item_ids):
-            if candidate.id not in seen and len(picked) < state.max_items:
-                picked.append(state.library.digest_item(candidate, locale, boost.name))
-                seen.add(candidate.id)
-    for candidate in state.library.select(interest_ids, tier, since, state.max_items + len(seen)):
-        if candidate.id not in seen and len(picked) < state.max_items:
-            picked.append(state.library.digest_item(candidate, locale))
-            seen.add(candidate.id)
-    state.selections[key] = tuple(picked)
-    return state.selections[key]
+    if cached is None:
+        scope = ReaderScope(interest_ids=reader.interest_ids, tier=reader.tier, since=since)
+        order = reading_order(reader.locale, state.fallbacks)
+        picks = state.library.select(scope, state.max_items, boosts=[b.item_ids for b in boosts])
+        cached = state.selections[key] = tuple(
+            state.library.digest_item(candidate, order, None if boost is None else boosts[boost].name)
+            for candidate, boost in picks
+        )
+    return cached
 
 
 def edition_for(state: RunState, locale: str, items: tuple[DigestItem, ...]) -> tuple[str, tuple[int, ...]]:
@@ -297,6 +296,7 @@ def new_run_state(session: Session, app: Flask, now: dt.datetime, max_items: int
         boosts=live_boosts(session, now),
         library=RunLibrary(session, now, settings.public_base_url),
         links=signer(app),
+        fallbacks=settings.fallback_locales,
     )
 
 
@@ -320,6 +320,33 @@ class Reader:
     interest_ids: frozenset[int]
 
 
+def reader_of(contact: Row[Any], interests: dict[int, frozenset[int]]) -> Reader:
+    """The one way a Reader is made: from a `contact_rows()` row and the contacts' active areas."""
+    return Reader(
+        contact_id=contact.id,
+        name=contact.name,
+        locale=contact.locale,
+        timezone=contact.timezone,
+        frequency=contact.frequency,
+        weekday=contact.preferred_weekday,
+        hour=contact.preferred_hour,
+        link_version=contact.link_version,
+        partner_id=contact.partner_id,
+        partner_name=contact.partner_name,
+        tier=contact.tier,
+        partner_type=str(contact.partner_type),
+        country=contact.country,
+        interest_ids=interests.get(contact.id, frozenset()),
+    )
+
+
+def readers_by_id(session: Session, contact_ids: list[int]) -> dict[int, Reader]:
+    """Readers of these contacts, whatever their status (previews)."""
+    rows = session.execute(contact_rows().where(Contact.id.in_(contact_ids))).all()
+    interests = interests_of(session, contact_ids)
+    return {row.id: reader_of(row, interests) for row in rows}
+
+
 def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
     """What this reader gets at `state.now`: new items since their last moment, boosts first."""
     local_today = state.now.astimezone(zone(reader.timezone)).date()
@@ -336,9 +363,7 @@ def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
             interest_ids=reader.interest_ids,
         )
     )
-    return select_items(
-        state, interest_ids=reader.interest_ids, tier=reader.tier, locale=reader.locale, since=since, boosts=boosts
-    )
+    return select_items(state, reader, since, boosts)
 
 
 def recipient_fields(state: RunState, reader: Reader) -> dict[str, str]:
@@ -375,7 +400,7 @@ def _assemble_batch(
     session: Session, state: RunState, contacts: Sequence[Row[Any]], report: AssemblyReport
 ) -> tuple[list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]], list[dict[str, Any]]]:
     """The batch's work that needs no write lock: who is due, what they get, the renders."""
-    interests = _interests_of(session, [c.id for c in contacts])
+    interests = interests_of(session, [c.id for c in contacts])
     due: list[tuple[Row[Any], str]] = []
     for contact in contacts:
         period = _due(state, contact)
@@ -390,22 +415,7 @@ def _assemble_batch(
         if contact.email in blocked:
             report.suppressed += 1
             continue
-        reader = Reader(
-            contact_id=contact.id,
-            name=contact.name,
-            locale=contact.locale,
-            timezone=contact.timezone,
-            frequency=contact.frequency,
-            weekday=contact.preferred_weekday,
-            hour=contact.preferred_hour,
-            link_version=contact.link_version,
-            partner_id=contact.partner_id,
-            partner_name=contact.partner_name,
-            tier=contact.tier,
-            partner_type=str(contact.partner_type),
-            country=contact.country,
-            interest_ids=interests.get(contact.id, frozenset()),
-        )
+        reader = reader_of(contact, interests)
         items = newsletter_items(state, reader)
         # Nothing new is no email; the period still counts as done.
         sent.append({"contact_id": contact.id, "period": period})

@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from campaigns.digests.assembly import (
-    Reader,
     edition_for,
     load_partner_fields,
     new_run_state,
     newsletter_items,
+    readers_by_id,
     recipient_fields,
 )
 from campaigns.digests.render import DigestItem
@@ -41,28 +41,12 @@ def preview_next_digest(session: Session, app: Flask, contact: Contact, now: dt.
     if when is None:
         return DigestPreview(None, (), "", "", "")
     state = new_run_state(session, app, when, app.config["CHANNELCAST"].digest_max_items)
-    partner = contact.partner
-    reader = Reader(
-        contact_id=contact.id,
-        name=contact.name,
-        locale=contact.locale,
-        timezone=contact.timezone,
-        frequency=contact.frequency,
-        weekday=contact.preferred_weekday,
-        hour=contact.preferred_hour,
-        link_version=contact.link_version,
-        partner_id=partner.id,
-        partner_name=partner.name,
-        tier=partner.tier,
-        partner_type=partner.type.value,
-        country=partner.country,
-        interest_ids=frozenset(area.id for area in contact.interests if area.is_active),
-    )
+    reader = readers_by_id(session, [contact.id])[contact.id]
     items = newsletter_items(state, reader)
     if not items:
         return DigestPreview(when, (), "", "", "")
     rendered = state.rendered[edition_for(state, contact.locale, items)]
-    load_partner_fields(session, state, {partner.id})
+    load_partner_fields(session, state, {reader.partner_id})
     fields = recipient_fields(state, reader)
     return DigestPreview(
         when=when,

@@ -35,12 +35,13 @@ RECIPIENT_FIELDS = (
 
 @dataclass(frozen=True)
 class DigestItem:
-    """One card of the newsletter, already in the edition's language (or its fallback)."""
+    """One card of the newsletter, in the reader's language or the first fallback the item has."""
 
     id: int
     card: ItemCard
     areas: tuple[str, ...]
-    fallback_from: str | None = None  # the reader's locale had no variant; shown in previews
+    language: str = "en"  # the language of the card's texts
+    is_fallback: bool = False  # not the reader's language; previews mark it
     boosted_by: str | None = None  # the live campaign that put it first
 
 
@@ -95,9 +96,14 @@ def render_digest(app: Flask, edition: DigestEdition) -> RenderedDigest:
         "intro": edition.intro,
     }
     text_ph: Callable[[str], str] = placeholder
+    # Subject and preheader speak the reader's language only: they are built from the items written
+    # in it (a fallback item's title would mix two languages in one line).
+    own = [item for item in edition.items if not item.is_fallback]
+    lead = own[0] if own else None
     with app.app_context(), force_locale(edition.locale):
-        subject = " ".join(env.get_template(f"{TEMPLATE_DIR}/subject.txt").render(**context, ph=text_ph).split())
-        preheader = " · ".join(item.card.title for item in edition.items[1:4]) or edition.intro
+        subject_source = env.get_template(f"{TEMPLATE_DIR}/subject.txt")
+        subject = " ".join(subject_source.render(**context, lead=lead, ph=text_ph).split())
+        preheader = " · ".join(item.card.title for item in own[1:4]) or edition.intro
         source = env.get_template(f"{TEMPLATE_DIR}/body.mjml").render(
             **context, subject=subject, preheader=preheader, ph=_html_placeholder
         )

@@ -27,6 +27,7 @@ from campaigns.kits.pool import KitJob, ProgressCallback, build_kits
 from campaigns.planning.models import Campaign, CampaignStatus
 from campaigns.planning.targeting import partner_conditions
 from content.brand import InvalidField
+from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import master_key
 from core.config import Settings
 from core.storage import Storage, content_key
@@ -92,15 +93,12 @@ def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequenc
     return list(session.scalars(query))
 
 
-def kit_locales(available: Sequence[str], wanted: Iterable[str]) -> list[str]:
-    """The languages a partner gets: those its people read (default language, portal users) that the
-    campaign has pieces in; else English; else the campaign's first language."""
-    chosen = [locale for locale in available if locale in set(wanted)]
-    if chosen:
-        return chosen
-    if "en" in available:
-        return ["en"]
-    return list(available[:1])
+def kit_locales(available: Sequence[str], wanted: Iterable[str], fallbacks: Sequence[str]) -> list[str]:
+    """The languages a partner gets: for each language its people read (default language, portal
+    users), the first of its reading order (`content.languages`) the campaign has pieces in; else
+    the campaign's first language."""
+    chosen = {first_available(reading_order(locale, fallbacks), available) for locale in wanted}
+    return [locale for locale in available if locale in chosen] or list(available[:1])
 
 
 def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, set[str]]:
@@ -166,7 +164,7 @@ def plan_kits(
             if partner.id not in brands:
                 brands[partner.id] = _brand_or_error(partner, storage)
             brand = brands[partner.id]
-            for locale in kit_locales(list(inputs), locales[partner.id]):
+            for locale in kit_locales(list(inputs), locales[partner.id], configured_fallbacks()):
                 planned = _plan_one(campaign, partner, locale, inputs[locale], brand, vendor, now)
                 known = plan.existing.get(planned.address)
                 if known is not None and known.inputs_hash == planned.inputs_hash:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.planning.models import Campaign
-from core.db import Base, utc_now
+from core.db import Base, enum_column, int_pk, str_255, utc_now, utc_updated
 from subscribers.models import Partner
 
 
@@ -19,7 +19,7 @@ class KitPiece(Base):
     __tablename__ = "kit_pieces"
     __table_args__ = (UniqueConstraint("campaign_id", "locale", name="uq_kit_pieces_campaign_locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(5))
     subject_lines: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -33,7 +33,7 @@ class KitPiece(Base):
     cta_url: Mapped[str] = mapped_column(String(500), default="")
     flyer_title: Mapped[str] = mapped_column(String(120), default="")
     flyer_text: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    updated_at: Mapped[utc_updated]
 
     campaign: Mapped[Campaign] = relationship()
 
@@ -49,19 +49,17 @@ class Kit(Base):
     __tablename__ = "kits"
     __table_args__ = (UniqueConstraint("campaign_id", "partner_id", "locale", name="uq_kits_campaign_partner_locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     locale: Mapped[str] = mapped_column(String(5))
     inputs_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[KitStatus] = mapped_column(
-        Enum(KitStatus, native_enum=False, length=10, values_callable=lambda ks: [k.value for k in ks])
-    )
+    status: Mapped[KitStatus] = mapped_column(enum_column(KitStatus, 10))
     error: Mapped[str] = mapped_column(String(1000), default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(default=0)
-    storage_key: Mapped[str] = mapped_column(String(255), default="")
-    filename: Mapped[str] = mapped_column(String(255), default="")
+    storage_key: Mapped[str_255] = mapped_column(default="")
+    filename: Mapped[str_255] = mapped_column(default="")
     built_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
     campaign: Mapped[Campaign] = relationship()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.models import ContentItem, InterestArea
 from core.auth.models import User
-from core.db import Base, utc_now
+from core.db import Base, enum_column, int_pk, utc_created, utc_updated
 
 
 class CampaignStatus(enum.StrEnum):
@@ -50,21 +50,17 @@ campaign_content_items = Table(
 )
 
 
-def _status_enum() -> Enum:
-    return Enum(CampaignStatus, native_enum=False, length=20, values_callable=lambda ss: [s.value for s in ss])
-
-
 class Campaign(Base):
     __tablename__ = "campaigns"
     __table_args__ = (Index("ix_campaigns_status_launch_at", "status", "launch_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     name: Mapped[str] = mapped_column(String(200))
     goal: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64))
     launch_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
-    status: Mapped[CampaignStatus] = mapped_column(_status_enum(), default=CampaignStatus.DRAFT)
+    status: Mapped[CampaignStatus] = mapped_column(enum_column(CampaignStatus, 20), default=CampaignStatus.DRAFT)
     # Targeting; an empty list means "everyone" for that dimension.
     target_tiers: Mapped[list[str]] = mapped_column(JSON, default=list)
     target_partner_types: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -73,8 +69,8 @@ class Campaign(Base):
     # Bumped on every edit: kits and previews built from an older version are stale.
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
 
     interest_areas: Mapped[list[InterestArea]] = relationship(
         secondary=campaign_interest_areas, order_by="InterestArea.position"
@@ -94,11 +90,11 @@ class CampaignStatusChange(Base):
 
     __tablename__ = "campaign_status_changes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[CampaignStatus] = mapped_column(_status_enum())
-    to_status: Mapped[CampaignStatus] = mapped_column(_status_enum())
-    at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    from_status: Mapped[CampaignStatus] = mapped_column(enum_column(CampaignStatus, 20))
+    to_status: Mapped[CampaignStatus] = mapped_column(enum_column(CampaignStatus, 20))
+    at: Mapped[utc_created]
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     campaign: Mapped[Campaign] = relationship(back_populates="history")

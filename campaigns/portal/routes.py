@@ -33,6 +33,7 @@ from campaigns.kits.preview import SAMPLE_COPY, brand_preview_html
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
 from campaigns.portal.mail import send_now, send_preference_link, send_sign_in_link
 from content.brand import InvalidField, advise_colour
+from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import MediaError, MediaLimits
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
@@ -225,7 +226,8 @@ def _preview_copy(user: PartnerUser) -> KitCopy:
     """The first campaign's pieces in the user's language, else a sample text."""
     for campaign in portal_campaigns(db.session, user.partner, utc_now()):
         pieces = pieces_of(db.session, campaign)
-        piece = pieces.get(user.locale) or pieces.get("en")
+        locale = first_available(reading_order(user.locale, configured_fallbacks()), pieces)
+        piece = pieces[locale] if locale else None
         if piece is not None:
             try:
                 return kit_copy(campaign, piece, piece.locale)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.db import Base, str_255, utc_now
+from core.db import Base, enum_column, int_pk, str_255, utc_created
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
@@ -28,13 +28,11 @@ class Role(enum.StrEnum):
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int_pk]
     email: Mapped[str_255] = mapped_column(unique=True)
     name: Mapped[str_255]
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
-    )
-    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
+    password_hash: Mapped[str_255]
     phone: Mapped[str] = mapped_column(String(50), default="")
     # IANA zone the user enters and reads times in (publish dates, schedules); stored times stay UTC.
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, server_default=DEFAULT_TIMEZONE)
@@ -46,7 +44,7 @@ class User(Base):
     # Bumped on password change, deactivation or a new invite: old session cookies and old
     # invite and password-reset links (signed for this version) stop working.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[utc_created]
     last_login_at: Mapped[dt.datetime | None]
 
     # Flask-Login's user protocol.

@@ -63,8 +63,8 @@
       title: value("text_" + activeLocale + "-title"),
       summary: value("text_" + activeLocale + "-summary"),
       body: value("text_" + activeLocale + "-body"),
-      cta_label: value("cta_label"),
-      cta_url: value("cta_url")
+      cta_label: value("text_" + activeLocale + "-cta_label"),
+      cta_url: value("text_" + activeLocale + "-cta_url") || value("cta_url")
     };
     Object.keys(fields).forEach(function (name) { previewForm.elements[name].value = fields[name]; });
     previewForm.submit();

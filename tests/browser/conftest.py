@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from core import migrate
@@ -53,7 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail("Debian's chromium is missing in CI (make test installs it when run as root)")
@@ -67,14 +68,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     yield page
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page: Page, name: str) -> Path:
     """Saved for review under tests/artifacts/ (and picked for the README by hand)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -82,7 +83,7 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def sign_in(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page: Page, live_server: str, email: str) -> None:
     """Sign in through the form as a demo user and wait for the overview."""
     page.goto(live_server + "/login")
     page.get_by_label("Email").fill(email)

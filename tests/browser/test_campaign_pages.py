@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import Page
 
 from core.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
@@ -6,7 +7,7 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def sign_in_as_marketer(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in_as_marketer(page: Page, live_server: str) -> None:
     page.goto(live_server + "/login")
     page.get_by_label("Email").fill("marketing@demo.channelcast.example")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -14,7 +15,7 @@ def sign_in_as_marketer(page, live_server: str) -> None:  # type: ignore[no-unty
     page.wait_for_url(live_server + "/")
 
 
-def test_a_marketer_plans_a_campaign_and_finds_it_in_the_calendar(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_marketer_plans_a_campaign_and_finds_it_in_the_calendar(live_server: str, page: Page) -> None:
     sign_in_as_marketer(page, live_server)
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("link", name="New campaign").click()
@@ -34,7 +35,7 @@ def test_a_marketer_plans_a_campaign_and_finds_it_in_the_calendar(live_server: s
     screenshot(page, "campaign-calendar")
 
 
-def test_an_impossible_schedule_is_explained_next_to_the_field(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_an_impossible_schedule_is_explained_next_to_the_field(live_server: str, page: Page) -> None:
     sign_in_as_marketer(page, live_server)
     page.goto(live_server + "/campaigns/new")
     page.get_by_label("Name").fill("Backwards")

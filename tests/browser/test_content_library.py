@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image, ImageDraw
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
 
@@ -24,7 +24,7 @@ def hero_png(path: Path) -> Path:
     return path
 
 
-def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def serious_violations(page: Page) -> list[str]:
     """axe-core's findings of impact serious or critical, as 'rule: first target' lines."""
     results = Axe().run(page, options={"resultTypes": ["violations"]})
     return [
@@ -36,8 +36,8 @@ def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_a_marketer_writes_an_item_in_two_languages_with_an_image_publishes_it_and_finds_it(
     live_server: str,
-    page,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    page: Page,
+    tmp_path: Path,
 ) -> None:
     sign_in(page, live_server, MARKETER)
     page.get_by_role("link", name="Content", exact=True).click()
@@ -75,7 +75,7 @@ def test_a_marketer_writes_an_item_in_two_languages_with_an_image_publishes_it_a
     assert row.locator("abbr.locale--missing").count() == 4  # en and nl written; de, fr, sv, pl missing
 
 
-def test_the_library_and_editor_pass_an_accessibility_scan(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_library_and_editor_pass_an_accessibility_scan(live_server: str, page: Page) -> None:
     sign_in(page, live_server, MARKETER)
     page.goto(live_server + "/content/")
     assert page.get_by_role("heading", level=1).inner_text() == "Content library"

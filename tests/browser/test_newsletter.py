@@ -1,13 +1,16 @@
 """The newsletter as people see it: the admin's preview, and the email at phone and desktop widths."""
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def test_staff_preview_a_contacts_next_newsletter_at_phone_and_desktop_width(live_server: str, page, browser) -> None:  # type: ignore[no-untyped-def]
+def test_staff_preview_a_contacts_next_newsletter_at_phone_and_desktop_width(
+    live_server: str, page: Page, browser: Browser
+) -> None:
     sign_in(page, live_server, "admin@demo.channelcast.example")
     page.goto(live_server + "/admin/partners")
     page.locator("table a").first.click()
@@ -19,8 +22,10 @@ def test_staff_preview_a_contacts_next_newsletter_at_phone_and_desktop_width(liv
     email_url = page.locator("iframe").first.get_attribute("src")
     assert email_url
     for width in (375, 600):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        context.add_cookies(page.context.cookies())
+        # The staff session's cookie, so the email URL opens for the signed-in admin.
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, storage_state=page.context.storage_state()
+        )
         email = context.new_page()
         email.goto(live_server + email_url)
         assert "/u/" in email.content()  # the visible unsubscribe link, in any language

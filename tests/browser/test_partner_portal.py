@@ -10,11 +10,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
+from bench import kit_samples
 from tests.browser.conftest import screenshot
 from tests.browser.test_content_library import serious_violations
-from tests.campaigns.kits import samples
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PARTNER_MARKETER = "marketing@portal-gb.demo.channelcast.example"  # from the demo (campaigns/kits/demo.py)
@@ -29,7 +29,7 @@ def newest_sign_in_link(outboxes: Path) -> str:
     return match.group(0)
 
 
-def sign_in_by_magic_link(page, live_server: str, base: Path) -> None:  # type: ignore[no-untyped-def]
+def sign_in_by_magic_link(page: Page, live_server: str, base: Path) -> None:
     page.goto(live_server + "/portal/sign-in")
     page.get_by_label("Your work email").fill(PARTNER_MARKETER)
     page.get_by_role("button", name="Send me a sign-in link").click()
@@ -42,7 +42,7 @@ def sign_in_by_magic_link(page, live_server: str, base: Path) -> None:  # type: 
 
 def test_a_partner_marketer_signs_in_sets_the_brand_sees_the_preview_and_downloads_a_kit(
     live_server: str,
-    page,  # type: ignore[no-untyped-def]
+    page: Page,
     tmp_path_factory: pytest.TempPathFactory,
     tmp_path: Path,
 ) -> None:
@@ -56,7 +56,7 @@ def test_a_partner_marketer_signs_in_sets_the_brand_sees_the_preview_and_downloa
     expect(preview.locator('[style*="#7a1f5c"]').first).to_be_attached()
     expect(page.locator("#primary_color-contrast")).to_contain_text("contrast")
     logo = tmp_path / "logo.png"
-    logo.write_bytes(samples.logo(colour="#1a7f37"))
+    logo.write_bytes(kit_samples.logo(colour="#1a7f37"))
     page.get_by_label("Logo (PNG, JPEG or WebP)").set_input_files(str(logo))
     expect(preview.locator('img[src^="data:image/png"]').first).to_be_attached()
     screenshot(page, "portal-brand-editor")
@@ -75,7 +75,7 @@ def test_a_partner_marketer_signs_in_sets_the_brand_sees_the_preview_and_downloa
 
 def test_the_portal_pages_have_no_serious_accessibility_problems(
     live_server: str,
-    page,  # type: ignore[no-untyped-def]
+    page: Page,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     page.goto(live_server + "/portal/sign-in")

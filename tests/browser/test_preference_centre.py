@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
 
 from core.demo import DEMO_ADMIN_EMAIL
 from tests.browser.conftest import screenshot, sign_in
@@ -12,19 +13,19 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def serious_violations(page: Page) -> list[str]:
     violations = Axe().run(page).response["violations"]
     return [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
 
 
-def fits_a_phone(page) -> bool:  # type: ignore[no-untyped-def]
+def fits_a_phone(page: Page) -> bool:
     page.set_viewport_size({"width": 375, "height": 740})
     fits = page.evaluate("document.documentElement.scrollWidth") <= 375
     page.set_viewport_size({"width": 1280, "height": 800})
     return bool(fits)
 
 
-def sign_in_and_open_an_active_contact(page, live_server: str) -> str:  # type: ignore[no-untyped-def]
+def sign_in_and_open_an_active_contact(page: Page, live_server: str) -> str:
     sign_in(page, live_server, DEMO_ADMIN_EMAIL)
     page.goto(live_server + "/admin/partners?tier=gold")
     page.locator("tbody tr a").first.click()
@@ -32,7 +33,7 @@ def sign_in_and_open_an_active_contact(page, live_server: str) -> str:  # type: 
     return str(page.url)
 
 
-def support_links(page, live_server: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def support_links(page: Page, live_server: str) -> tuple[str, str]:
     page.get_by_role("button", name="Show preference links").click()
     codes = page.locator(".links code").all_inner_texts()
     preference, unsubscribe = (live_server + urlsplit(url).path for url in codes)
@@ -40,8 +41,8 @@ def support_links(page, live_server: str) -> tuple[str, str]:  # type: ignore[no
 
 
 def test_a_contact_changes_topics_frequency_language_and_pauses_then_unsubscribes(
-    live_server: str, browser, page
-) -> None:  # type: ignore[no-untyped-def]
+    live_server: str, browser: Browser, page: Page
+) -> None:
     contact_page = sign_in_and_open_an_active_contact(page, live_server)
     preference, unsubscribe = support_links(page, live_server)
 
@@ -87,7 +88,7 @@ def test_a_contact_changes_topics_frequency_language_and_pauses_then_unsubscribe
     assert "-> fortnightly" in history
 
 
-def test_a_bad_link_gets_a_friendly_page_that_passes_axe(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_link_gets_a_friendly_page_that_passes_axe(live_server: str, page: Page) -> None:
     page.goto(live_server + "/p/this-is-not-a-real-token")
     assert page.get_by_role("heading", level=1).inner_text() == "This link does not work"
     assert serious_violations(page) == []

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import Browser, Page
 
 from core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from tests.browser.conftest import screenshot
@@ -6,7 +7,7 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def test_a_newcomer_signs_in_with_the_demo_admin_and_sees_the_overview(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_newcomer_signs_in_with_the_demo_admin_and_sees_the_overview(live_server: str, page: Page) -> None:
     page.goto(live_server + "/")
     assert page.title() == "Sign in · Channelcast"
     screenshot(page, "sign-in")
@@ -22,7 +23,7 @@ def test_a_newcomer_signs_in_with_the_demo_admin_and_sees_the_overview(live_serv
     assert page.get_by_text("You are signed out.").is_visible()
 
 
-def test_a_wrong_password_is_explained_next_to_the_field(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_password_is_explained_next_to_the_field(live_server: str, page: Page) -> None:
     page.goto(live_server + "/login")
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
     page.get_by_label("Password").fill("not-the-password")
@@ -32,7 +33,7 @@ def test_a_wrong_password_is_explained_next_to_the_field(live_server: str, page)
     assert page.get_by_label("Password").get_attribute("aria-invalid") == "true"
 
 
-def test_the_sign_in_page_works_on_a_phone(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_sign_in_page_works_on_a_phone(live_server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     page.goto(live_server + "/login")

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from core.audit import verify_chain
@@ -42,7 +42,7 @@ def live_database(base: Path) -> Path:
     return found
 
 
-def check_both_widths(page, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+def check_both_widths(page: Page, name: str) -> list[str]:
     """Axe findings at 1280 and at 375 px, with a screenshot of each."""
     found = serious_violations(page)
     screenshot(page, f"{name}-1280")
@@ -57,10 +57,7 @@ def check_both_widths(page, name: str) -> list[str]:  # type: ignore[no-untyped-
 
 
 def test_an_admin_invites_a_marketer_who_sets_a_password_and_the_audit_trail_shows_it(
-    live_server: str,
-    browser,
-    tmp_path_factory: pytest.TempPathFactory,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    live_server: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     base = tmp_path_factory.getbasetemp()
     admin = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
@@ -115,9 +112,7 @@ def test_an_admin_invites_a_marketer_who_sets_a_password_and_the_audit_trail_sho
 
 
 def test_the_new_pages_pass_an_accessibility_scan_at_desktop_and_phone_width(
-    live_server: str,
-    page,
-    tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+    live_server: str, page: Page, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     found: dict[str, list[str]] = {}
     page.goto(live_server + "/password/forgot")
@@ -147,6 +142,7 @@ def test_the_new_pages_pass_an_accessibility_scan_at_desktop_and_phone_width(
     page.get_by_role("button", name="Add portal user").click()  # empty: a field error, shown accessibly
     found["portal-users-error"] = check_both_widths(page, "portal-users-error")
 
+    assert page.context.browser is not None
     portal = page.context.browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     sign_in_by_magic_link(portal, live_server, tmp_path_factory.getbasetemp())
     portal.get_by_role("link", name="Your colleagues").click()
@@ -154,9 +150,11 @@ def test_the_new_pages_pass_an_accessibility_scan_at_desktop_and_phone_width(
     assert found == {name: [] for name in found}
 
 
-def test_an_account_manager_reads_only_their_partners_trail(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_manager_reads_only_their_partners_trail(live_server: str, page: Page) -> None:
     sign_in(page, live_server, ACCOUNT_MANAGER)
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     expect(page.get_by_text("partners you look after")).to_be_visible()
-    assert page.goto(live_server + "/admin/users/").status == 403
+    response = page.goto(live_server + "/admin/users/")
+    assert response is not None
+    assert response.status == 403

@@ -8,7 +8,7 @@ from campaigns.planning.models import Campaign, CampaignStatus
 from tests.factories import BaseFactory
 
 
-class CampaignFactory(BaseFactory):
+class CampaignFactory(BaseFactory[Campaign]):
     class Meta:
         model = Campaign
 

@@ -34,7 +34,7 @@ def trail(session: Session, prefix: str = "") -> list[AuditEntry]:
 def test_a_marketers_move_and_the_schedulers_launch_and_end_are_in_the_trail(
     app: Flask, session: Session, marketer: User
 ) -> None:
-    campaign = CampaignFactory(name="Spring storage", launch_at=LAUNCH)
+    campaign = CampaignFactory.create(name="Spring storage", launch_at=LAUNCH)
     with app.test_request_context():
         from flask_login import login_user
 

@@ -29,12 +29,12 @@ def app_storage(app: Flask) -> Storage:
 
 @pytest.fixture
 def storage_area(session: Session) -> InterestArea:
-    return InterestAreaFactory(slug="storage", names={"en": "Storage", "nl": "Opslag"})
+    return InterestAreaFactory.create(slug="storage", names={"en": "Storage", "nl": "Opslag"})
 
 
 @pytest.fixture
 def cloud_area(session: Session) -> InterestArea:
-    return InterestAreaFactory(slug="cloud", names={"en": "Cloud"})
+    return InterestAreaFactory.create(slug="cloud", names={"en": "Cloud"})
 
 
 class NamedFile(io.BytesIO):

@@ -8,23 +8,25 @@ from typing import Any
 import factory
 
 from content.models import ContentItem, ContentKind, ContentStatus, ContentVariant, InterestArea
-from tests.factories import BaseFactory
+from tests.factories import BaseFactory, current_session
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
-class InterestAreaFactory(BaseFactory):
+class InterestAreaFactory(BaseFactory[InterestArea]):
+    """An active area named in English and Dutch, with an English description (the one factory for areas)."""
+
     class Meta:
         model = InterestArea
 
     slug = factory.Sequence(lambda n: f"area-{n}")
-    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title()})
-    descriptions = factory.LazyFunction(dict)
+    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title(), "nl": f"{area.slug} (nl)"})
+    descriptions = factory.LazyAttribute(lambda area: {"en": f"All about {area.slug}."})
     position = factory.Sequence(lambda n: n)
     is_active = True
 
 
-class ContentItemFactory(BaseFactory):
+class ContentItemFactory(BaseFactory[ContentItem]):
     """A published item, visible from an hour before NOW, in English (pass `locales` for more)."""
 
     class Meta:
@@ -41,13 +43,21 @@ class ContentItemFactory(BaseFactory):
         locales = kwargs.pop("locales", ("en",))
         title = kwargs.pop("title", "Item")
         tiers = kwargs.pop("allowed_tiers", ())
+        label = kwargs.pop("cta_label", "")
         kwargs.setdefault("interest_areas", [])
         item = model_class(*args, **kwargs)
         item.variants = [
-            ContentVariant(locale=locale, title=f"{title} ({locale})", summary="", body="") for locale in locales
+            ContentVariant(
+                locale=locale,
+                title=f"{title} ({locale})",
+                summary="",
+                body="",
+                cta_label=f"{label} ({locale})" if label else "",
+            )
+            for locale in locales
         ]
         item.allowed_tiers = list(tiers)
-        session = cls._meta.sqlalchemy_session_factory()
+        session = current_session()
         session.add(item)
         session.flush()
         return item

@@ -26,9 +26,9 @@ def trail(session: Session) -> list[AuditEntry]:
 def test_a_move_by_a_marketer_and_a_publish_by_the_scheduler_name_who_did_it(
     app: Flask, session: Session, marketer: User
 ) -> None:
-    area = InterestAreaFactory()
-    draft = ContentItemFactory(status=ContentStatus.DRAFT, title="Spring storage", interest_areas=[area])
-    approved = ContentItemFactory(status=ContentStatus.APPROVED, title="Cloud week", interest_areas=[area],
+    area = InterestAreaFactory.create()
+    draft = ContentItemFactory.create(status=ContentStatus.DRAFT, title="Spring storage", interest_areas=[area])
+    approved = ContentItemFactory.create(status=ContentStatus.APPROVED, title="Cloud week", interest_areas=[area],
                                   publish_at=NOW - dt.timedelta(minutes=1))  # fmt: skip
     with app.test_request_context():
         from flask_login import login_user
@@ -51,7 +51,7 @@ def test_interest_area_changes_are_recorded_with_what_changed(app: Flask, sessio
     with app.app_context():
         area = create_area(session, "edge", {"en": "Edge"}, {})
         update_area(session, area, {"en": "Edge computing", "de": "Edge-Computing"}, {})
-        InterestAreaFactory()
+        InterestAreaFactory.create()
         move_area(session, area, offset=1)
         retire_area(session, area)
     actions = [(e.action, e.changes) for e in trail(session)]

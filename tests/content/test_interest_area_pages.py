@@ -41,7 +41,7 @@ def test_an_admin_adds_an_area_with_names_in_several_languages(
 def test_an_area_needs_a_valid_unused_slug_and_an_english_name(
     client: FlaskClient, session: Session, admin: User
 ) -> None:
-    InterestAreaFactory(slug="storage")
+    InterestAreaFactory.create(slug="storage")
     sign_in(client, admin)
     token = csrf_token_from(client, "/content/areas/new")
     taken = client.post("/content/areas/new", data={"csrf_token": token, "slug": "storage", "name_en": "Storage"})
@@ -54,7 +54,7 @@ def test_an_area_needs_a_valid_unused_slug_and_an_english_name(
 
 
 def test_an_admin_edits_an_areas_names(client: FlaskClient, session: Session, admin: User) -> None:
-    area = InterestAreaFactory(slug="hci", names={"en": "HCI"})
+    area = InterestAreaFactory.create(slug="hci", names={"en": "HCI"})
     sign_in(client, admin)
     token = csrf_token_from(client, f"/content/areas/{area.id}")
     client.post(
@@ -68,7 +68,7 @@ def test_an_admin_edits_an_areas_names(client: FlaskClient, session: Session, ad
 
 def test_reordering_moves_an_area_one_place(client: FlaskClient, session: Session, admin: User) -> None:
     for slug in ("storage", "server", "cloud"):
-        InterestAreaFactory(slug=slug)
+        InterestAreaFactory.create(slug=slug)
     cloud = session.scalar(select(InterestArea).where(InterestArea.slug == "cloud"))
     assert cloud is not None
     sign_in(client, admin)
@@ -85,9 +85,9 @@ def test_reordering_moves_an_area_one_place(client: FlaskClient, session: Sessio
 def test_a_retired_area_leaves_the_choices_but_stays_on_old_items(
     client: FlaskClient, session: Session, admin: User, marketer: User
 ) -> None:
-    old = InterestAreaFactory(slug="mainframe", names={"en": "Mainframe"})
-    kept = InterestAreaFactory(slug="cloud", names={"en": "Cloud"})
-    item = ContentItemFactory(interest_areas=[old, kept])
+    old = InterestAreaFactory.create(slug="mainframe", names={"en": "Mainframe"})
+    kept = InterestAreaFactory.create(slug="cloud", names={"en": "Cloud"})
+    item = ContentItemFactory.create(interest_areas=[old, kept])
     sign_in(client, admin)
     token = csrf_token_from(client, "/content/areas/")
     client.post(f"/content/areas/{old.id}/retire", data={"csrf_token": token})
@@ -112,7 +112,7 @@ def test_a_retired_area_leaves_the_choices_but_stays_on_old_items(
 
 
 def test_a_restored_area_is_offered_again(client: FlaskClient, session: Session, admin: User) -> None:
-    area = InterestAreaFactory(slug="edge", is_active=False)
+    area = InterestAreaFactory.create(slug="edge", is_active=False)
     sign_in(client, admin)
     client.post(f"/content/areas/{area.id}/restore", data={"csrf_token": csrf_token_from(client, "/content/areas/")})
     session.expire_all()
@@ -122,7 +122,7 @@ def test_a_restored_area_is_offered_again(client: FlaskClient, session: Session,
 def test_marketers_and_viewers_see_the_areas_but_only_admins_change_them(
     client: FlaskClient, session: Session, marketer: User
 ) -> None:
-    area = InterestAreaFactory(slug="security", names={"en": "Security"})
+    area = InterestAreaFactory.create(slug="security", names={"en": "Security"})
     sign_in(client, marketer)
     page = client.get("/content/areas/").get_data(as_text=True)
     assert "Security" in page

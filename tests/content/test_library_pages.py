@@ -31,12 +31,13 @@ def item_form(client: FlaskClient, area: InterestArea, url: str = "/content/new"
         "publish_at": "2026-03-02T10:00",
         "expires_at": "",
         "priority": "60",
-        "cta_label": "See the price list",
         "cta_url": "https://partners.example.com/prices",
         "text_en-title": "StorArray S5 now available",
         "text_en-summary": "Order codes are live.",
         "text_en-body": "From today you can **quote** it.",
+        "text_en-cta_label": "See the price list",
         "text_nl-title": "StorArray S5 nu te bestellen",
+        "text_nl-cta_label": "Bekijk de prijslijst",
     }
     form.update(overrides)
     return form
@@ -55,9 +56,9 @@ def test_a_marketer_creates_an_item_in_two_languages_with_times_entered_in_their
     assert response.status_code == 302
     assert response.headers["Location"] == f"/content/{item.id}"
     assert item.status is S.DRAFT
-    assert [(v.locale, v.title) for v in item.variants] == [
-        ("en", "StorArray S5 now available"),
-        ("nl", "StorArray S5 nu te bestellen"),
+    assert [(v.locale, v.title, v.cta_label) for v in item.variants] == [
+        ("en", "StorArray S5 now available", "See the price list"),
+        ("nl", "StorArray S5 nu te bestellen", "Bekijk de prijslijst"),
     ]
     # Europe/Amsterdam is UTC+1 in March: 10:00 there is 09:00 UTC.
     assert item.publish_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -93,13 +94,20 @@ def test_an_image_uploaded_with_the_item_becomes_its_hero_image_and_is_previewed
         ({"text_en-title": "x" * 201}, "text_en-title", "Keep the title to 200 characters; it has 201"),
         ({"text_de-title": "y" * 250}, "text_de-title", "Keep the title to 200 characters; it has 250"),
         (
-            {"text_en-title": "", "text_en-summary": "", "text_en-body": ""},
+            {"text_en-title": "", "text_en-summary": "", "text_en-body": "", "text_en-cta_label": ""},
             "text_en-title",
             "The default language needs a title",
         ),
         ({"text_en-title": ""}, "text_en-title", "Give this language a title"),
         ({"text_fr-summary": "Un résumé sans titre"}, "text_fr-title", "Give this language a title"),
-        ({"cta_label": ""}, "cta_label", "Give the button a label"),
+        ({"text_en-cta_label": ""}, "text_en-cta_label", "Give the button a label in this language"),
+        ({"text_nl-cta_label": ""}, "text_nl-cta_label", "Give the button a label in this language"),
+        ({"text_nl-cta_url": "javascript:alert(1)"}, "text_nl-cta_url", "starts with https://"),
+        (
+            {"cta_url": "", "text_nl-cta_label": ""},
+            "text_en-cta_label",
+            "Give the button's web address, or clear its label",
+        ),
     ],
 )
 def test_a_bad_value_gets_a_form_error_on_its_own_field_and_nothing_is_saved(
@@ -136,7 +144,8 @@ def test_a_60_mb_upload_gets_the_413_page_and_nothing_is_stored(
     assert "That file is too large" in response.get_data(as_text=True)
     assert items(session) == []
     assert session.scalar(select(func.count()).select_from(MediaAsset)) == 0
-    root = storage_for(app).root if isinstance(storage_for(app), LocalStorage) else None
+    store = storage_for(app)
+    root = store.root if isinstance(store, LocalStorage) else None
     assert root is None or not any(path.is_file() for path in root.rglob("*"))
 
 
@@ -166,7 +175,7 @@ def test_saving_without_the_csrf_token_is_refused(
 def test_a_viewer_reads_an_item_but_cannot_change_or_move_it(
     client: FlaskClient, session: Session, viewer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(status=S.DRAFT, interest_areas=[storage_area], title="Read me")
+    item = ContentItemFactory.create(status=S.DRAFT, interest_areas=[storage_area], title="Read me")
     sign_in(client, viewer)
     page = client.get(f"/content/{item.id}").get_data(as_text=True)
     assert "Read me (en)" in page
@@ -190,7 +199,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_unknown_items_are_404(clien
 def test_moving_an_item_through_the_workflow_from_the_editor(
     client: FlaskClient, session: Session, marketer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(status=S.DRAFT, interest_areas=[storage_area], publish_at=None)
+    item = ContentItemFactory.create(status=S.DRAFT, interest_areas=[storage_area], publish_at=None)
     sign_in(client, marketer)
     token = csrf_token_from(client, f"/content/{item.id}")
     client.post(f"/content/{item.id}/move", data={"csrf_token": token, "to": "in_review"})
@@ -209,8 +218,10 @@ def test_moving_an_item_through_the_workflow_from_the_editor(
 def test_the_library_filters_by_area_kind_status_missing_language_tier_and_title(
     client: FlaskClient, marketer: User, storage_area: InterestArea, cloud_area: InterestArea
 ) -> None:
-    ContentItemFactory(interest_areas=[storage_area], title="Flash array launch", locales=("en", "nl"))
-    ContentItemFactory(interest_areas=[cloud_area], title="Cloud credits", status=S.DRAFT, allowed_tiers=("platinum",))
+    ContentItemFactory.create(interest_areas=[storage_area], title="Flash array launch", locales=("en", "nl"))
+    ContentItemFactory.create(
+        interest_areas=[cloud_area], title="Cloud credits", status=S.DRAFT, allowed_tiers=("platinum",)
+    )
     sign_in(client, marketer)
 
     def listed(query: str) -> list[str]:
@@ -231,7 +242,7 @@ def test_the_library_filters_by_area_kind_status_missing_language_tier_and_title
 def test_the_library_marks_missing_translations(
     client: FlaskClient, marketer: User, storage_area: InterestArea
 ) -> None:
-    ContentItemFactory(interest_areas=[storage_area], locales=("en", "de"))
+    ContentItemFactory.create(interest_areas=[storage_area], locales=("en", "de"))
     page = sign_in(client, marketer).get("/content/").get_data(as_text=True)
     assert 'title="Deutsch">de</abbr>' in page
     assert 'title="Svenska: missing translation">sv' in page

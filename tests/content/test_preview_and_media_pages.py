@@ -48,7 +48,7 @@ def test_the_live_preview_renders_the_card_through_mjml_without_anything_hostile
 def test_the_preview_of_a_saved_item_falls_back_to_its_default_language(
     client: FlaskClient, marketer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(interest_areas=[storage_area], locales=("en", "de"), title="Neu")
+    item = ContentItemFactory.create(interest_areas=[storage_area], locales=("en", "de"), title="Neu")
     sign_in(client, marketer)
     assert "Neu (de)" in client.get(f"/content/{item.id}/preview?locale=de").get_data(as_text=True)
     assert "Neu (en)" in client.get(f"/content/{item.id}/preview?locale=pl").get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_the_preview_of_a_saved_item_falls_back_to_its_default_language(
 def test_a_viewer_may_see_the_saved_preview_but_not_use_the_live_one(
     client: FlaskClient, viewer: User, storage_area: InterestArea
 ) -> None:
-    item = ContentItemFactory(interest_areas=[storage_area], status=ContentStatus.DRAFT)
+    item = ContentItemFactory.create(interest_areas=[storage_area], status=ContentStatus.DRAFT)
     sign_in(client, viewer)
     assert client.get(f"/content/{item.id}/preview").status_code == 200
     token = csrf_token_from(client, "/content/")

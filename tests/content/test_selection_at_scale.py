@@ -8,7 +8,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.content_selection import NOW, naive_selection, seed_library
-from content.selection import published_content_for
+from content.selection import ReaderScope, published_content_for
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
@@ -25,7 +25,8 @@ def test_selecting_from_ten_thousand_items_walks_the_rank_index_in_three_stateme
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record)
     try:
-        selected = published_content_for(session, area_ids[:3], "silver", "de", None, NOW, 10)
+        scope = ReaderScope(interest_ids=frozenset(area_ids[:3]), tier="silver")
+        selected = published_content_for(session, scope, ("de", "en"), NOW, 10)
     finally:
         event.remove(connection, "before_cursor_execute", record)
 

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from content.models import ContentItem, ContentStatus, InterestArea
-from content.selection import published_content_for
+from content.selection import ReaderScope, published_content_for
 from content.workflow import ALLOWED_MOVES, WorkflowError, move_item, publish_due_items
 from core.auth import User
 from core.scheduler import run_ticks
@@ -16,7 +16,7 @@ S = ContentStatus
 
 
 def draft(area: InterestArea, **fields: object) -> ContentItem:
-    return ContentItemFactory(status=S.DRAFT, interest_areas=[area], publish_at=None, **fields)
+    return ContentItemFactory.create(status=S.DRAFT, interest_areas=[area], publish_at=None, **fields)
 
 
 def test_an_item_goes_from_draft_to_archived_and_every_move_is_logged_with_who_and_when(
@@ -63,7 +63,7 @@ def test_an_item_without_its_default_language_or_an_area_cannot_go_to_review(
     no_default = draft(storage_area, default_locale="de", locales=("en",))
     with pytest.raises(WorkflowError, match="default language"):
         move_item(session, no_default, S.IN_REVIEW, by=marketer)
-    no_area = ContentItemFactory(status=S.DRAFT, interest_areas=[])
+    no_area = ContentItemFactory.create(status=S.DRAFT, interest_areas=[])
     with pytest.raises(WorkflowError, match="at least one interest area"):
         move_item(session, no_area, S.IN_REVIEW, by=marketer)
 
@@ -78,7 +78,9 @@ def test_every_status_has_a_way_out_and_nothing_leads_back_to_in_review_except_f
 def test_publish_now_over_a_later_schedule_publishes_at_once(
     session: Session, storage_area: InterestArea, admin: User
 ) -> None:
-    item = ContentItemFactory(status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW + dt.timedelta(days=3))
+    item = ContentItemFactory.create(
+        status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW + dt.timedelta(days=3)
+    )
     move_item(session, item, S.PUBLISHED, by=admin, now=NOW)
     assert item.publish_at == NOW
 
@@ -87,12 +89,13 @@ def test_an_approved_item_appears_at_its_publish_time_without_anyone_clicking(
     session: Session, storage_area: InterestArea
 ) -> None:
     publish_at = NOW + dt.timedelta(hours=2)
-    item = ContentItemFactory(
+    item = ContentItemFactory.create(
         status=S.APPROVED, interest_areas=[storage_area], publish_at=publish_at, title="Scheduled"
     )
 
     def visible(now: dt.datetime) -> list[int]:
-        return [s.item.id for s in published_content_for(session, [storage_area.id], "gold", "en", None, now, 10)]
+        scope = ReaderScope(interest_ids=frozenset({storage_area.id}), tier="gold")
+        return [s.item.id for s in published_content_for(session, scope, ("en",), now, 10)]
 
     assert visible(publish_at - dt.timedelta(minutes=1)) == []
     assert visible(publish_at) == [item.id]
@@ -101,8 +104,12 @@ def test_an_approved_item_appears_at_its_publish_time_without_anyone_clicking(
 def test_the_minute_tick_marks_due_approved_items_published_as_the_scheduler(
     app: Flask, session: Session, storage_area: InterestArea
 ) -> None:
-    due = ContentItemFactory(status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW - dt.timedelta(minutes=1))
-    later = ContentItemFactory(status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW + dt.timedelta(hours=1))
+    due = ContentItemFactory.create(
+        status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW - dt.timedelta(minutes=1)
+    )
+    later = ContentItemFactory.create(
+        status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW + dt.timedelta(hours=1)
+    )
     with time_machine.travel(NOW, tick=False):
         assert run_ticks(app, NOW)["publish due content"] == "1 item published"
     session.refresh(due)
@@ -112,7 +119,7 @@ def test_the_minute_tick_marks_due_approved_items_published_as_the_scheduler(
 
 
 def test_running_the_publish_tick_twice_records_the_move_once(session: Session, storage_area: InterestArea) -> None:
-    item = ContentItemFactory(
+    item = ContentItemFactory.create(
         status=S.APPROVED, interest_areas=[storage_area], publish_at=NOW - dt.timedelta(minutes=1)
     )
     assert publish_due_items(session, NOW) == "1 item published"

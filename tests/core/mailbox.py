@@ -16,7 +16,7 @@ def messages_to(app: Flask, address: str) -> list[EmailMessage]:
     for path in sorted(Path(app.config["CHANNELCAST"].outbox_dir).glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if address in str(message["To"]):
-            found.append(message)  # type: ignore[arg-type]
+            found.append(message)
     return found
 
 

@@ -22,22 +22,24 @@ from tests.subscribers.factories import ContactFactory, PartnerFactory
 pytestmark = pytest.mark.usefixtures("empty_trail")
 
 
-def note(app: Flask, session: Session, action: str, *, scope: str | None = None, actor: Actor | None = None,
-         **fields: object) -> AuditEntry:  # fmt: skip
+def note(
+    app: Flask, session: Session, action: str, *, object_type: str = "thing", object_id: int = 1,
+    object_label: str = "", changes: dict[str, tuple[object, object]] | None = None, detail: str = "",
+    scope: str | None = None, actor: Actor | None = None,
+) -> AuditEntry:  # fmt: skip
     with app.app_context():
-        return record(session, action, object_type=str(fields.pop("object_type", "thing")),
-                      object_id=fields.pop("object_id", 1), scope=scope, actor=actor or SCHEDULER,
-                      **fields)  # type: ignore[arg-type]  # fmt: skip
+        return record(session, action, object_type=object_type, object_id=object_id, object_label=object_label,
+                      changes=changes, detail=detail, scope=scope, actor=actor or SCHEDULER)  # fmt: skip
 
 
 @pytest.fixture
 def owned(session: Session, account_manager: User) -> Partner:
-    return PartnerFactory(name="Owned Systems BV", account_manager=account_manager)
+    return PartnerFactory.create(name="Owned Systems BV", account_manager=account_manager)
 
 
 @pytest.fixture
 def elsewhere(session: Session, teammate: User) -> Partner:
-    return PartnerFactory(name="Elsewhere IT BV", account_manager=teammate)
+    return PartnerFactory.create(name="Elsewhere IT BV", account_manager=teammate)
 
 
 def test_an_admin_sees_who_did_what_with_the_change_in_their_own_time_zone(
@@ -135,7 +137,7 @@ def test_marketers_and_viewers_do_not_see_the_trail_and_their_attempt_is_recorde
 def test_a_contact_shows_by_address_while_held_and_by_partner_once_erased(
     app: Flask, client: FlaskClient, session: Session, admin: User
 ) -> None:
-    contact = ContactFactory(email="jan@acme.example", partner=PartnerFactory(name="Acme BV"))
+    contact = ContactFactory.create(email="jan@acme.example", partner=PartnerFactory.create(name="Acme BV"))
     from subscribers.audit import record_contact
 
     with app.app_context():

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, load_settings
+from core.config import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings_from(tmp_path: Path, **environ: str):  # type: ignore[no-untyped-def]
+def settings_from(tmp_path: Path, **environ: str) -> Settings:
     return load_settings({"INSTANCE_DIR": str(tmp_path), **environ})
 
 
@@ -43,6 +43,8 @@ def test_development_secret_is_generated_once_and_reused(tmp_path: Path) -> None
         ({"SMTP_PORT": "twenty-five"}, "SMTP_PORT", "1 to 65535"),
         ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS", "true or false"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "text, json"),
+        ({"FALLBACK_LOCALES": "en,klingon"}, "FALLBACK_LOCALES", "en, nl, de, fr, sv, pl"),
+        ({"FALLBACK_LOCALES": "en,en"}, "FALLBACK_LOCALES", "distinct languages"),
         ({"APP_ENV": "production"}, "SECRET_KEY", "long random value"),
         ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY", "long random value"),
     ],
@@ -99,3 +101,10 @@ def test_flask_cli_with_an_unknown_transport_exits_with_one_line_and_no_tracebac
     lines = result.stderr.strip().splitlines()
     assert lines == ["config error: MAIL_TRANSPORT is 'pigeon', not a known value; use one of: file, smtp, sendgrid"]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_fallback_languages_default_to_english_and_none_leaves_only_the_items_own() -> None:
+    base = {"APP_ENV": "test", "SECRET_KEY": "x" * 40}
+    assert load_settings(base).fallback_locales == ("en",)
+    assert load_settings({**base, "FALLBACK_LOCALES": "de, en"}).fallback_locales == ("de", "en")
+    assert load_settings({**base, "FALLBACK_LOCALES": "none"}).fallback_locales == ()

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,13 +11,20 @@ from core.scheduler import register_tick, run_ticks
 
 def test_every_registered_tick_runs_with_the_time_and_a_session(app: Flask, session: Session) -> None:
     seen: list[dt.datetime] = []
-    register_tick(app, "probe", lambda tick_session, now: seen.append(now) or "1 thing done")
+
+    def probe(_session: Session, now: dt.datetime) -> str:
+        seen.append(now)
+        return "1 thing done"
+
+    register_tick(app, "probe", probe)
     now = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
     assert run_ticks(app, now)["probe"] == "1 thing done"
     assert seen == [now]
 
 
-def test_a_failing_tick_is_logged_and_does_not_stop_the_others(app: Flask, session: Session, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_tick_is_logged_and_does_not_stop_the_others(
+    app: Flask, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(_session: Session, _now: dt.datetime) -> None:
         raise RuntimeError("boom")
 

@@ -2,6 +2,7 @@ from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from core.audit import AuditEntry
 from core.auth import Role, require_role
@@ -10,7 +11,7 @@ from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD
 
 
-def post_login(client: FlaskClient, email: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+def post_login(client: FlaskClient, email: str, password: str, **extra: str) -> TestResponse:
     token = csrf_token_from(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
 

@@ -168,18 +168,18 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(
     demote = post(client, f"/admin/users/{admin.id}/role", role="viewer")
     assert demote.status_code == 400
     assert "last active administrator" in demote.get_data(as_text=True)
-    other = UserFactory(role="admin", name="Olga Other")
+    other = UserFactory.create(role="admin", name="Olga Other")
     assert post(client, f"/admin/users/{other.id}/deactivate").status_code == 302
     assert post(client, f"/admin/users/{admin.id}/role", role="viewer").status_code == 400
     # An invited admin who has no password yet does not count as someone in charge.
-    UserFactory(role="admin", name="Ivan Invited", password_hash="")
+    UserFactory.create(role="admin", name="Ivan Invited", password_hash="")
     assert post(client, f"/admin/users/{admin.id}/role", role="viewer").status_code == 400
     session.refresh(admin)
     assert admin.role is Role.ADMIN
 
 
 def test_with_two_admins_one_can_step_down(client: FlaskClient, session: Session, admin: User) -> None:
-    UserFactory(role="admin", name="Olga Other")
+    UserFactory.create(role="admin", name="Olga Other")
     sign_in(client, admin)
     assert post(client, f"/admin/users/{admin.id}/role", role="marketer").status_code == 302
     session.refresh(admin)

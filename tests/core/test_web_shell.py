@@ -2,8 +2,10 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from core.auth.models import User
 from core.logs import JsonFormatter, RequestIdFilter
@@ -32,7 +34,7 @@ def test_an_upload_over_the_size_limit_gets_the_413_page(app: Flask, client: Fla
     assert "That file is too large" in response.get_data(as_text=True)
 
 
-def test_an_unexpected_error_shows_the_500_page_and_is_logged(app: Flask, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_shows_the_500_page_and_is_logged(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     app.config["TESTING"] = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -97,12 +99,12 @@ def test_the_overview_shows_system_status(client: FlaskClient, viewer: User) -> 
 
 
 def test_the_overview_shows_each_areas_figures_to_whom_they_matter(
-    client: FlaskClient, admin: User, viewer: User, session
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, admin: User, viewer: User, session: Session
+) -> None:
     from content.models import ContentStatus
     from tests.content.factories import ContentItemFactory
 
-    ContentItemFactory(status=ContentStatus.IN_REVIEW, title="Needs a look")
+    ContentItemFactory.create(status=ContentStatus.IN_REVIEW, title="Needs a look")
     page = sign_in(client, admin).get("/").get_data(as_text=True)
     for title in ("Content library", "Partners and contacts", "Campaigns", "Mail"):
         assert f">{title}</h2>" in page

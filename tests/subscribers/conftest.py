@@ -9,20 +9,21 @@ from sqlalchemy.orm import Session
 from content.models import InterestArea
 from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory
+from tests.content.factories import InterestAreaFactory
+from tests.subscribers.factories import ContactFactory
 
 
 @pytest.fixture
 def areas(session: Session) -> list[InterestArea]:
-    storage = InterestAreaFactory(slug="storage", names={"en": "Storage", "nl": "Opslag"}, position=0)
-    cloud = InterestAreaFactory(slug="cloud", names={"en": "Cloud", "nl": "Cloud"}, position=1)
-    security = InterestAreaFactory(slug="security", names={"en": "Security", "nl": "Beveiliging"}, position=2)
+    storage = InterestAreaFactory.create(slug="storage", names={"en": "Storage", "nl": "Opslag"}, position=0)
+    cloud = InterestAreaFactory.create(slug="cloud", names={"en": "Cloud", "nl": "Cloud"}, position=1)
+    security = InterestAreaFactory.create(slug="security", names={"en": "Security", "nl": "Beveiliging"}, position=2)
     return [storage, cloud, security]
 
 
 @pytest.fixture
 def contact(session: Session, areas: list[InterestArea]) -> Contact:
-    return ContactFactory(email="jan@partner.example", name="Jan Jansen", interests=[areas[0]])
+    return ContactFactory.create(email="jan@partner.example", name="Jan Jansen", interests=[areas[0]])
 
 
 def path_of(url: str) -> str:

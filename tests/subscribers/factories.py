@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import factory
 
-from content.models import InterestArea
 from subscribers.models import Contact, ContactStatus, Partner, PartnerType
 from subscribers.schedule import Frequency
 from tests.factories import BaseFactory
 
 
-class InterestAreaFactory(BaseFactory):
-    class Meta:
-        model = InterestArea
-
-    slug = factory.Sequence(lambda n: f"area-{n}")
-    names = factory.LazyAttribute(lambda area: {"en": area.slug.replace("-", " ").title(), "nl": f"{area.slug} (nl)"})
-    descriptions = factory.LazyAttribute(lambda area: {"en": f"All about {area.slug}."})
-    position = factory.Sequence(lambda n: n)
-    is_active = True
-
-
-class PartnerFactory(BaseFactory):
+class PartnerFactory(BaseFactory[Partner]):
     class Meta:
         model = Partner
 
@@ -32,7 +20,7 @@ class PartnerFactory(BaseFactory):
     default_locale = "nl"
 
 
-class ContactFactory(BaseFactory):
+class ContactFactory(BaseFactory[Contact]):
     class Meta:
         model = Contact
 

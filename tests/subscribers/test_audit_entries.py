@@ -21,12 +21,12 @@ pytestmark = pytest.mark.usefixtures("empty_trail")
 
 @pytest.fixture
 def owned(session: Session, account_manager: User) -> Partner:
-    return PartnerFactory(name="Acme IT", account_manager=account_manager)
+    return PartnerFactory.create(name="Acme IT", account_manager=account_manager)
 
 
 @pytest.fixture
 def jan(owned: Partner) -> Contact:
-    return ContactFactory(partner=owned, email="jan@acme.example", name="Jan Jansen")
+    return ContactFactory.create(partner=owned, email="jan@acme.example", name="Jan Jansen")
 
 
 def entries(session: Session) -> list[AuditEntry]:
@@ -71,7 +71,7 @@ def test_an_erasure_is_recorded_and_the_trail_keeps_no_trace_of_the_address(
 def test_an_import_is_recorded_with_its_file_name_and_row_counts(
     app: Flask, client: FlaskClient, session: Session, marketer: User
 ) -> None:
-    PartnerFactory(name="Acme IT")
+    PartnerFactory.create(name="Acme IT")
     sign_in(client, marketer)
     token = csrf_token_from(client, "/admin/contacts/import")
     csv_file = b"email,partner,name\nanna@acme.example,Acme IT,Anna\nbob@acme.example,Acme IT,Bob\n"
@@ -88,7 +88,7 @@ def test_an_import_is_recorded_with_its_file_name_and_row_counts(
 
 
 def test_a_dry_run_import_records_nothing(client: FlaskClient, session: Session, marketer: User) -> None:
-    PartnerFactory(name="Acme IT")
+    PartnerFactory.create(name="Acme IT")
     sign_in(client, marketer)
     token = csrf_token_from(client, "/admin/contacts/import")
     client.post(

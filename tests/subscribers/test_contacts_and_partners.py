@@ -21,7 +21,7 @@ from tests.subscribers.factories import PartnerFactory
 
 
 def test_the_brand_version_changes_with_any_brand_field_and_only_then(session: Session) -> None:
-    partner = PartnerFactory(brand_primary_color="#0b5cad", brand_tagline="Your IT, handled.")
+    partner = PartnerFactory.create(brand_primary_color="#0b5cad", brand_tagline="Your IT, handled.")
     first = partner.brand_version
     partner.tier = "platinum"
     session.flush()
@@ -36,11 +36,14 @@ def test_the_brand_version_changes_with_any_brand_field_and_only_then(session: S
 def test_the_contact_person_is_the_account_manager_or_else_the_distributor_team(
     session: Session, account_manager: User
 ) -> None:
-    managed = PartnerFactory(account_manager=account_manager)
-    small = PartnerFactory(distributor_team_name="Techdata channel team", distributor_team_phone="+31 30 555")
-    assert contact_person(managed).name == "Otto Owner"  # type: ignore[union-attr]
-    assert contact_person(small).name == "Techdata channel team"  # type: ignore[union-attr]
-    assert contact_person(PartnerFactory()) is None
+    managed = PartnerFactory.create(account_manager=account_manager)
+    small = PartnerFactory.create(distributor_team_name="Techdata channel team", distributor_team_phone="+31 30 555")
+    managed_person, small_person = contact_person(managed), contact_person(small)
+    assert managed_person is not None
+    assert managed_person.name == "Otto Owner"
+    assert small_person is not None
+    assert small_person.name == "Techdata channel team"
+    assert contact_person(PartnerFactory.create()) is None
 
 
 def test_a_bounce_stops_the_contact_suppresses_the_address_and_is_logged(session: Session, contact: Contact) -> None:

@@ -22,10 +22,15 @@ GOOD = [
 
 
 def run(
-    session: Session, text: str, *, dry_run: bool = False, name: str = "contacts.csv", **options: str
+    session: Session,
+    text: str | bytes,
+    *,
+    dry_run: bool = False,
+    name: str = "contacts.csv",
+    delimiter: str | None = None,
 ) -> ImportReport:
     data = text.encode() if isinstance(text, str) else text
-    return import_contacts(session, data, file_name=name, tiers=TIERS, dry_run=dry_run, **options)  # type: ignore[arg-type]
+    return import_contacts(session, data, file_name=name, tiers=TIERS, dry_run=dry_run, delimiter=delimiter)
 
 
 def csv(*rows: str, header: str = HEADER) -> str:
@@ -170,9 +175,90 @@ def test_formula_cells_are_stored_as_text_and_escaped_in_exports(session: Sessio
 def test_a_latin1_file_is_refused_with_where_it_stops_being_utf8(session: Session, areas: list[InterestArea]) -> None:
     data = csv("rene@acme.example,Acme IT,gold,solution,FR,René Lefèvre,,,,,,").encode("latin-1")
     with pytest.raises(ImportRefused) as refused:
-        run(session, data)  # type: ignore[arg-type]
+        run(session, data)
     offset = data.index("é".encode("latin-1"))
     assert f"not UTF-8, at byte {offset} (line 2)" in str(refused.value)
+
+
+def test_a_quoted_line_break_stays_in_its_cell_and_later_rows_keep_their_numbers(
+    session: Session, areas: list[InterestArea]
+) -> None:
+    # Excel's "CSV UTF-8": rows end in CRLF, a line break typed in a cell is a bare LF inside quotes.
+    jan = 'jan@acme.example,Acme IT,gold,solution,NL,"Jan Jansen\nSales, Benelux",,,,,,'
+    eva = "eva@acme.example,Acme IT,gold,solution,NL,Eva Smit,,,,,,"
+    bad = "not-an-email,Acme IT,gold,solution,NL,Bad,,,,,,"
+    report = run(session, "\r\n".join([HEADER, jan, eva, bad, ""]))
+    assert [(issue.row, issue.column) for issue in report.issues] == [(4, "email")]  # the spreadsheet's row 4
+    report = run(session, "\r\n".join([HEADER, jan, eva, ""]))
+    assert report.ok, report.issues
+    assert (report.rows, report.contacts_created) == (2, 2)
+    assert (
+        session.scalar(select(Contact.name).where(Contact.email == "jan@acme.example")) == "Jan Jansen\nSales, Benelux"
+    )
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085"], ids=["line separator U+2028", "next line U+0085"])
+def test_a_unicode_line_separator_in_a_cell_is_kept_and_does_not_split_the_row(
+    session: Session, areas: list[InterestArea], separator: str
+) -> None:
+    name = f"Jan Jansen{separator}Acme IT"
+    report = run(session, csv(f"jan@acme.example,Acme IT,gold,solution,NL,{name},,,,,,", *GOOD[1:]))
+    assert report.ok, report.issues
+    assert (report.rows, report.contacts_created) == (3, 3)
+    assert session.scalar(select(Contact.name).where(Contact.email == "jan@acme.example")) == name
+
+
+def test_a_file_that_ends_inside_a_quote_is_refused_with_its_line_and_nothing_lands(
+    session: Session, areas: list[InterestArea]
+) -> None:
+    rows = [
+        'jan@acme.example,Acme IT,gold,solution,NL,"Jan\nJansen",,,,,,',  # lines 2-3, closed
+        GOOD[1],  # line 4
+        'lars@nordic.example,"Nordic Data,silver,sales,SE,Lars Berg,,,,,,',  # line 5: never closed
+        "ola@nordic.example,Nordic Data,silver,sales,SE,Ola,,,,,,",  # line 6, swallowed
+    ]
+    with pytest.raises(ImportRefused) as refused:
+        run(session, csv(*rows))
+    assert "A quoted cell opens on line 5 and is never closed: the file ends inside it (line 6)" in str(refused.value)
+    assert count(session, Contact) == count(session, Partner) == 0
+
+
+@pytest.mark.parametrize(
+    ("last_row", "refused"),
+    [
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva Smit', True),  # no line break after it
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva ""Evi""', True),  # "" is a quote, not the end
+        ('eva@acme.example,Acme IT,gold,solution,NL,"', True),
+        ('eva@acme.example,Acme IT,gold,solution,NL,"Eva Smit"', False),
+        ('eva@acme.example,Acme IT,gold,solution,NL,Eva 5" Smit', False),  # a quote inside a cell is text
+    ],
+)
+def test_only_a_quote_left_open_at_the_very_end_is_refused(
+    session: Session, areas: list[InterestArea], last_row: str, refused: bool
+) -> None:
+    text = f"email,partner,tier,type,country,name\njan@acme.example,Acme IT,gold,solution,NL,Jan Jansen\n{last_row}"
+    if refused:
+        with pytest.raises(ImportRefused, match="opens on line 3 and is never closed"):
+            run(session, text)
+    else:
+        assert run(session, text).ok
+
+
+def test_quotes_inside_a_cell_are_text_and_a_doubled_quote_is_one(session: Session, areas: list[InterestArea]) -> None:
+    rows = [
+        'jan@acme.example,Acme IT,gold,solution,NL,Jan "JJ" Jansen,,,,,,',
+        'eva@acme.example,Acme IT,gold,solution,NL,"Eva ""Evi"" Smit",,,,,,',
+    ]
+    assert run(session, csv(*rows)).ok
+    assert sorted(session.scalars(select(Contact.name))) == ['Eva "Evi" Smit', 'Jan "JJ" Jansen']
+
+
+def test_a_header_that_opens_a_quote_it_never_closes_is_refused_with_line_one(
+    session: Session, areas: list[InterestArea]
+) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        run(session, csv(*GOOD, header='email,"partner,tier,type,country'))
+    assert "opens on line 1 and is never closed: the file ends inside it (line 4)" in str(refused.value)
 
 
 def test_a_suppressed_address_is_imported_but_stays_stopped_and_an_erased_one_is_skipped(
@@ -206,6 +292,17 @@ def test_the_cli_imports_and_a_failing_file_exits_non_zero(
     done = runner.invoke(args=["contacts", "import", str(good), "--delimiter", ","])
     assert done.exit_code == 0, done.output
     assert count(session, Contact) == 3
+
+
+def test_the_cli_refuses_a_file_that_ends_inside_a_quote(
+    app: Flask, session: Session, areas: list[InterestArea], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text(csv(GOOD[0], GOOD[1].replace("Eva Smit", '"Eva Smit'), GOOD[2]))
+    result = app.test_cli_runner().invoke(args=["contacts", "import", str(broken)])
+    assert result.exit_code != 0
+    assert "A quoted cell opens on line 3 and is never closed: the file ends inside it (line 4)" in result.output
+    assert count(session, Contact) == 0
 
 
 def test_the_cli_refuses_a_200_mb_file_before_reading_it(app: Flask, tmp_path: Path) -> None:

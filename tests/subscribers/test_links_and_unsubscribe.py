@@ -23,7 +23,7 @@ def test_links_are_absolute_and_start_at_the_public_address(app: Flask, contact:
         assert unsubscribe_url(contact).startswith("http://127.0.0.1:5000/u/")
 
 
-def test_a_mailbox_provider_unsubscribes_with_one_post_and_no_cookie(  # type: ignore[no-untyped-def]
+def test_a_mailbox_provider_unsubscribes_with_one_post_and_no_cookie(
     app: Flask, contact: Contact, unsubscribe_path: str, session: Session
 ) -> None:
     # Exactly what Gmail sends (RFC 8058): a bare POST, form-encoded, no cookie, no CSRF token.
@@ -37,7 +37,7 @@ def test_a_mailbox_provider_unsubscribes_with_one_post_and_no_cookie(  # type: i
     assert (record.action, record.source, record.detail) == ("unsubscribed", ConsentSource.FORM, "one-click")
 
 
-def test_a_second_one_click_post_changes_nothing_and_still_answers_200(  # type: ignore[no-untyped-def]
+def test_a_second_one_click_post_changes_nothing_and_still_answers_200(
     app: Flask, contact: Contact, unsubscribe_path: str, session: Session
 ) -> None:
     client = app.test_client(use_cookies=False)
@@ -83,7 +83,7 @@ def _bad_link_pages(client: FlaskClient, paths: list[str]) -> list[tuple[int, st
     return [(response.status_code, response.get_data(as_text=True)) for response in map(client.get, paths)]
 
 
-def test_every_kind_of_bad_link_gets_the_same_friendly_404(  # type: ignore[no-untyped-def]
+def test_every_kind_of_bad_link_gets_the_same_friendly_404(
     app: Flask, client: FlaskClient, contact: Contact, preference_path: str, unsubscribe_path: str, session: Session
 ) -> None:
     tampered = preference_path[:-3] + ("abc" if not preference_path.endswith("abc") else "xyz")
@@ -97,7 +97,7 @@ def test_every_kind_of_bad_link_gets_the_same_friendly_404(  # type: ignore[no-u
     assert not any(contact.email in page for _, page in pages)
 
 
-def test_links_of_an_erased_contact_look_like_any_unknown_link(  # type: ignore[no-untyped-def]
+def test_links_of_an_erased_contact_look_like_any_unknown_link(
     app: Flask, client: FlaskClient, contact: Contact, preference_path: str, session: Session
 ) -> None:
     erase_contact(session, contact, app, source="admin")
@@ -114,7 +114,7 @@ def test_the_friendly_404_follows_the_browser_language(client: FlaskClient) -> N
     assert "Den här länken fungerar inte" in response.get_data(as_text=True)
 
 
-def test_guessing_tokens_from_one_address_is_rate_limited_but_real_links_are_not_counted(  # type: ignore[no-untyped-def]
+def test_guessing_tokens_from_one_address_is_rate_limited_but_real_links_are_not_counted(
     client: FlaskClient, preference_path: str
 ) -> None:
     assert all(client.get(preference_path).status_code == 200 for _ in range(40))

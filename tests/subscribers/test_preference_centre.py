@@ -6,14 +6,15 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from content.models import InterestArea
 from core.auth.models import User
-from subscribers.models import ContactStatus
+from subscribers.models import Contact, ContactStatus
 from subscribers.schedule import Frequency
 from subscribers.services import mark_complained
 from subscribers.suppression import is_suppressed
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, refreshed
 from tests.subscribers.factories import ContactFactory
 
 # Monday 2 March 2026, 12:00 in Amsterdam: the contact's Tuesday 09:00 is tomorrow.
@@ -40,11 +41,13 @@ def form_for(client: FlaskClient, path: str, areas: list[InterestArea], **change
     return data
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response: TestResponse) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
-def test_the_page_shows_the_choices_and_who_to_talk_to(client: FlaskClient, contact, preference_path, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_shows_the_choices_and_who_to_talk_to(
+    client: FlaskClient, contact: Contact, preference_path: str, session: Session
+) -> None:
     contact.partner.account_manager = User(
         email="anna@vendor.example",
         name="Anna de Vries",
@@ -61,8 +64,8 @@ def test_the_page_shows_the_choices_and_who_to_talk_to(client: FlaskClient, cont
     assert re.search(r'checked id="interests-0"', page)
 
 
-def test_saving_shows_what_happens_next_and_records_the_change(  # type: ignore[no-untyped-def]
-    client: FlaskClient, contact, areas, preference_path, session: Session
+def test_saving_shows_what_happens_next_and_records_the_change(
+    client: FlaskClient, contact: Contact, areas: list[InterestArea], preference_path: str, session: Session
 ) -> None:
     data = form_for(client, preference_path, areas, interests=[areas[0].id, areas[1].id], frequency="monthly")
     response = client.post(preference_path, data=data, follow_redirects=True)
@@ -80,8 +83,8 @@ def test_saving_shows_what_happens_next_and_records_the_change(  # type: ignore[
     assert "interests: storage -> storage, cloud" in record.detail
 
 
-def test_the_next_newsletter_line_speaks_the_contacts_language_and_zone(  # type: ignore[no-untyped-def]
-    client: FlaskClient, contact, preference_path, session: Session
+def test_the_next_newsletter_line_speaks_the_contacts_language_and_zone(
+    client: FlaskClient, contact: Contact, preference_path: str, session: Session
 ) -> None:
     contact.locale = "nl"
     contact.timezone = "America/New_York"
@@ -92,8 +95,8 @@ def test_the_next_newsletter_line_speaks_the_contacts_language_and_zone(  # type
 
 
 def test_the_language_switcher_changes_the_page_but_not_the_contact(
-    client: FlaskClient, contact, preference_path
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, contact: Contact, preference_path: str
+) -> None:
     page = text_of(client.get(preference_path + "?lang=de"))
     assert '<html lang="de">' in page
     assert "Ihre Newsletter-Einstellungen" in page
@@ -101,8 +104,8 @@ def test_the_language_switcher_changes_the_page_but_not_the_contact(
     assert "Your newsletter preferences" in text_of(client.get(preference_path + "?lang=xx"))
 
 
-def test_a_retired_or_unknown_topic_is_a_field_error_and_nothing_is_saved(  # type: ignore[no-untyped-def]
-    client: FlaskClient, contact, areas, preference_path, session: Session
+def test_a_retired_or_unknown_topic_is_a_field_error_and_nothing_is_saved(
+    client: FlaskClient, contact: Contact, areas: list[InterestArea], preference_path: str, session: Session
 ) -> None:
     areas[2].is_active = False
     session.flush()
@@ -115,8 +118,8 @@ def test_a_retired_or_unknown_topic_is_a_field_error_and_nothing_is_saved(  # ty
 
 
 def test_an_hour_of_25_is_a_field_error_and_nothing_is_saved(
-    client: FlaskClient, contact, areas, preference_path
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, contact: Contact, areas: list[InterestArea], preference_path: str
+) -> None:
     response = client.post(
         preference_path, data=form_for(client, preference_path, areas, preferred_hour="25", frequency="quarterly")
     )
@@ -125,7 +128,9 @@ def test_an_hour_of_25_is_a_field_error_and_nothing_is_saved(
     assert contact.frequency is Frequency.WEEKLY
 
 
-def test_pausing_for_two_weeks_stops_mail_until_then(client: FlaskClient, contact, preference_path, session) -> None:  # type: ignore[no-untyped-def]
+def test_pausing_for_two_weeks_stops_mail_until_then(
+    client: FlaskClient, contact: Contact, preference_path: str, session: Session
+) -> None:
     token = csrf_token_from(client, preference_path)
     response = client.post(
         preference_path + "/pause", data={"csrf_token": token, "length": "2w"}, follow_redirects=True
@@ -139,7 +144,7 @@ def test_pausing_for_two_weeks_stops_mail_until_then(client: FlaskClient, contac
     assert contact.consent_records[-1].action == "paused"
 
 
-def test_a_pause_date_in_the_past_is_a_field_error(client: FlaskClient, contact, preference_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_pause_date_in_the_past_is_a_field_error(client: FlaskClient, contact: Contact, preference_path: str) -> None:
     token = csrf_token_from(client, preference_path)
     data = {"csrf_token": token, "length": "date", "until": "2026-02-01"}
     response = client.post(preference_path + "/pause", data=data)
@@ -148,46 +153,50 @@ def test_a_pause_date_in_the_past_is_a_field_error(client: FlaskClient, contact,
     assert contact.status is ContactStatus.ACTIVE
 
 
-def test_unsubscribing_from_the_centre_and_coming_back(client: FlaskClient, contact, preference_path, session) -> None:  # type: ignore[no-untyped-def]
+def test_unsubscribing_from_the_centre_and_coming_back(
+    client: FlaskClient, contact: Contact, preference_path: str, session: Session
+) -> None:
     token = csrf_token_from(client, preference_path)
     page = text_of(client.post(preference_path + "/unsubscribe", data={"csrf_token": token}, follow_redirects=True))
-    session.expire_all()
+    contact = refreshed(session, contact)
     assert contact.status is ContactStatus.UNSUBSCRIBED
     assert "You are unsubscribed: we send you no newsletters." in page
     page = text_of(client.post(preference_path + "/resubscribe", data={"csrf_token": token}, follow_redirects=True))
-    session.expire_all()
+    contact = refreshed(session, contact)
     assert contact.status is ContactStatus.ACTIVE
     assert "Welcome back" in page
     assert [r.action for r in contact.consent_records] == ["unsubscribed", "resubscribed"]
 
 
-def test_after_a_complaint_only_a_ticked_box_subscribes_again(  # type: ignore[no-untyped-def]
-    client: FlaskClient, contact, preference_path, session: Session
+def test_after_a_complaint_only_a_ticked_box_subscribes_again(
+    client: FlaskClient, contact: Contact, preference_path: str, session: Session
 ) -> None:
     mark_complained(session, contact.email, source="sendgrid", detail="spam report")
     token = csrf_token_from(client, preference_path)
     refused = client.post(preference_path + "/resubscribe", data={"csrf_token": token})
     assert refused.status_code == 400
     assert "Tick the box" in refused.get_data(as_text=True)
-    session.expire_all()
+    contact = refreshed(session, contact)
     assert contact.status is ContactStatus.COMPLAINED
     assert is_suppressed(session, contact.email)
     client.post(preference_path + "/resubscribe", data={"csrf_token": token, "opt_in": "y"})
-    session.expire_all()
+    contact = refreshed(session, contact)
     assert contact.status is ContactStatus.ACTIVE
     assert not is_suppressed(session, contact.email)
     assert "explicit opt-in ticked" in contact.consent_records[-1].detail
 
 
-def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient, contact, areas, preference_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_its_csrf_token_is_refused(
+    client: FlaskClient, contact: Contact, areas: list[InterestArea], preference_path: str
+) -> None:
     data = form_for(client, preference_path, areas, frequency="quarterly")
     del data["csrf_token"]
     assert client.post(preference_path, data=data).status_code == 400
     assert contact.frequency is Frequency.WEEKLY
 
 
-def test_contacts_only_reach_their_own_page(client: FlaskClient, contact, preference_path) -> None:  # type: ignore[no-untyped-def]
-    other = ContactFactory(email="piet@partner.example")
+def test_contacts_only_reach_their_own_page(client: FlaskClient, contact: Contact, preference_path: str) -> None:
+    other = ContactFactory.create(email="piet@partner.example")
     page = text_of(client.get(preference_path))
     assert contact.email in page
     assert other.email not in page

@@ -19,23 +19,31 @@ AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.UTC
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def amsterdam(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=AMS)
+def amsterdam(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=AMS)
 
 
-def weekly_tuesday_nine(**changes: object) -> Preferences:
-    values: dict[str, object] = {
-        "frequency": Frequency.WEEKLY,
-        "preferred_weekday": 1,
-        "preferred_hour": 9,
-        "timezone": "Europe/Amsterdam",
-    }
-    values.update(changes)
-    return Preferences(**values)  # type: ignore[arg-type]
+def weekly_tuesday_nine(
+    *,
+    frequency: Frequency = Frequency.WEEKLY,
+    preferred_weekday: int = 1,
+    timezone: str = "Europe/Amsterdam",
+    status: str = "active",
+    paused_until: dt.date | None = None,
+) -> Preferences:
+    """A contact's preferences, weekly on Tuesday at 09:00 in Amsterdam unless told otherwise."""
+    return Preferences(
+        frequency=frequency,
+        preferred_weekday=preferred_weekday,
+        preferred_hour=9,
+        timezone=timezone,
+        status=status,
+        paused_until=paused_until,
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bench.fake_sendgrid import FakeSendGrid
 from campaigns.delivery.events import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from campaigns.delivery.models import Delivery, RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.delivery.worker import Worker, WorkerOptions
 from core.config import Settings
 from core.mail.transports import SendGridTransport, Transport
-from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 from tests.conftest import make_settings
 
 POSTAL = "Channelcast Test BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"

@@ -15,7 +15,7 @@ from tests.subscribers.factories import ContactFactory
 def test_the_export_lists_the_contacts_messages_and_events_and_erasure_removes_them(
     app: Flask, session: Session
 ) -> None:
-    contact = ContactFactory()
+    contact = ContactFactory.create()
     (delivery,) = queue(session, a_body(session), 1)
     delivery.recipient_email, delivery.contact_id = contact.email, contact.id
     session.add(

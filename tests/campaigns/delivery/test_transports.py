@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from bench.fake_sendgrid import SCHEMA_PATH, FakeSendGrid
 from core.mail.transports import (
     FileTransport,
     MessageBody,
@@ -29,7 +30,6 @@ from core.mail.transports import (
 )
 from core.mail.transports.sendgrid import retry_after_seconds
 from tests.campaigns.delivery.conftest import POSTAL, SENDER, fields_for
-from tests.campaigns.delivery.fake_sendgrid import SCHEMA_PATH, FakeSendGrid
 
 BODY = MessageBody(
     "hash-1",

@@ -189,7 +189,7 @@ def test_a_contact_whose_address_bounced_complained_or_unsubscribed_is_stopped_w
 ) -> None:
     from tests.subscribers.factories import ContactFactory
 
-    contact = ContactFactory()
+    contact = ContactFactory.create()
     (delivery,) = queue(session, a_body(session), 1)
     delivery.recipient_email, delivery.contact_id = contact.email, contact.id
     session.flush()

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.fake_sendgrid import FakeSendGrid
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
 from campaigns.delivery.outbox import claim_batch, hand_over, retry_delivery
 from core.config import Settings
@@ -25,7 +26,7 @@ from tests.campaigns.delivery.conftest import (
     sendgrid_transport,
     statuses,
 )
-from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
+from tests.conftest import refreshed
 
 
 def test_the_file_transport_writes_one_complete_email_per_message(
@@ -150,14 +151,14 @@ def test_after_the_last_attempt_a_message_is_dead_until_someone_retries_it(
     worker = make_worker(session, sendgrid_transport(fake_sendgrid), clock, max_attempts=3, backoff_seconds=1)
 
     worker.run(drain=True)
-    session.refresh(delivery)
+    delivery = refreshed(session, delivery)
     assert delivery.status is DeliveryStatus.DEAD
     assert delivery.attempts == 3
     assert "SendGrid 503" in (delivery.last_error or "")
 
     retry_delivery(session, delivery, now=clock())
     worker.run(drain=True)
-    session.refresh(delivery)
+    delivery = refreshed(session, delivery)
     assert delivery.status is DeliveryStatus.SENT
     assert fake_sendgrid.statuses() == [503, 503, 503, 202]
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,12 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from bench.fake_sendgrid import FakeSendGrid
 from campaigns.delivery.models import Delivery, DeliveryStatus
 from campaigns.delivery.outbox import retry_delivery
 from core import migrate
 from core.db import make_engine, utc_now
 from tests.campaigns.delivery.conftest import POSTAL, SENDER, WebhookKeys, a_body, post_events, queue
-from tests.campaigns.delivery.fake_sendgrid import FakeSendGrid
 from tests.conftest import TEST_DATABASE_URL, fresh_database_url, make_settings
 from wsgi import create_app
 
@@ -52,9 +53,9 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
 
 
-def wait_for(condition: object, seconds: float = 20) -> None:
+def wait_for(condition: Callable[[], object], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
 

@@ -99,3 +99,34 @@ def test_images_have_alt_text_and_a_width(app: Flask) -> None:
     for tag in re.findall(r"<img [^>]*>", html):
         assert "alt=" in tag
         assert re.search(r'width="\d+"', tag)
+
+
+def card(title: str) -> DigestItem:
+    return DigestItem(
+        len(title),
+        build_card(kind=ContentKind.ARTICLE, title=title, summary="", body="", cta_label="", cta_url=""),
+        ("Storage",),
+    )
+
+
+def dutch_edition(*items: DigestItem) -> DigestEdition:
+    return DigestEdition("nl", items, "Northwind Systems", "Keizersgracht 1", "Dit is er nieuw.")
+
+
+def test_a_subject_line_is_built_from_the_items_in_the_readers_own_language(app: Flask) -> None:
+    german = card("HyperNode H4 ab sofort für Partner bestellbar")
+    german = DigestItem(german.id, german.card, german.areas, language="de", is_fallback=True)
+    dutch = DigestItem(2, card("Opslag in de cloud").card, ("Opslag",), language="nl")
+    rendered = render_digest(app, dutch_edition(german, dutch))
+    assert rendered.subject.startswith("Opslag in de cloud")
+    assert "HyperNode" not in rendered.subject
+
+
+def test_a_newsletter_with_only_fallback_items_names_none_of_them_in_its_subject(app: Flask) -> None:
+    items = [
+        DigestItem(n, card(title).card, (), language="en", is_fallback=True)
+        for n, title in enumerate(("Storage news", "Cloud news"))
+    ]
+    rendered = render_digest(app, dutch_edition(*items))
+    assert "news" not in rendered.subject
+    assert "Northwind Systems" in rendered.subject

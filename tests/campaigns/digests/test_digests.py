@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, RenderedBody
 from campaigns.digests.assembly import assemble_digests
+from campaigns.digests.preview import preview_next_digest
 from campaigns.planning.models import CampaignStatus
+from content.models import ContentItem, InterestArea
+from core.auth.models import User
 from core.mail.placeholders import FillTemplate
 from subscribers.models import Contact, ContactStatus, SuppressionReason
 from subscribers.schedule import Frequency, period_key
 from subscribers.suppression import suppress
 from tests.campaigns.factories import CampaignFactory
-from tests.content.factories import ContentItemFactory
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory, PartnerFactory
+from tests.content.factories import ContentItemFactory, InterestAreaFactory
+from tests.subscribers.factories import ContactFactory, PartnerFactory
 
 # Tuesday 3 March 2026, 09:00 in Amsterdam (CET, UTC+1).
 TUESDAY_9_AMSTERDAM = dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC)
@@ -31,8 +34,10 @@ def deliveries(session: Session) -> list[Delivery]:
     return list(session.scalars(select(Delivery).order_by(Delivery.id)))
 
 
-def news(area, *, title: str = "News", hours_ago: int = 24, at: dt.datetime = TUESDAY_9_AMSTERDAM, **kw):  # type: ignore[no-untyped-def]
-    return ContentItemFactory(
+def news(
+    area: InterestArea, *, title: str = "News", hours_ago: int = 24, at: dt.datetime = TUESDAY_9_AMSTERDAM, **kw: object
+) -> ContentItem:
+    return ContentItemFactory.create(
         interest_areas=[area],
         title=title,
         publish_at=at - dt.timedelta(hours=hours_ago),
@@ -43,12 +48,12 @@ def news(area, *, title: str = "News", hours_ago: int = 24, at: dt.datetime = TU
 
 
 @pytest.fixture
-def storage(session: Session):  # type: ignore[no-untyped-def]
-    return InterestAreaFactory(slug="storage", names={"en": "Storage", "nl": "Opslag"})
+def storage(session: Session) -> InterestArea:
+    return InterestAreaFactory.create(slug="storage", names={"en": "Storage", "nl": "Opslag"})
 
 
-def weekly_contact(storage, **kw) -> Contact:  # type: ignore[no-untyped-def]
-    return ContactFactory(
+def weekly_contact(storage: InterestArea, **kw: object) -> Contact:
+    return ContactFactory.create(
         interests=[storage],
         frequency=Frequency.WEEKLY,
         preferred_weekday=1,
@@ -58,7 +63,9 @@ def weekly_contact(storage, **kw) -> Contact:  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_weekly_contact_gets_one_newsletter_at_their_own_hour(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_a_weekly_contact_gets_one_newsletter_at_their_own_hour(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
     contact = weekly_contact(storage)
     news(storage, title="Array trade-in")
     before = assemble_digests(session, TUESDAY_9_AMSTERDAM - dt.timedelta(minutes=1), app=app)
@@ -77,13 +84,13 @@ def test_a_weekly_contact_gets_one_newsletter_at_their_own_hour(app: Flask, sess
     ("frequency", "periods"),
     [(Frequency.WEEKLY, 9), (Frequency.FORTNIGHTLY, 4), (Frequency.MONTHLY, 2), (Frequency.QUARTERLY, 1)],
 )
-def test_every_rhythm_gets_one_newsletter_per_period_at_nine_local_across_the_dst_change(  # type: ignore[no-untyped-def]
-    app: Flask, session: Session, storage, frequency: Frequency, periods: int
+def test_every_rhythm_gets_one_newsletter_per_period_at_nine_local_across_the_dst_change(
+    app: Flask, session: Session, storage: InterestArea, frequency: Frequency, periods: int
 ) -> None:
     # 2 March to 30 April 2026: Amsterdam moves to summer time on 29 March. The contact had
     # the newsletter of the period holding 28 February.
     start = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
-    contact = ContactFactory(
+    contact = ContactFactory.create(
         interests=[storage],
         frequency=frequency,
         preferred_weekday=1,
@@ -107,7 +114,7 @@ def test_every_rhythm_gets_one_newsletter_per_period_at_nine_local_across_the_ds
     assert len(keys) == len(set(keys)) == periods
 
 
-def test_a_paused_contact_resumes_after_the_pause(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_a_paused_contact_resumes_after_the_pause(app: Flask, session: Session, storage: InterestArea) -> None:
     weekly_contact(storage, status=ContactStatus.PAUSED, paused_until=dt.date(2026, 3, 12))
     for week in range(3):
         now = TUESDAY_9_AMSTERDAM + dt.timedelta(weeks=week)
@@ -116,7 +123,7 @@ def test_a_paused_contact_resumes_after_the_pause(app: Flask, session: Session, 
     assert [d.idempotency_key.rsplit(":", 1)[1] for d in deliveries(session)] == ["2026-W12"]
 
 
-def test_a_contact_with_nothing_new_gets_no_email(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_a_contact_with_nothing_new_gets_no_email(app: Flask, session: Session, storage: InterestArea) -> None:
     contact = weekly_contact(storage)
     news(storage, title="Old news", hours_ago=24 * 30)  # before the last newsletter's window
     report = assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
@@ -125,7 +132,9 @@ def test_a_contact_with_nothing_new_gets_no_email(app: Flask, session: Session, 
     assert contact.last_digest_period == "2026-W10"
 
 
-def test_unsubscribed_bounced_and_suppressed_addresses_get_nothing(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_unsubscribed_bounced_and_suppressed_addresses_get_nothing(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
     news(storage)
     weekly_contact(storage, status=ContactStatus.UNSUBSCRIBED)
     weekly_contact(storage, status=ContactStatus.BOUNCED)
@@ -136,9 +145,9 @@ def test_unsubscribed_bounced_and_suppressed_addresses_get_nothing(app: Flask, s
     assert report.suppressed == 1
 
 
-def test_contacts_with_the_same_selection_share_one_render(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_contacts_with_the_same_selection_share_one_render(app: Flask, session: Session, storage: InterestArea) -> None:
     news(storage, title="Shared story")
-    partner = PartnerFactory(tier="gold")
+    partner = PartnerFactory.create(tier="gold")
     for _ in range(25):
         weekly_contact(storage, partner=partner, locale="en")
     for _ in range(5):
@@ -150,13 +159,15 @@ def test_contacts_with_the_same_selection_share_one_render(app: Flask, session: 
     assert len({d.fields["unsubscribe_url"] for d in deliveries(session)}) == 30
 
 
-def test_selection_respects_interests_tier_and_the_item_limit(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
-    cloud = InterestAreaFactory(slug="cloud")
+def test_selection_respects_interests_tier_and_the_item_limit(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    cloud = InterestAreaFactory.create(slug="cloud")
     for n in range(8):
         news(storage, title=f"Storage {n}", hours_ago=n + 1)
     news(cloud, title="Cloud only")
     news(storage, title="Platinum only", allowed_tiers=("platinum",))
-    weekly_contact(storage, partner=PartnerFactory(tier="silver"))
+    weekly_contact(storage, partner=PartnerFactory.create(tier="silver"))
     assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
     body = session.get(RenderedBody, deliveries(session)[0].body_id)
     assert body is not None
@@ -164,29 +175,90 @@ def test_selection_respects_interests_tier_and_the_item_limit(app: Flask, sessio
     assert titles == [f"Storage {n} (en)" for n in range(6)]
 
 
+def first_lines(session: Session) -> dict[str, list[str]]:
+    """Each recipient's item titles, in newsletter order, by the local part of their address."""
+    found = {}
+    for delivery in deliveries(session):
+        body = session.get(RenderedBody, delivery.body_id)
+        assert body is not None
+        found[delivery.recipient_email.split("@")[0]] = re.findall(r"^\d+\. (.*)$", body.text, flags=re.M)
+    return found
+
+
 def test_a_live_campaign_leads_the_newsletters_of_the_contacts_it_targets(
-    app: Flask, session: Session, storage
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
     news(storage, title="Regular news", hours_ago=2)
-    launch_item = news(storage, title="Trade-in launch", hours_ago=24 * 60)  # old, but boosted
-    CampaignFactory(
+    launch_item = news(storage, title="Trade-in launch", hours_ago=48)  # older, so it would come second
+    CampaignFactory.create(
         status=CampaignStatus.LIVE,
         launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
         ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
         content_items=[launch_item],
         target_tiers=["gold"],
     )
-    weekly_contact(storage, partner=PartnerFactory(tier="gold"))
-    weekly_contact(storage, partner=PartnerFactory(tier="silver"))
+    weekly_contact(storage, email="gold@a.example", partner=PartnerFactory.create(tier="gold"))
+    weekly_contact(storage, email="silver@b.example", partner=PartnerFactory.create(tier="silver"))
     assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
-    firsts = {}
-    for delivery in deliveries(session):
-        body = session.get(RenderedBody, delivery.body_id)
-        assert body is not None
-        firsts[delivery.recipient_email.split("@")[0]] = re.findall(r"^\d+\. (.*)$", body.text, flags=re.M)
-    gold, silver = sorted(firsts.values(), key=len, reverse=True)
-    assert gold == ["Trade-in launch (en)", "Regular news (en)"]
-    assert silver == ["Regular news (en)"]
+    assert first_lines(session) == {
+        "gold": ["Trade-in launch (en)", "Regular news (en)"],
+        "silver": ["Regular news (en)", "Trade-in launch (en)"],
+    }
+
+
+def test_a_campaign_for_everyone_never_pushes_a_platinum_item_to_lower_tiers(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    news(storage, title="Open news", hours_ago=2)
+    margins = news(storage, title="Platinum margins", hours_ago=30, allowed_tiers=("platinum",))
+    CampaignFactory.create(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[margins],
+    )
+    for tier in ("platinum", "silver", "registered"):
+        weekly_contact(storage, email=f"{tier}@x.example", partner=PartnerFactory.create(tier=tier))
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {
+        "platinum": ["Platinum margins (en)", "Open news (en)"],
+        "silver": ["Open news (en)"],
+        "registered": ["Open news (en)"],
+    }
+
+
+def test_a_campaign_never_pushes_an_item_from_an_area_the_reader_does_not_follow(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    cloud = InterestAreaFactory.create(slug="cloud", names={"en": "Cloud"})
+    news(storage, title="Storage news", hours_ago=2)
+    cloud_launch = news(cloud, title="Cloud launch", hours_ago=30)
+    CampaignFactory.create(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[cloud_launch],
+        interest_areas=[storage, cloud],
+    )
+    weekly_contact(storage, email="storage-only@x.example")
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {"storage-only": ["Storage news (en)"]}
+
+
+def test_a_campaign_does_not_send_again_what_an_earlier_newsletter_carried(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    news(storage, title="This week", hours_ago=2)
+    old = news(storage, title="Two months old", hours_ago=24 * 60)
+    CampaignFactory.create(
+        status=CampaignStatus.LIVE,
+        launch_at=TUESDAY_9_AMSTERDAM - dt.timedelta(days=1),
+        ends_at=TUESDAY_9_AMSTERDAM + dt.timedelta(days=10),
+        content_items=[old],
+    )
+    weekly_contact(storage, email="reader@x.example")
+    assemble_digests(session, TUESDAY_9_AMSTERDAM, app=app)
+    assert first_lines(session) == {"reader": ["This week (en)"]}
 
 
 class _Checker(HTMLParser):
@@ -206,7 +278,7 @@ def test_the_newsletter_a_contact_receives_is_complete_and_its_links_work(
     app: Flask,
     client: FlaskClient,
     session: Session,
-    storage,  # type: ignore[no-untyped-def]
+    storage: InterestArea,
 ) -> None:
     contact = weekly_contact(storage, name="Jan de Boer")
     items = [news(storage, title=f"Story {n}", hours_ago=n + 1) for n in range(3)]
@@ -239,7 +311,7 @@ def test_the_newsletter_a_contact_receives_is_complete_and_its_links_work(
     assert contact.email in client.get(delivery.fields["preferences_url"].removeprefix(base)).get_data(as_text=True)
 
 
-def test_each_assembly_counts_the_newsletters_it_queued(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_each_assembly_counts_the_newsletters_it_queued(app: Flask, session: Session, storage: InterestArea) -> None:
     news(storage)
     for _ in range(3):
         weekly_contact(storage)
@@ -251,7 +323,9 @@ def test_each_assembly_counts_the_newsletters_it_queued(app: Flask, session: Ses
     assert Counter(d.category for d in deliveries(session)) == {"digest": report.enqueued}
 
 
-def test_an_item_archived_after_assembly_still_goes_out_as_assembled(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_an_item_archived_after_assembly_still_goes_out_as_assembled(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
     from content.models import ContentStatus
 
     weekly_contact(storage)
@@ -269,8 +343,8 @@ def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
     app: Flask,
     client: FlaskClient,
     session: Session,
-    storage,
-    admin,  # type: ignore[no-untyped-def]
+    storage: InterestArea,
+    admin: User,
 ) -> None:
     import time_machine
 
@@ -281,11 +355,11 @@ def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
     with time_machine.travel(TUESDAY_9_AMSTERDAM + dt.timedelta(days=6), tick=False):
         page = sign_in(client, admin).get(f"/newsletters/contacts/{contact.id}").get_data(as_text=True)
     assert "Only in English (en)" in page
-    assert "no sv text: shown in its default language" in page
+    assert "in English: no Svenska text yet" in page
     assert "Tue 10 Mar 2026, 09:00" in page
 
 
-def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session, storage) -> None:  # type: ignore[no-untyped-def]
+def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session, storage: InterestArea) -> None:
     weekly_contact(storage)
     news(storage)
     runner = app.test_cli_runner()
@@ -296,3 +370,25 @@ def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session,
     assert result.exit_code == 0, result.output
     assert "1 newsletters queued (1 due of 1 contacts" in result.output
     assert len(deliveries(session)) == 1
+
+
+def test_the_preview_never_shows_a_lower_tier_an_item_a_campaign_for_everyone_boosts(
+    app: Flask, session: Session, storage: InterestArea
+) -> None:
+    next_week = TUESDAY_9_AMSTERDAM + dt.timedelta(days=7)
+    news(storage, title="Open news", at=next_week, hours_ago=2)
+    margins = news(storage, title="Platinum margins", at=next_week, hours_ago=30, allowed_tiers=("platinum",))
+    CampaignFactory.create(
+        status=CampaignStatus.LIVE,
+        launch_at=next_week - dt.timedelta(days=1),
+        ends_at=next_week + dt.timedelta(days=10),
+        content_items=[margins],
+    )
+    silver = weekly_contact(storage, partner=PartnerFactory.create(tier="silver"))
+    platinum = weekly_contact(storage, partner=PartnerFactory.create(tier="platinum"))
+    now = TUESDAY_9_AMSTERDAM + dt.timedelta(days=6)
+    seen = {
+        contact.partner.tier: [item.card.title for item in preview_next_digest(session, app, contact, now).items]
+        for contact in (silver, platinum)
+    }
+    assert seen == {"silver": ["Open news (en)"], "platinum": ["Platinum margins (en)", "Open news (en)"]}

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.digest_data import DUE_AT, generate
@@ -26,7 +26,7 @@ from wsgi import create_app
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def queued(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def queued(engine: Engine) -> tuple[int, int]:
     """(rows, distinct contacts) in the outbox."""
     with Session(engine) as session:
         rows = session.scalar(select(func.count(Delivery.id))) or 0
@@ -34,7 +34,7 @@ def queued(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return rows, contacts
 
 
-def unfinished(engine) -> int:  # type: ignore[no-untyped-def]
+def unfinished(engine: Engine) -> int:
     """Contacts the run has not reached yet (every due contact gets its period marked)."""
     with Session(engine) as session:
         return session.scalar(select(func.count(Contact.id)).where(Contact.last_digest_period.is_(None))) or 0

@@ -6,19 +6,19 @@ import zipfile
 
 import pytest
 
+from bench import kit_samples
 from campaigns.kits import TEMPLATE_VERSION, BrandKit, BuiltKit, KitCopy, KitImage, build_kit
-from tests.campaigns.kits import samples
 
 BUILT_AT = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def build(locale: str = "en", **brand_changes: object) -> BuiltKit:
     """The sample campaign's kit for the sample partner, with `brand_changes`."""
-    return build_with(samples.kit_copy(locale), samples.brand(**brand_changes), samples.images())
+    return build_with(kit_samples.kit_copy(locale), kit_samples.brand(**brand_changes), kit_samples.images())
 
 
 def build_with(copy: KitCopy, brand: BrandKit, images: tuple[KitImage, ...]) -> BuiltKit:
-    return build_kit(copy, brand, images, samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
+    return build_kit(copy, brand, images, kit_samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
 
 
 def open_zip(kit: BuiltKit) -> zipfile.ZipFile:

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from bench import kit_samples
 from campaigns.kits import TEMPLATE_VERSION, KitJob, build_kits, kit_inputs_hash
-from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import BUILT_AT
 
 
 def jobs(tmp_path: Path, partners: int) -> list[KitJob]:
-    images = samples.images()[:1]
-    copies = [samples.kit_copy("en"), samples.kit_copy("pl")]
+    images = kit_samples.images()[:1]
+    copies = [kit_samples.kit_copy("en"), kit_samples.kit_copy("pl")]
     return [
         KitJob(
             copy,
-            samples.brand(partner_name=f"Partner {n}", logo=None),
+            kit_samples.brand(partner_name=f"Partner {n}", logo=None),
             images,
-            samples.vendor(),
+            kit_samples.vendor(),
             TEMPLATE_VERSION,
             BUILT_AT,
             tmp_path / f"{n}-{copy.locale}.zip",
@@ -46,7 +46,7 @@ def test_one_process_builds_every_kit_reporting_progress_after_each(tmp_path: Pa
 
 def test_a_partner_with_a_bad_logo_fails_alone(tmp_path: Path) -> None:
     work = jobs(tmp_path, 2)
-    work[1] = dataclasses.replace(work[1], brand=samples.brand(logo=b"<svg/>"))
+    work[1] = dataclasses.replace(work[1], brand=kit_samples.brand(logo=b"<svg/>"))
     results = build_kits(work, processes=1)
     assert [result.ok for result in results] == [True, False, True, True]
     assert results[1].error_field == "logo"

@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from bench import kit_samples
 from campaigns.kits import SOCIAL_LIMITS, BuiltKit, fonts, post_length
 from campaigns.kits.flyer import flyer_fonts
 from campaigns.kits.kit_email import email_colours
 from campaigns.kits.texts import TEXTS
 from content.brand import contrast_ratio
-from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import BUILT_AT, build, open_zip
 
 PIECES = {
@@ -115,7 +115,7 @@ def test_the_eml_parses_into_text_then_html_with_the_logo_inline(built: BuiltKit
     assert logo_part["Content-ID"] == "<logo@kit.channelcast>"
     assert str(message["From"]) == "Acme IT Solutions <hello@acme-it.example>"
     manifest = json.loads(open_zip(built).read("manifest.json"))
-    assert str(message["Subject"]) == samples.COPY[manifest["locale"]]["subject_lines"][0]
+    assert str(message["Subject"]) == kit_samples.COPY[manifest["locale"]]["subject_lines"][0]
 
 
 def test_the_flyer_is_one_page_naming_the_partner_and_linking_the_campaign(built: BuiltKit) -> None:
@@ -124,10 +124,12 @@ def test_the_flyer_is_one_page_naming_the_partner_and_linking_the_campaign(built
     text = reader.pages[0].extract_text()
     assert "Acme IT Solutions" in text
     manifest = json.loads(open_zip(built).read("manifest.json"))
-    flyer_title = samples.COPY[manifest["locale"]]["flyer_title"]
+    flyer_title = kit_samples.COPY[manifest["locale"]]["flyer_title"]
     assert flyer_title in text  # Polish letters survive: the font is embedded
-    links = [annotation.get_object()["/A"]["/URI"] for annotation in reader.pages[0]["/Annots"]]
-    assert links == [samples.COPY[manifest["locale"]]["campaign_url"]]
+    annotations = reader.pages[0].annotations
+    assert annotations is not None
+    links = [annotation.get_object()["/A"]["/URI"] for annotation in annotations]
+    assert links == [kit_samples.COPY[manifest["locale"]]["campaign_url"]]
 
 
 def test_social_posts_are_within_each_networks_limit(built: BuiltKit) -> None:
@@ -142,7 +144,7 @@ def test_copy_comes_as_markdown_and_as_unstyled_html(built: BuiltKit) -> None:
     archive = open_zip(built)
     assert (
         archive.read("copy/short.md").decode().strip()
-        == samples.kit_copy(json.loads(archive.read("manifest.json"))["locale"]).short_copy
+        == kit_samples.kit_copy(json.loads(archive.read("manifest.json"))["locale"]).short_copy
     )
     html = archive.read("copy/short.html").decode()
     assert "<strong>" in html
@@ -176,7 +178,7 @@ def test_without_dejavu_the_kit_still_builds_with_helvetica_and_says_so(
 
 
 def test_text_on_the_partners_colours_in_the_email_reaches_aa() -> None:
-    brand = samples.brand(primary_colour="#ffff00", accent_colour="#f5a623")  # yellow, light orange
+    brand = kit_samples.brand(primary_colour="#ffff00", accent_colour="#f5a623")  # yellow, light orange
     colours = email_colours(brand)
     assert colours["button_text"] == "#000000"
     assert contrast_ratio(colours["button"], colours["button_text"]) >= 4.5

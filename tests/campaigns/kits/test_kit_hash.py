@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from bench import kit_samples
 from campaigns.kits import TEMPLATE_VERSION, KitImage, PartsCache, build_kit, kit_inputs_hash
-from tests.campaigns.kits import samples
 from tests.campaigns.kits.conftest import BUILT_AT
 
 
 def inputs_hash(**brand_changes: object) -> str:
     return kit_inputs_hash(
-        samples.kit_copy(), samples.brand(**brand_changes), samples.images(), samples.vendor(),
+        kit_samples.kit_copy(), kit_samples.brand(**brand_changes), kit_samples.images(), kit_samples.vendor(),
         template_version=TEMPLATE_VERSION,
     )  # fmt: skip
 
@@ -29,7 +29,7 @@ def test_unchanged_inputs_give_the_same_hash() -> None:
         ("partner_name", "Acme IT Solutions B.V."),
         ("primary_colour", "#0b5cae"),
         ("accent_colour", "#000000"),
-        ("logo", samples.logo(colour="#d00001")),
+        ("logo", kit_samples.logo(colour="#d00001")),
         ("logo", None),
         ("website", "https://acme-it.example/"),
         ("phone", "+31 20 555 0102"),
@@ -44,11 +44,16 @@ def test_any_change_to_the_brand_changes_the_hash(field: str, value: object) -> 
 
 
 def test_copy_images_vendor_and_template_version_are_part_of_the_hash() -> None:
-    copy, brand, images, vendor = samples.kit_copy(), samples.brand(), samples.images(), samples.vendor()
+    copy, brand, images, vendor = (
+        kit_samples.kit_copy(),
+        kit_samples.brand(),
+        kit_samples.images(),
+        kit_samples.vendor(),
+    )
     base = kit_inputs_hash(copy, brand, images, vendor, template_version="1")
     changed = [
         kit_inputs_hash(dataclasses.replace(copy, preheader="New"), brand, images, vendor, template_version="1"),
-        kit_inputs_hash(samples.kit_copy("pl"), brand, images, vendor, template_version="1"),
+        kit_inputs_hash(kit_samples.kit_copy("pl"), brand, images, vendor, template_version="1"),
         kit_inputs_hash(copy, brand, images[:2], vendor, template_version="1"),
         kit_inputs_hash(
             copy, brand, (*images[:2], KitImage("Chart", images[2].data, "Other alt")), vendor, template_version="1"
@@ -63,7 +68,12 @@ def test_copy_images_vendor_and_template_version_are_part_of_the_hash() -> None:
 
 
 def test_the_built_kit_carries_its_inputs_hash_and_the_same_inputs_build_the_same_zip() -> None:
-    copy, brand, images, vendor = samples.kit_copy(), samples.brand(), samples.images(), samples.vendor()
+    copy, brand, images, vendor = (
+        kit_samples.kit_copy(),
+        kit_samples.brand(),
+        kit_samples.images(),
+        kit_samples.vendor(),
+    )
     first = build_kit(copy, brand, images, vendor, template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
     cache = PartsCache()
     parts = cache.parts(copy, images, template_version=TEMPLATE_VERSION)
@@ -78,10 +88,10 @@ def test_the_built_kit_carries_its_inputs_hash_and_the_same_inputs_build_the_sam
 
 def test_parts_prepared_for_another_campaign_are_refused() -> None:
     cache = PartsCache()
-    parts = cache.parts(samples.kit_copy("pl"), samples.images(), template_version=TEMPLATE_VERSION)
+    parts = cache.parts(kit_samples.kit_copy("pl"), kit_samples.images(), template_version=TEMPLATE_VERSION)
     with pytest.raises(ValueError, match="prepared for other copy"):
         build_kit(
-            samples.kit_copy("en"), samples.brand(), samples.images(), samples.vendor(),
+            kit_samples.kit_copy("en"), kit_samples.brand(), kit_samples.images(), kit_samples.vendor(),
             template_version=TEMPLATE_VERSION, built_at=BUILT_AT, parts=parts,
         )  # fmt: skip
 
@@ -89,7 +99,7 @@ def test_parts_prepared_for_another_campaign_are_refused() -> None:
 def test_a_kit_can_be_written_to_a_path(tmp_path: Path) -> None:
     path = tmp_path / "kits" / "kit.zip"
     kit = build_kit(
-        samples.kit_copy(), samples.brand(), (), samples.vendor(),
+        kit_samples.kit_copy(), kit_samples.brand(), (), kit_samples.vendor(),
         template_version=TEMPLATE_VERSION, built_at=BUILT_AT, path=path,
     )  # fmt: skip
     assert kit.data is None
@@ -101,6 +111,6 @@ def test_a_kit_can_be_written_to_a_path(tmp_path: Path) -> None:
 def test_built_at_must_carry_a_time_zone() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         build_kit(
-            samples.kit_copy(), samples.brand(), (), samples.vendor(),
+            kit_samples.kit_copy(), kit_samples.brand(), (), kit_samples.vendor(),
             template_version=TEMPLATE_VERSION, built_at=BUILT_AT.replace(tzinfo=None),
         )  # fmt: skip

@@ -6,12 +6,13 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from campaigns.planning.models import Campaign, CampaignStatus, CampaignStatusChange
 from campaigns.planning.services import CampaignError, advance_campaigns, move_campaign
 from core.auth.models import User
 from tests.campaigns.factories import CampaignFactory
-from tests.conftest import csrf_token_from, sign_in
+from tests.conftest import csrf_token_from, refreshed, sign_in
 
 WINTER_MONDAY = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
 
@@ -29,7 +30,7 @@ def campaign_form(**overrides: str) -> dict[str, str]:
     }
 
 
-def post_campaign(client: FlaskClient, **overrides: str):  # type: ignore[no-untyped-def]
+def post_campaign(client: FlaskClient, **overrides: str) -> TestResponse:
     data = campaign_form(**overrides)
     data["csrf_token"] = csrf_token_from(client, "/campaigns/new")
     return client.post("/campaigns/new", data=data)
@@ -75,27 +76,27 @@ def test_a_campaign_form_with_a_mistake_says_what_to_fix(
 
 
 def test_scheduling_a_campaign_whose_launch_has_passed_is_refused(session: Session, marketer: User) -> None:
-    campaign = CampaignFactory(launch_at=WINTER_MONDAY - dt.timedelta(days=1))
+    campaign = CampaignFactory.create(launch_at=WINTER_MONDAY - dt.timedelta(days=1))
     with pytest.raises(CampaignError, match="launch is in the past"):
         move_campaign(session, campaign, CampaignStatus.SCHEDULED, by=marketer, now=WINTER_MONDAY)
     assert campaign.status is CampaignStatus.DRAFT
 
 
 def test_an_ended_campaign_cannot_be_scheduled_again(session: Session, marketer: User) -> None:
-    campaign = CampaignFactory(status=CampaignStatus.ENDED)
+    campaign = CampaignFactory.create(status=CampaignStatus.ENDED)
     with pytest.raises(CampaignError, match="ended campaign cannot be moved to scheduled"):
         move_campaign(session, campaign, CampaignStatus.SCHEDULED, by=marketer, now=WINTER_MONDAY)
 
 
 def test_the_scheduler_launches_and_ends_campaigns_on_time(session: Session, marketer: User) -> None:
-    campaign = CampaignFactory(launch_at=WINTER_MONDAY + dt.timedelta(hours=1))
+    campaign = CampaignFactory.create(launch_at=WINTER_MONDAY + dt.timedelta(hours=1))
     move_campaign(session, campaign, CampaignStatus.SCHEDULED, by=marketer, now=WINTER_MONDAY)
     assert advance_campaigns(session, WINTER_MONDAY + dt.timedelta(minutes=59)) == 0
     assert advance_campaigns(session, WINTER_MONDAY + dt.timedelta(hours=1)) == 1
-    session.refresh(campaign)
+    campaign = refreshed(session, campaign)
     assert campaign.status is CampaignStatus.LIVE
     assert advance_campaigns(session, campaign.ends_at) == 1
-    session.refresh(campaign)
+    campaign = refreshed(session, campaign)
     assert campaign.status is CampaignStatus.ENDED
     assert [(c.to_status, c.by_id) for c in campaign.history] == [
         (CampaignStatus.SCHEDULED, marketer.id),
@@ -105,7 +106,7 @@ def test_the_scheduler_launches_and_ends_campaigns_on_time(session: Session, mar
 
 
 def test_a_tick_that_runs_twice_moves_a_campaign_once(session: Session) -> None:
-    campaign = CampaignFactory(status=CampaignStatus.SCHEDULED)
+    campaign = CampaignFactory.create(status=CampaignStatus.SCHEDULED)
     assert advance_campaigns(session, campaign.launch_at) == 1
     assert advance_campaigns(session, campaign.launch_at) == 0
     assert (
@@ -115,7 +116,7 @@ def test_a_tick_that_runs_twice_moves_a_campaign_once(session: Session) -> None:
 
 
 def test_after_downtime_a_missed_campaign_launches_and_ends_in_one_tick(session: Session) -> None:
-    campaign = CampaignFactory(status=CampaignStatus.SCHEDULED)
+    campaign = CampaignFactory.create(status=CampaignStatus.SCHEDULED)
     assert advance_campaigns(session, campaign.ends_at + dt.timedelta(days=3)) == 2
     session.refresh(campaign)
     assert campaign.status is CampaignStatus.ENDED
@@ -164,7 +165,7 @@ def test_two_schedulers_ticking_at_once_launch_a_campaign_once(engine: Engine) -
 
 
 def test_viewers_read_campaigns_but_cannot_change_them(client: FlaskClient, viewer: User, session: Session) -> None:
-    campaign = CampaignFactory(name="Visible to all")
+    campaign = CampaignFactory.create(name="Visible to all")
     sign_in(client, viewer)
     assert "Visible to all" in client.get("/campaigns/").get_data(as_text=True)
     assert client.get(f"/campaigns/{campaign.id}").status_code == 200
@@ -178,14 +179,14 @@ def test_viewers_read_campaigns_but_cannot_change_them(client: FlaskClient, view
 def test_a_marketer_schedules_and_cancels_from_the_campaign_page(
     client: FlaskClient, marketer: User, session: Session
 ) -> None:
-    campaign = CampaignFactory(launch_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    campaign = CampaignFactory.create(launch_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     sign_in(client, marketer)
     token = csrf_token_from(client, f"/campaigns/{campaign.id}")
     client.post(f"/campaigns/{campaign.id}/schedule", data={"csrf_token": token})
-    session.refresh(campaign)
+    campaign = refreshed(session, campaign)
     assert campaign.status is CampaignStatus.SCHEDULED
     page = client.post(f"/campaigns/{campaign.id}/cancel", data={"csrf_token": token}, follow_redirects=True)
-    session.refresh(campaign)
+    campaign = refreshed(session, campaign)
     assert campaign.status is CampaignStatus.CANCELLED
     assert "Campaign is now cancelled." in page.get_data(as_text=True)
     refused = client.post(f"/campaigns/{campaign.id}/schedule", data={"csrf_token": token}, follow_redirects=True)
@@ -196,7 +197,7 @@ def test_the_calendar_places_a_campaign_on_its_local_launch_day(
     client: FlaskClient, viewer: User, session: Session
 ) -> None:
     # 00:30 on 10 March in Amsterdam is still 9 March in UTC.
-    CampaignFactory(
+    CampaignFactory.create(
         name="Midnight launch",
         launch_at=dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC),
         ends_at=dt.datetime(2026, 3, 12, 23, 0, tzinfo=dt.UTC),

@@ -6,18 +6,19 @@ from core.auth.models import User
 from subscribers.models import ContactStatus
 from tests.campaigns.factories import CampaignFactory
 from tests.conftest import sign_in
-from tests.subscribers.factories import ContactFactory, InterestAreaFactory, PartnerFactory
+from tests.content.factories import InterestAreaFactory
+from tests.subscribers.factories import ContactFactory, PartnerFactory
 
 
 def test_reach_counts_contacts_who_receive_mail_by_tier_and_language(session: Session) -> None:
-    storage, cloud = InterestAreaFactory(slug="storage"), InterestAreaFactory(slug="cloud")
-    gold, silver = PartnerFactory(tier="gold", country="NL"), PartnerFactory(tier="silver", country="DE")
-    ContactFactory(partner=gold, locale="nl", interests=[storage])
-    ContactFactory(partner=gold, locale="en", interests=[storage, cloud])
-    ContactFactory(partner=gold, locale="nl", interests=[cloud])  # does not follow storage
-    ContactFactory(partner=gold, locale="nl", interests=[storage], status=ContactStatus.UNSUBSCRIBED)
-    ContactFactory(partner=silver, locale="de", interests=[storage])
-    campaign = CampaignFactory(interest_areas=[storage], target_tiers=["gold", "silver"])
+    storage, cloud = InterestAreaFactory.create(slug="storage"), InterestAreaFactory.create(slug="cloud")
+    gold, silver = PartnerFactory.create(tier="gold", country="NL"), PartnerFactory.create(tier="silver", country="DE")
+    ContactFactory.create(partner=gold, locale="nl", interests=[storage])
+    ContactFactory.create(partner=gold, locale="en", interests=[storage, cloud])
+    ContactFactory.create(partner=gold, locale="nl", interests=[cloud])  # does not follow storage
+    ContactFactory.create(partner=gold, locale="nl", interests=[storage], status=ContactStatus.UNSUBSCRIBED)
+    ContactFactory.create(partner=silver, locale="de", interests=[storage])
+    campaign = CampaignFactory.create(interest_areas=[storage], target_tiers=["gold", "silver"])
 
     reach = campaign_reach(session, campaign)
     assert reach.total == 3
@@ -31,6 +32,6 @@ def test_reach_counts_contacts_who_receive_mail_by_tier_and_language(session: Se
 def test_targeting_that_matches_nobody_is_flagged_with_a_zero_count(
     client: FlaskClient, marketer: User, session: Session
 ) -> None:
-    campaign = CampaignFactory(target_tiers=["platinum"], target_locales=["pl"])
+    campaign = CampaignFactory.create(target_tiers=["platinum"], target_locales=["pl"])
     page = sign_in(client, marketer).get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert "matches no partner contact who receives mail (0 contacts)" in page

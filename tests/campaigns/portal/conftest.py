@@ -6,12 +6,14 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from bench import kit_samples
 from campaigns.kits.builds import BuildSummary, build_due_kits
 from campaigns.kits.pieces import PieceDraft, save_piece
 from campaigns.planning.models import Campaign, CampaignStatus
@@ -21,7 +23,6 @@ from core.storage import storage_for
 from subscribers.models import Partner, PartnerUser
 from subscribers.portal import SESSION_KEY, create_partner_user
 from tests.campaigns.factories import CampaignFactory
-from tests.campaigns.kits import samples
 from tests.subscribers.factories import PartnerFactory
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
@@ -30,12 +31,13 @@ NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 class Upload(io.BytesIO):
     def __init__(self, data: bytes, filename: str) -> None:
         super().__init__(data)
-        self.filename = filename
+        self.filename: str | None = filename
 
 
-def draft(locale: str, image_ids: list[int], **changes: object) -> PieceDraft:
-    copy = samples.COPY.get(locale, samples.COPY["en"])
-    fields: dict[str, object] = {
+def draft(locale: str, image_ids: list[int], **changes: Any) -> PieceDraft:
+    """The sample texts as a kit piece; `changes` may hold bad values, which PieceDraft checks."""
+    copy = kit_samples.COPY.get(locale, kit_samples.COPY["en"])
+    fields: dict[str, Any] = {
         "subject_lines": list(copy["subject_lines"]),
         "preheader": copy["preheader"],
         "short_copy": copy["short_copy"],
@@ -49,12 +51,12 @@ def draft(locale: str, image_ids: list[int], **changes: object) -> PieceDraft:
         "flyer_text": copy["flyer_text"],
         **changes,
     }
-    return PieceDraft(**fields)  # type: ignore[arg-type]
+    return PieceDraft(**fields)
 
 
 @pytest.fixture
 def acme(session: Session) -> Partner:
-    return PartnerFactory(
+    return PartnerFactory.create(
         name="Acme ../IT Łódź",
         default_locale="nl",
         country="NL",
@@ -67,7 +69,7 @@ def acme(session: Session) -> Partner:
 
 @pytest.fixture
 def globex(session: Session) -> Partner:
-    return PartnerFactory(name="Globex Systems", default_locale="en", country="GB", tier="gold")
+    return PartnerFactory.create(name="Globex Systems", default_locale="en", country="GB", tier="gold")
 
 
 @pytest.fixture
@@ -83,7 +85,7 @@ def marketer_at_globex(session: Session, globex: Partner) -> PartnerUser:
 @pytest.fixture
 def live_campaign(app: Flask, session: Session) -> Campaign:
     """Live now, for gold partners, with pieces in English and Dutch and two library images."""
-    campaign = CampaignFactory(
+    campaign = CampaignFactory.create(
         name="Storage trade-in",
         status=CampaignStatus.LIVE,
         launch_at=utc_now() - dt.timedelta(days=1),
@@ -93,7 +95,7 @@ def live_campaign(app: Flask, session: Session) -> Campaign:
     with app.app_context():
         storage = storage_for(app)
         images = [
-            store_upload(session, storage, Upload(samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
+            store_upload(session, storage, Upload(kit_samples.photo(seed=n), f"photo-{n}.jpg"), uploaded_by=None)
             for n in (1, 2)
         ]
         for locale in ("en", "nl"):
@@ -101,12 +103,11 @@ def live_campaign(app: Flask, session: Session) -> Campaign:
     return campaign
 
 
-def build_now(app: Flask, session: Session, **options: object) -> BuildSummary:
+def build_now(app: Flask, session: Session) -> BuildSummary:
     with app.app_context():
         return build_due_kits(
-            session, storage=storage_for(app), settings=app.config["CHANNELCAST"], now=utc_now(), processes=1,
-            **options,  # type: ignore[arg-type]
-        )  # fmt: skip
+            session, storage=storage_for(app), settings=app.config["CHANNELCAST"], now=utc_now(), processes=1
+        )
 
 
 def portal_client(client: FlaskClient, user: PartnerUser) -> FlaskClient:

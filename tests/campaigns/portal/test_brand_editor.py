@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from bench import kit_samples
 from subscribers.models import Partner, PartnerUser
-from tests.campaigns.kits import samples
 from tests.campaigns.portal.conftest import portal_client
 from tests.conftest import csrf_token_from
 
@@ -131,8 +131,12 @@ def test_a_cmyk_logo_is_converted_and_stored(editor: FlaskClient, session: Sessi
 
 
 def test_the_preview_follows_unsaved_colours_and_logo_under_the_email_csp(editor: FlaskClient, acme: Partner) -> None:
-    data = {**GOOD, "primary_color": "#7a1f5c", "csrf_token": csrf_token_from(editor, "/portal/brand")}
-    data["logo"] = (io.BytesIO(samples.logo()), "logo.png")
+    data: dict[str, object] = {
+        **GOOD,
+        "primary_color": "#7a1f5c",
+        "csrf_token": csrf_token_from(editor, "/portal/brand"),
+    }
+    data["logo"] = (io.BytesIO(kit_samples.logo()), "logo.png")
     response = editor.post("/portal/brand/preview", data=data, content_type="multipart/form-data")
     status, html = response.status_code, response.get_data(as_text=True)
     assert status == 200

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.kits import SOCIAL_LIMITS, post_length
+from campaigns.kits.builds import kit_locales
 from campaigns.kits.models import Kit, KitStatus
 from campaigns.kits.pieces import save_piece
 from campaigns.kits.wiring import build_kits_tick
@@ -38,7 +39,7 @@ def open_kit(app: Flask, kit: Kit) -> zipfile.ZipFile:
 def test_a_live_campaign_gets_a_kit_per_partner_in_its_languages_that_opens_and_validates(
     app: Flask, session: Session, live_campaign: Campaign, acme: Partner, globex: Partner
 ) -> None:
-    PartnerFactory(name="Silver Ltd", tier="silver")  # not targeted
+    PartnerFactory.create(name="Silver Ltd", tier="silver")  # not targeted
     summary = build_now(app, session)
     kits = kits_of(session, live_campaign)
     assert set(kits) == {(acme.id, "nl"), (globex.id, "en")}
@@ -65,7 +66,7 @@ def test_a_live_campaign_gets_a_kit_per_partner_in_its_languages_that_opens_and_
         assert {"images/photo-1-jpg-1200x628.jpg", "flyer.pdf", "copy/long.md", "README.txt"} <= names
         flyer = PdfReader(io.BytesIO(archive.read("flyer.pdf")))
         assert len(flyer.pages) == 1
-        partner_name = session.get(Partner, kit.partner_id).name  # type: ignore[union-attr]
+        partner_name = session.get_one(Partner, kit.partner_id).name
         assert partner_name.split()[0] in flyer.pages[0].extract_text()
 
 
@@ -141,10 +142,23 @@ def test_a_brand_the_engine_refuses_fails_that_partners_kit_and_keeps_the_others
 
 def test_the_tick_builds_kits_when_a_scheduled_campaign_goes_live(app: Flask, session: Session, acme: Partner) -> None:
     launch = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    campaign = CampaignFactory(status=CampaignStatus.SCHEDULED, launch_at=launch, ends_at=launch + dt.timedelta(days=9))
+    campaign = CampaignFactory.create(
+        status=CampaignStatus.SCHEDULED, launch_at=launch, ends_at=launch + dt.timedelta(days=9)
+    )
     save_piece(session, campaign, "en", draft("en", []))
     with app.app_context():
         assert build_kits_tick(session, launch - dt.timedelta(minutes=1)).startswith("0 kits built")
         advance_campaigns(session, launch)
         assert build_kits_tick(session, launch).startswith("1 kits built")
     assert set(kits_of(session, campaign)) == {(acme.id, "en")}
+
+
+def test_a_partner_gets_each_readers_language_or_its_first_fallback_never_a_third_language() -> None:
+    # A Dutch reader, pieces in French and English: English (the fallback), not French.
+    assert kit_locales(["fr", "en"], {"nl"}, ("en",)) == ["en"]
+    # Readers of Dutch and French: their own languages where written.
+    assert kit_locales(["fr", "nl", "en"], {"nl", "fr"}, ("en",)) == ["fr", "nl"]
+    # FALLBACK_LOCALES=de: a Swedish reader gets German before English.
+    assert kit_locales(["de", "en"], {"sv"}, ("de", "en")) == ["de"]
+    # Nothing in the reading order: the campaign's first language.
+    assert kit_locales(["pl"], {"nl"}, ("en",)) == ["pl"]

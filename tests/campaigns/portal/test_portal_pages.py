@@ -98,8 +98,8 @@ def test_single_pieces_are_previewed_and_downloaded_from_the_kit_page(
 def test_the_contacts_page_shows_only_this_partners_contacts_read_only(
     app: Flask, client: FlaskClient, session: Session, marketer_at_acme: PartnerUser, globex: Partner
 ) -> None:
-    ContactFactory(partner=marketer_at_acme.partner, email="jan@acme-it.example", name="Jan")
-    ContactFactory(partner=globex, email="stranger@globex.example")
+    ContactFactory.create(partner=marketer_at_acme.partner, email="jan@acme-it.example", name="Jan")
+    ContactFactory.create(partner=globex, email="stranger@globex.example")
     page = portal_client(client, marketer_at_acme).get("/portal/contacts").get_data(as_text=True)
     assert "jan@acme-it.example" in page
     assert "stranger@globex.example" not in page
@@ -110,8 +110,8 @@ def test_the_contacts_page_shows_only_this_partners_contacts_read_only(
 def test_a_contact_gets_their_preference_link_by_email_at_once(
     app: Flask, client: FlaskClient, session: Session, marketer_at_acme: PartnerUser, globex: Partner
 ) -> None:
-    jan = ContactFactory(partner=marketer_at_acme.partner, email="jan@acme-it.example", locale="de")
-    stranger = ContactFactory(partner=globex, email="stranger@globex.example")
+    jan = ContactFactory.create(partner=marketer_at_acme.partner, email="jan@acme-it.example", locale="de")
+    stranger = ContactFactory.create(partner=globex, email="stranger@globex.example")
     portal_client(client, marketer_at_acme)
     token = csrf_token_from(client, "/portal/contacts")
     assert client.post(f"/portal/contacts/{stranger.id}/send-link", data={"csrf_token": token}).status_code == 404
@@ -120,7 +120,9 @@ def test_a_contact_gets_their_preference_link_by_email_at_once(
     assert (delivery.recipient_email, delivery.category, delivery.contact_id) == (jan.email, "preference-link", jan.id)
     [eml] = outbox_files(app)
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     assert "Newsletter-Einstellungen" in text
     assert "/p/" in text
 
@@ -128,7 +130,7 @@ def test_a_contact_gets_their_preference_link_by_email_at_once(
 def test_an_unsubscribed_contact_gets_no_preference_mail(
     app: Flask, client: FlaskClient, session: Session, marketer_at_acme: PartnerUser
 ) -> None:
-    gone = ContactFactory(partner=marketer_at_acme.partner, status=ContactStatus.UNSUBSCRIBED)
+    gone = ContactFactory.create(partner=marketer_at_acme.partner, status=ContactStatus.UNSUBSCRIBED)
     portal_client(client, marketer_at_acme)
     token = csrf_token_from(client, "/portal/contacts")
     client.post(f"/portal/contacts/{gone.id}/send-link", data={"csrf_token": token})

@@ -57,7 +57,9 @@ def test_the_sign_in_mail_is_in_the_users_language_with_the_postal_address(
     ask_for_link(client, "sanne@acme-it.example")
     [eml] = outbox_files(app)
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     assert "15 minuten" in text
     assert app.config["CHANNELCAST"].postal_address in text
     assert "/portal/sign-in" in message["List-Unsubscribe"]

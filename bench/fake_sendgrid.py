@@ -11,7 +11,7 @@ request left: its fate is unknown to the sender).
 
     with FakeSendGrid() as fake: ... SENDGRID_API_HOST=fake.url ...
 
-`python -m tests.campaigns.delivery.fake_sendgrid` runs it as its own process (the benchmark does), printing
+`python -m bench.fake_sendgrid` runs it as its own process (the benchmark does), printing
 its port; `GET /_fake/stats` answers with counts.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import threading
 import time
 import uuid
@@ -187,8 +186,8 @@ class FakeSendGrid:
         if authorization != f"Bearer {self.api_key}":
             return 401, {}, _errors(["authorization: bad or missing API key"]), 0
         if self._limited_until is not None and now < self._limited_until:
-            wait = max(1, round((self._limited_until - now).total_seconds()))
-            return 429, {"Retry-After": str(wait)}, _errors(["too many requests"]), 0
+            retry_after = max(1, round((self._limited_until - now).total_seconds()))
+            return 429, {"Retry-After": str(retry_after)}, _errors(["too many requests"]), 0
         if self._failures:
             return self._failures.pop(0), {}, _errors(["internal error, try again"]), 0
         try:
@@ -268,4 +267,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

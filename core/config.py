@@ -98,6 +98,7 @@ class Settings:
     ses_topic_arns: tuple[str, ...] = ()
     postmark_webhook_user: str = ""
     postmark_webhook_password: str = field(default="", repr=False)
+    audit_retention_days: int = 730
 
     @property
     def is_production(self) -> bool:
@@ -454,4 +455,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         ses_topic_arns=_topic_arns(reader),
         postmark_webhook_user=reader.text("POSTMARK_WEBHOOK_USER", ""),
         postmark_webhook_password=_postmark_password(reader),
+        audit_retention_days=reader.integer("AUDIT_RETENTION_DAYS", 730, low=30, high=36_500),
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from content.models import InterestArea
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
+from subscribers.audit import record_contact
 from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
 from subscribers.schedule import Frequency
 from subscribers.suppression import lift_suppression, suppress
@@ -211,3 +212,4 @@ def revoke_links(session: Session, contact: Contact, *, source: ConsentSource, i
     """Every preference and unsubscribe link sent so far stops working; new emails carry new ones."""
     contact.link_version += 1
     record_consent(session, contact, "links revoked", source=source, ip=ip)
+    record_contact(session, "contact.links_revoked", contact, detail="every link sent so far stops working")

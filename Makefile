@@ -8,14 +8,15 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser fonts wrk prod-local clean
+.PHONY: help install run test test-fast lint bench browser fonts mailtools translations wrk prod-local clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
 	@echo "make test       lint, type-check and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
 	@echo "make test-fast  the same without the slow tests (browser, subprocesses)"
 	@echo "make bench      run the benchmarks; JSON lands in bench/results/"
-	@echo "make prod-local gunicorn, one scheduler and two workers on PostgreSQL and Redis here; Ctrl-C stops them"
+	@echo "make translations  extract every partner-facing string, merge it into each language, compile"
+	@echo "make prod-local    gunicorn, one scheduler and two workers on PostgreSQL and Redis here; Ctrl-C stops them"
 
 install: $(STAMP)
 
@@ -46,6 +47,23 @@ fonts:
 		echo "DejaVu Sans is missing and this is not root: kit flyers fall back to Helvetica (install fonts-dejavu-core)"; \
 	fi
 
+# The bounce mailbox tests read from a real IMAP/POP3 server (dovecot, started by the suite on free
+# loopback ports); the spam-filter test scores our emails with SpamAssassin's local rules.
+# The system dovecot service is not started: the tests run their own (policy-rc.d, as in Docker).
+MAILTOOLS_PACKAGES := dovecot-imapd dovecot-pop3d spamassassin
+mailtools:
+	@if command -v dovecot >/dev/null 2>&1 && command -v spamassassin >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's $(MAILTOOLS_PACKAGES) for the mailbox and spam-filter tests..."; \
+		added=""; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod 755 /usr/sbin/policy-rc.d; added=1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(MAILTOOLS_PACKAGES) >/dev/null; status=$$?; \
+		if [ -n "$$added" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	else \
+		echo "dovecot or spamassassin is missing and this is not root: the mailbox and spam-filter tests will be skipped (install $(MAILTOOLS_PACKAGES))"; \
+	fi
+
 # The web benchmark drives gunicorn with wrk, Debian's HTTP load generator.
 wrk:
 	@if command -v wrk >/dev/null 2>&1; then :; \
@@ -66,14 +84,23 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser fonts lint
+test: $(STAMP) browser fonts mailtools lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) fonts lint
+test-fast: $(STAMP) fonts mailtools lint
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP) wrk
 	$(BIN)/python -m bench
+
+# One config (subscribers/babel.cfg), one catalogue (subscribers/translations). After this,
+# translate what the statistics show as untranslated or fuzzy in each .po (a test insists).
+CATALOGUE := subscribers/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F subscribers/babel.cfg --project=Channelcast --copyright-holder=Channelcast \
+		-o $(CATALOGUE)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
 
 # Production on this machine: PostgreSQL and Redis must be running (see the README's production section).
 prod-local: $(STAMP) fonts

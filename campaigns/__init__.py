@@ -1,9 +1,11 @@
 """campaigns: planning, newsletters (digests), the delivery outbox and its workers, kits."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from campaigns import delivery, digests, kits, planning, portal
 from campaigns.kits import models as kit_models  # noqa: F401  (registers the kit tables)
+from core.audit import register_action_labels
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +15,16 @@ def init_app(app: Flask) -> None:
     delivery.init_app(app)
     kits.init_app(app)
     portal.init_app(app)
+    register_action_labels(app, AUDIT_ACTIONS)
+
+
+AUDIT_ACTIONS = {
+    "campaign.create": _l("Campaign created"),
+    "campaign.update": _l("Campaign edited"),
+    "campaign.move": _l("Campaign moved"),
+    "kit_piece.save": _l("Kit pieces saved"),
+    "kit_piece.delete": _l("Kit pieces removed"),
+    "delivery.retry": _l("Message sent again"),
+    "delivery.mark_sent": _l("Message marked as sent"),
+    "portal_user.sign_in_link_sent": _l("Portal sign-in link sent"),
+}

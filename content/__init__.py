@@ -1,8 +1,10 @@
 """content: interest areas, content items and their language variants, media."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from content import models as models
+from core.audit import register_action_labels
 from core.auth import EDITORS
 from core.demo import register_demo_step
 from core.scheduler import register_tick
@@ -28,3 +30,16 @@ def init_app(app: Flask) -> None:
     register_tick(app, "publish due content", publish_due_items)
     register_demo_step(app, "interest areas", demo_interest_areas, order=10)
     register_demo_step(app, "content library", demo_content, order=15)
+    register_action_labels(app, AUDIT_ACTIONS)
+
+
+AUDIT_ACTIONS = {
+    "content.create": _l("Content item created"),
+    "content.update": _l("Content item edited"),
+    "content.move": _l("Content item moved in the workflow"),
+    "interest_area.create": _l("Interest area added"),
+    "interest_area.update": _l("Interest area edited"),
+    "interest_area.move": _l("Interest area reordered"),
+    "interest_area.retire": _l("Interest area retired"),
+    "interest_area.restore": _l("Interest area restored"),
+}

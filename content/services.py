@@ -22,6 +22,7 @@ from content.models import (
     content_item_areas,
 )
 from content.selection import allowed_for_tier
+from core.audit import changes_between, record
 from core.auth import User, get_or_404
 from core.config import LOCALES
 from core.db import utc_now
@@ -72,6 +73,19 @@ def _clean_texts(texts: dict[str, str]) -> dict[str, str]:
     return {locale: text.strip() for locale, text in texts.items() if locale in LOCALES and text and text.strip()}
 
 
+def _area_facts(area: InterestArea) -> dict[str, object]:
+    """What the audit trail compares before and after an interest-area change."""
+    facts: dict[str, object] = {"slug": area.slug, "active": area.is_active}
+    facts.update({f"name_{locale}": text for locale, text in (area.names or {}).items()})
+    facts.update({f"description_{locale}": text for locale, text in (area.descriptions or {}).items()})
+    return facts
+
+
+def _record_area(session: Session, action: str, area: InterestArea, before: dict[str, object] | None = None) -> None:
+    changes = changes_between(before or {}, _area_facts(area))
+    record(session, action, object_type="interest_area", object_id=area.id, object_label=area.name(), changes=changes)
+
+
 def create_area(session: Session, slug: str, names: dict[str, str], descriptions: dict[str, str]) -> InterestArea:
     slug = slug.strip().lower()
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,49}", slug):
@@ -81,20 +95,27 @@ def create_area(session: Session, slug: str, names: dict[str, str], descriptions
     if session.scalar(select(InterestArea.id).where(InterestArea.slug == slug)) is not None:
         raise ContentError("slug", f"An interest area with the slug {slug!r} exists already (perhaps retired).")
     position = (session.scalar(select(func.max(InterestArea.position))) or 0) + 1
-    area = InterestArea(slug=slug, names={}, descriptions={}, position=position)
-    update_area(session, area, names, descriptions)
+    area = InterestArea(slug=slug, names={}, descriptions={}, position=position, is_active=True)
+    _apply_texts(area, names, descriptions)
     session.add(area)
     session.flush()
+    _record_area(session, "interest_area.create", area)
     return area
 
 
-def update_area(session: Session, area: InterestArea, names: dict[str, str], descriptions: dict[str, str]) -> None:
+def _apply_texts(area: InterestArea, names: dict[str, str], descriptions: dict[str, str]) -> None:
     names = _clean_texts(names)
     if "en" not in names:
         raise ContentError("name_en", "Give the area an English name: it is the fallback for every language.")
     area.names = names
     area.descriptions = _clean_texts(descriptions)
+
+
+def update_area(session: Session, area: InterestArea, names: dict[str, str], descriptions: dict[str, str]) -> None:
+    before = _area_facts(area)
+    _apply_texts(area, names, descriptions)
     session.flush()
+    _record_area(session, "interest_area.update", area, before)
 
 
 def move_area(session: Session, area: InterestArea, *, offset: int) -> None:
@@ -106,19 +127,28 @@ def move_area(session: Session, area: InterestArea, *, offset: int) -> None:
     for position, each in enumerate(areas):
         each.position = position
     session.flush()
+    if target != index:
+        record(
+            session, "interest_area.move", object_type="interest_area", object_id=area.id, object_label=area.name(),
+            changes={"place": (index + 1, target + 1)},
+        )  # fmt: skip
 
 
 def retire_area(session: Session, area: InterestArea, *, now: dt.datetime | None = None) -> None:
     """Gone from preference forms, the editor and selection; kept on old items and in history."""
+    before = _area_facts(area)
     area.is_active = False
     area.retired_at = now or utc_now()
     session.flush()
+    _record_area(session, "interest_area.retire", area, before)
 
 
 def restore_area(session: Session, area: InterestArea) -> None:
+    before = _area_facts(area)
     area.is_active = True
     area.retired_at = None
     session.flush()
+    _record_area(session, "interest_area.restore", area, before)
 
 
 # --- content items ------------------------------------------------------------------------------
@@ -234,6 +264,7 @@ def save_item(
         errors.append(ContentError("", "This item is archived. Restore it as a draft before changing it."))
     if errors:
         raise ContentInvalid(errors)
+    before = _item_facts(item) if item is not None else {}
     if item is None:
         item = ContentItem(status=ContentStatus.DRAFT, created_by=by)
         session.add(item)
@@ -245,7 +276,27 @@ def save_item(
         item.hero_image = None
     item.updated_at = utc_now()
     session.flush()
+    record(
+        session, "content.update" if before else "content.create", object_type="content_item", object_id=item.id,
+        object_label=item.title, changes=changes_between(before, _item_facts(item)),
+    )  # fmt: skip
     return item
+
+
+def _item_facts(item: ContentItem) -> dict[str, object]:
+    """What the audit trail compares before and after an edit (long texts are cut to 200 characters there)."""
+    facts: dict[str, object] = {
+        "kind": item.kind, "default_locale": item.default_locale, "publish_at": item.publish_at,
+        "expires_at": item.expires_at, "priority": item.priority, "cta_url": item.cta_url,
+        "allowed_tiers": sorted(item.allowed_tiers or []),
+        "interest_areas": [area.name() for area in item.interest_areas],
+        "hero_image": item.hero_image.original_filename if item.hero_image else "",
+    }  # fmt: skip
+    for variant in item.variants:
+        facts.update({f"title_{variant.locale}": variant.title, f"summary_{variant.locale}": variant.summary,
+                      f"body_{variant.locale}": variant.body, f"cta_label_{variant.locale}": variant.cta_label,
+                      f"cta_url_{variant.locale}": variant.cta_url})  # fmt: skip
+    return facts
 
 
 def _apply_fields(session: Session, item: ContentItem, data: ItemInput) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from content.models import ContentItem, ContentStatus, ContentTransition
+from core.audit import SCHEDULER, record
 from core.auth import EDITORS, User
 from core.db import utc_now
 
@@ -82,7 +83,17 @@ def move_item(
     item.status = target
     session.add(transition)
     session.flush()
+    record_move(session, item.id, item.title, transition.from_status, target)
     return transition
+
+
+def record_move(
+    session: Session, item_id: int, title: str, frm: ContentStatus, to: ContentStatus, *, by_scheduler: bool = False
+) -> None:
+    record(
+        session, "content.move", object_type="content_item", object_id=item_id, object_label=title,
+        changes={"status": (frm.label, to.label)}, actor=SCHEDULER if by_scheduler else None,
+    )  # fmt: skip
 
 
 def publish_due_items(session: Session, now: dt.datetime) -> str:
@@ -103,6 +114,8 @@ def publish_due_items(session: Session, now: dt.datetime) -> str:
         )
         if changed.rowcount == 1:  # type: ignore[attr-defined]
             session.add(ContentTransition(item_id=item_id, from_status=S.APPROVED, to_status=S.PUBLISHED, at=now))
+            item = session.get(ContentItem, item_id)
+            record_move(session, item_id, item.title if item else "", S.APPROVED, S.PUBLISHED, by_scheduler=True)
             published += 1
     session.flush()
     return f"{published} item{'' if published == 1 else 's'} published" if published else "nothing due"

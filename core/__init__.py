@@ -6,9 +6,10 @@ It imports no domain package and knows no domain word.
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, cli, logs, storage, web
+from core import audit, auth, cli, logs, storage, web
 from core import models as models
 from core.config import LOCALES, Settings
 from core.db import Database
@@ -17,10 +18,15 @@ from core.extensions import babel, limiter
 
 
 def _select_locale() -> str | None:
-    """A page may fix the locale (a contact's own language) in g.locale; else the browser's."""
+    """A page may fix the locale (a contact's own language) in g.locale; else the signed-in vendor
+    user's chosen language (their account page); else the browser's."""
     if not has_request_context():
         return g.get("locale") or "en"
-    return g.get("locale") or request.accept_languages.best_match(LOCALES) or "en"
+    if g.get("locale"):
+        return str(g.locale)
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(LOCALES) or "en"
 
 
 def configure(app: Flask, settings: Settings) -> None:
@@ -57,5 +63,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     storage.init_app(app, storage.storage_from_settings(settings))
     web.init_app(app)
     auth.init_app(app)
+    audit.init_app(app)
     cli.init_app(app)
     register_demo_step(app, "vendor users", demo_users, order=0)

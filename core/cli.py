@@ -1,4 +1,4 @@
-"""Platform commands: `db` (migrations), `demo`, `scheduler` and `dev` (server + scheduler)."""
+"""Platform commands: `db` (migrations), `demo`, `scheduler`, `dev` (server + scheduler) and `mail`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from werkzeug.serving import run_simple
 from core import migrate
 from core.db import current_db
 from core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SEED, demo_steps, load_demo
+from core.mail.cli import mail_cli
 from core.scheduler import run_blocking, run_ticks, start_in_background
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -98,5 +99,5 @@ def dev_command(host: str, port: int, reload: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, demo_command, scheduler_command, dev_command):
+    for command in (db_cli, demo_command, scheduler_command, dev_command, mail_cli):
         app.cli.add_command(command)

@@ -12,12 +12,19 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_der_public_key
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_public_key,
+    load_pem_private_key,
+)
 from dotenv import dotenv_values
 
 MAIL_TRANSPORTS = ("file", "smtp", "sendgrid")
@@ -29,6 +36,8 @@ LOG_FORMATS = ("text", "json")
 APP_ENVS = ("development", "production", "test")
 STORAGE_DOWNLOADS = ("stream", "presigned")
 DEV_SECRET_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a secret)
+MAILBOX_SCHEMES = ("imaps", "pop3s", "imap", "pop3")
+MIN_DKIM_KEY_BITS = 1024  # what receivers still accept; 2048 is what the README recommends
 
 
 class ConfigError(Exception):
@@ -82,6 +91,15 @@ class Settings:
     kit_build_processes: int = 2
     portal_sign_in_per_hour: int = 5
     fallback_locales: tuple[str, ...] = ("en",)
+    dkim: DkimSettings | None = None
+    bounce_address: str = ""
+    bounce_mailbox: MailboxSettings | None = None
+    bounce_mailbox_poll_minutes: int = 5
+    soft_bounce_limit: int = 3
+    ses_topic_arns: tuple[str, ...] = ()
+    postmark_webhook_user: str = ""
+    postmark_webhook_password: str = field(default="", repr=False)
+    audit_retention_days: int = 730
     storage_downloads: str = "stream"
     s3_endpoint_url: str = ""
     aws_region: str = ""
@@ -92,6 +110,35 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """DKIM signing: the selector and domain of the DNS record, and the RSA key (PKCS#1 PEM)."""
+
+    selector: str
+    domain: str
+    private_key_pem: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """The bounce and complaint mailbox, from BOUNCE_MAILBOX_URL."""
+
+    protocol: str  # imap or pop3
+    tls: bool
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+
+    @property
+    def label(self) -> str:
+        """What the admin sees: the address without the password."""
+        scheme = self.protocol + ("s" if self.tls else "")
+        path = f"/{self.folder}" if self.protocol == "imap" else ""
+        return f"{scheme}://{self.user}@{self.host}:{self.port}{path}"
 
 
 class _Reader:
@@ -257,6 +304,130 @@ def _webhook_public_key(reader: _Reader) -> str:
     return value
 
 
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}|localhost", re.IGNORECASE)
+
+
+def _mail_from_domain(mail_from: str) -> str:
+    return parseaddr(mail_from)[1].rpartition("@")[2].lower()
+
+
+def _dkim(reader: _Reader, mail_from: str) -> DkimSettings | None:
+    """DKIM_SELECTOR, DKIM_DOMAIN and DKIM_PRIVATE_KEY_FILE: all three or none, checked now."""
+    names = ("DKIM_SELECTOR", "DKIM_DOMAIN", "DKIM_PRIVATE_KEY_FILE")
+    selector, domain, key_file = (reader.text(name, "") for name in names)
+    if not (selector or domain or key_file):
+        return None
+    for name, value in zip(names, (selector, domain, key_file), strict=True):
+        if not value:
+            raise ConfigError(name, "is not set but other DKIM_ settings are", "set all three DKIM_ settings or none")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62})", selector, re.IGNORECASE):
+        raise ConfigError("DKIM_SELECTOR", f"is {selector!r}", "use letters, digits, dots and dashes, e.g. cc2026")
+    domain = domain.lower().rstrip(".")
+    sender_domain = _mail_from_domain(mail_from)
+    # DMARC's relaxed alignment: the From domain is the signing domain or one of its subdomains.
+    if not DOMAIN.fullmatch(domain) or not (sender_domain == domain or sender_domain.endswith("." + domain)):
+        raise ConfigError(
+            "DKIM_DOMAIN",
+            f"is {domain!r}, which does not match MAIL_FROM's domain {sender_domain!r}",
+            "sign with the From address's domain (or a parent of it)",
+        )
+    return DkimSettings(selector, domain, _dkim_key(key_file))
+
+
+def _dkim_key(key_file: str) -> bytes:
+    try:
+        raw = Path(key_file).read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            "DKIM_PRIVATE_KEY_FILE", f"cannot be read ({error.strerror})", "give the path of a PEM file"
+        ) from None
+    try:
+        key = load_pem_private_key(raw, password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < MIN_DKIM_KEY_BITS:
+        raise ConfigError(
+            "DKIM_PRIVATE_KEY_FILE",
+            f"({key_file}) is not an unencrypted RSA private key of {MIN_DKIM_KEY_BITS} bits or more",
+            "make one with: openssl genrsa -out dkim.pem 2048",
+        )
+    # dkimpy reads PKCS#1 PEM only: convert once (PKCS#8 files from OpenSSL 3 are common).
+    return key.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEncryption())
+
+
+def _bounce_address(reader: _Reader) -> str:
+    value = reader.text("BOUNCE_ADDRESS", "").lower()
+    if not value:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if not at or not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,19}", local) or not DOMAIN.fullmatch(domain):
+        raise ConfigError(
+            "BOUNCE_ADDRESS",
+            f"is {value!r}, not a plain address",
+            "use a short address without '+' on the bounce domain, e.g. bounces@bounce.vendor.example",
+        )
+    return value
+
+
+def _mailbox(reader: _Reader) -> MailboxSettings | None:
+    value = reader.text("BOUNCE_MAILBOX_URL", "")
+    if not value:
+        return None
+    fix = "use imaps://user:password@host/INBOX or pop3s://user:password@host (percent-encode @ and : in them)"
+    parts = urlsplit(value)
+    shown = f"{parts.scheme}://{parts.hostname or ''}"  # never the password
+    if parts.scheme not in MAILBOX_SCHEMES or not parts.hostname or not parts.username or parts.password is None:
+        raise ConfigError("BOUNCE_MAILBOX_URL", f"({shown}...) is not a mailbox URL with a user and password", fix)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("BOUNCE_MAILBOX_URL", f"({shown}...) has a bad port", fix) from None
+    protocol, tls = parts.scheme.rstrip("s"), parts.scheme.endswith("s")
+    default_port = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
+    folder = unquote(parts.path.strip("/")) or "INBOX"
+    if protocol == "pop3" and folder != "INBOX":
+        raise ConfigError("BOUNCE_MAILBOX_URL", f"names the folder {folder!r}, but POP3 has none", fix)
+    return MailboxSettings(
+        protocol=protocol,
+        tls=tls,
+        host=parts.hostname,
+        port=port or default_port[(protocol, tls)],
+        user=unquote(parts.username),
+        password=unquote(parts.password),
+        folder=folder,
+    )
+
+
+def _topic_arns(reader: _Reader) -> tuple[str, ...]:
+    raw = reader.text("SES_SNS_TOPIC_ARNS", "")
+    arns = tuple(item.strip() for item in raw.split(",") if item.strip())
+    bad = [arn for arn in arns if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}", arn)]
+    if bad:
+        raise ConfigError(
+            "SES_SNS_TOPIC_ARNS",
+            f"has {bad[0]!r}, not an SNS topic ARN",
+            "give the topic ARNs, comma-separated, e.g. arn:aws:sns:eu-west-1:123456789012:ses-events",
+        )
+    return arns
+
+
+def _postmark_password(reader: _Reader) -> str:
+    value = reader.text("POSTMARK_WEBHOOK_PASSWORD", "")
+    if value and len(value) < 16:
+        raise ConfigError(
+            "POSTMARK_WEBHOOK_PASSWORD",
+            "is shorter than 16 characters",
+            "use a long random value (it is all that guards the webhook)",
+        )
+    if value and not reader.text("POSTMARK_WEBHOOK_USER", ""):
+        raise ConfigError(
+            "POSTMARK_WEBHOOK_USER",
+            "is not set but POSTMARK_WEBHOOK_PASSWORD is",
+            "set both, as in Postmark's webhook URL",
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
     """Build Settings from `environ` (default: the process environment over `.env`)."""
     merged: dict[str, str] = {}
@@ -277,6 +448,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
             "SENDGRID_API_KEY", "is not set but MAIL_TRANSPORT=sendgrid", "set the API key or use MAIL_TRANSPORT=file"
         )
     smtp_host = reader.text("SMTP_HOST", "localhost")
+    mail_from = reader.text("MAIL_FROM", "Channelcast <news@channelcast.example>")
     return Settings(
         app_env=app_env,
         instance_dir=instance_dir,
@@ -285,7 +457,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         secret_key_is_dev=secret_is_dev,
         public_base_url=reader.url("PUBLIC_BASE_URL", "http://127.0.0.1:5000", ("http", "https")),
         mail_transport=transport,
-        mail_from=reader.text("MAIL_FROM", "Channelcast <news@channelcast.example>"),
+        mail_from=mail_from,
         vendor_name=reader.text("VENDOR_NAME", "Northwind Systems"),
         digest_max_items=reader.integer("DIGEST_MAX_ITEMS", 6, low=1, high=20),
         digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
@@ -320,6 +492,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         portal_sign_in_per_hour=reader.integer("PORTAL_SIGN_IN_PER_HOUR", 5, low=1, high=1000),
         # Tried after the reader's own language and before the item's default; may be empty ("none").
         fallback_locales=reader.locale_list("FALLBACK_LOCALES", ("en",)),
+        dkim=_dkim(reader, mail_from),
+        bounce_address=_bounce_address(reader),
+        bounce_mailbox=_mailbox(reader),
+        bounce_mailbox_poll_minutes=reader.integer("BOUNCE_MAILBOX_POLL_MINUTES", 5, low=1, high=1440),
+        soft_bounce_limit=reader.integer("SOFT_BOUNCE_LIMIT", 3, low=1, high=100),
+        ses_topic_arns=_topic_arns(reader),
+        postmark_webhook_user=reader.text("POSTMARK_WEBHOOK_USER", ""),
+        postmark_webhook_password=_postmark_password(reader),
+        audit_retention_days=reader.integer("AUDIT_RETENTION_DAYS", 730, low=30, high=36_500),
         storage_downloads=reader.choice("STORAGE_DOWNLOADS", "stream", STORAGE_DOWNLOADS),
         s3_endpoint_url=_optional_url(reader, "S3_ENDPOINT_URL"),
         aws_region=reader.text("AWS_REGION", reader.text("AWS_DEFAULT_REGION", "")),

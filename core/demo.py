@@ -57,7 +57,7 @@ def demo_users(session: Session, _rng: random.Random) -> str:
     created = 0
     for email, name, role, phone in DEMO_USERS:
         if find_user_by_email(session, email) is None:
-            user: User = create_user(session, email, name, role, DEMO_PASSWORD)
+            user: User = create_user(session, email, name, role, DEMO_PASSWORD, demo=True)
             user.phone = phone
             created += 1
     session.flush()

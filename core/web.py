@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.audit import record_access_denied
 from core.auth.models import Role
 from core.db import db, utc_now
 from core.extensions import csrf, limiter
@@ -140,7 +141,19 @@ def render_error(code: int, detail: str | None = None) -> Response:
     return current_app.make_response((page, code))
 
 
+def _record_refusal(code: int) -> None:
+    """A signed-in person refused (403, or a 404 hiding an object they may not see) goes in the audit trail."""
+    if code not in (403, 404):
+        return
+    try:
+        record_access_denied(db.session, code)
+    except Exception:  # the refusal stands even if the trail cannot be written; say so in the log
+        db.session.rollback()
+        log.exception("could not record a refused request in the audit trail")
+
+
 def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    _record_refusal(error.code or 500)
     response = render_error(error.code or 500)
     retry_after = error.get_response().headers.get("Retry-After")
     if retry_after:

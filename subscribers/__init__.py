@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from core.demo import register_demo_step
     from core.web import register_nav, register_panel
     from subscribers.admin import bp as admin_bp
+    from subscribers.audit import init_audit
     from subscribers.catalogues import compiled_catalogues
     from subscribers.cli import contacts_cli, portal_cli
     from subscribers.demo import demo_partners_and_contacts
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     # Flask-Babel merges the catalogues of every directory listed; ours hold the partner pages.
     catalogues = compiled_catalogues(Path(app.instance_path) / "translations")
     app.extensions["babel"].translation_directories.append(str(catalogues))
+    init_audit(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
     app.cli.add_command(contacts_cli)

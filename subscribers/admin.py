@@ -16,6 +16,7 @@ from core.csv_export import csv_text
 from core.db import db
 from core.extensions import csrf
 from subscribers.access import get_contact_or_404, get_partner_or_404
+from subscribers.audit import record_contact, record_partner
 from subscribers.forms import ConfirmForm, EraseForm, ImportForm
 from subscribers.importer import ImportRefused, check_size, import_contacts
 from subscribers.links import preference_url, unsubscribe_url
@@ -87,6 +88,8 @@ def partner_contacts_csv(partner_id: int) -> ResponseReturnValue:
         [c.email, c.name, c.job_role, c.locale, c.timezone, c.status.value, c.frequency.value, _slugs(c)]
         for c in found.contacts
     ]
+    record_partner(db.session, "partner.contacts_export", found, detail=f"{len(rows)} contacts as CSV")
+    db.session.commit()
     return Response(
         csv_text(header, rows),
         mimetype="text/csv",
@@ -120,6 +123,8 @@ def contact_links(contact_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".contact", contact_id=contact_id))
     links = {"Preferences": preference_url(found), "Unsubscribe": unsubscribe_url(found)}
+    record_contact(db.session, "contact.links_shown", found)
+    db.session.commit()
     return _render_contact(contact_id, links=links)
 
 
@@ -139,6 +144,7 @@ def contact_revoke_links(contact_id: int) -> ResponseReturnValue:
 def contact_export(contact_id: int) -> ResponseReturnValue:
     found = get_contact_or_404(db.session, contact_id, current_user)
     document = export_contact(db.session, found, current_app._get_current_object())  # type: ignore[attr-defined]
+    db.session.commit()  # the export's audit entry
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),
         mimetype="application/json",

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from content.brand import ColourAdvice, InvalidField, advise_colour, parse_website
 from content.media import MediaError, MediaLimits, Upload, master_key, store_upload
+from core.audit import changes_between
 from core.mail.addresses import normalise_email
 from core.storage import Storage
+from subscribers.audit import record_partner
 from subscribers.models import Partner
 
 # Form field -> Partner column.
@@ -137,6 +139,7 @@ def save_brand(
 
     The partner's `brand_version` changes with any field, so its kits are rebuilt by the next tick.
     """
+    before = _brand_facts(partner)
     if logo is not None:
         asset = store_upload(session, storage, _within_logo_sides(logo, limits), uploaded_by=None, limits=limits)
         partner.logo_path = master_key(asset)
@@ -145,6 +148,24 @@ def save_brand(
             setattr(partner, column, values[name])
     partner.refresh_brand_version()
     session.flush()
+    _record_brand(session, partner, before, new_logo=(logo.filename or "a new logo") if logo is not None else None)
+
+
+def _brand_facts(partner: Partner) -> dict[str, object]:
+    """The brand as the audit trail shows it: the logo as "a logo" or "none" (its storage key is internal)."""
+    facts: dict[str, object] = {name: getattr(partner, column) or "" for name, column in COLUMNS.items()}
+    facts["logo"] = "a logo" if partner.logo_path else "none"
+    return facts
+
+
+def _record_brand(
+    session: Session, partner: Partner, before: dict[str, object], *, new_logo: str | None = None
+) -> None:
+    changes = changes_between(before, _brand_facts(partner))
+    if new_logo is not None:
+        changes["logo"] = (before["logo"], new_logo)
+    if changes:
+        record_partner(session, "partner.brand_update", partner, changes=changes)
 
 
 class _ReadUpload(io.BytesIO):
@@ -164,15 +185,17 @@ def _within_logo_sides(logo: Upload, limits: MediaLimits) -> Upload:
         raise MediaError(
             gettext(
                 "The logo is %(width)s x %(height)s pixels; a logo may be at most %(max)s pixels a side.",
-                width=f"{width:,}",
-                height=f"{height:,}",
-                max=f"{LOGO_MAX_SIDE:,}",
+                width=format_decimal(width),  # 12.000 in German, 12 000 in French
+                height=format_decimal(height),
+                max=format_decimal(LOGO_MAX_SIDE),
             )
         )
     return _ReadUpload(data, logo.filename)
 
 
 def remove_logo(session: Session, partner: Partner) -> None:
+    before = _brand_facts(partner)
     partner.logo_path = ""
     partner.refresh_brand_version()
     session.flush()
+    _record_brand(session, partner, before)

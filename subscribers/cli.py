@@ -13,10 +13,11 @@ from sqlalchemy import select
 from core.config import LOCALES
 from core.db import current_db
 from core.mail.addresses import normalise_email
+from subscribers.audit import record_contact
 from subscribers.importer import ImportRefused, import_contacts, read_file
 from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact, Partner, PartnerUser
-from subscribers.portal import create_partner_user
+from subscribers.portal import create_partner_user, deactivate_partner_user
 from subscribers.rights import erase_contact, export_contact
 from subscribers.services import find_contact
 
@@ -62,6 +63,8 @@ def import_command(file: Path, dry_run: bool, delimiter: str | None) -> None:
 def link_command(email: str) -> None:
     """Print the contact's current preference and unsubscribe links (for support by phone)."""
     contact = _contact_or_fail(email)
+    record_contact(current_db().session, "contact.links_shown", contact)
+    current_db().session.commit()
     click.echo(f"{contact.name or contact.email} ({contact.partner.name}), status: {contact.status.value}")
     click.echo(f"Preferences: {preference_url(contact)}")
     click.echo(f"Unsubscribe: {unsubscribe_url(contact)}")
@@ -73,6 +76,7 @@ def export_command(email: str) -> None:
     """Print everything held on the contact as JSON (data subject access request)."""
     contact = _contact_or_fail(email)
     document = export_contact(current_db().session, contact, current_app)
+    current_db().session.commit()  # the export's audit entry
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -119,6 +123,6 @@ def deactivate_portal_user(email: str) -> None:
     user = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(email)))
     if user is None:
         raise click.ClickException(f"No portal user with the address {email}.")
-    user.is_active = False
+    deactivate_partner_user(session, user)
     session.commit()
     click.echo(f"{user.email} can no longer sign in.")

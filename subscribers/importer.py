@@ -29,6 +29,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
+from core.audit import record
 from core.auth.models import Role, User
 from core.config import LOCALES
 from core.db import utc_now
@@ -642,6 +643,16 @@ def _write_contacts(
     session.expire_all()
 
 
+def _record_import(session: Session, report: ImportReport) -> None:
+    counts = (
+        f"{report.rows:,} rows; partners {report.partners_created:,} new, {report.partners_updated:,} updated; "
+        f"contacts {report.contacts_created:,} new, {report.contacts_updated:,} updated, "
+        f"{report.contacts_unchanged:,} unchanged; {report.skipped_erased:,} erased addresses skipped"
+    )
+    record(session, "contacts.import", object_type="import", object_id=None, object_label=report.file_name,
+           detail=counts)  # fmt: skip
+
+
 def import_contacts(
     session: Session,
     data: bytes,
@@ -666,6 +677,8 @@ def import_contacts(
             _write_partners(session, plans, lookups)
         _apply(session, contacts, report)
         report.written = not dry_run
+        if report.written:
+            _record_import(session, report)
         return report
     finally:
         gc.unfreeze()

@@ -46,6 +46,22 @@ class Suppression(Base):
     updated_at: Mapped[utc_updated]
 
 
+class SoftBounce(Base):
+    """A temporary delivery failure to an address (mailbox full, server down for days).
+
+    One is nothing; several within 30 days mean the address is dead in practice, and it is
+    then stopped like a hard bounce (`record_soft_bounce`). Keyed by the address's hash, like the
+    suppression list.
+    """
+
+    __tablename__ = "soft_bounces"
+
+    id: Mapped[int_pk]
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[utc_created]
+    source: Mapped[str] = mapped_column(String(50))
+
+
 class PartnerType(enum.StrEnum):
     SOLUTION = "solution"
     SALES = "sales"

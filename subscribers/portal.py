@@ -13,14 +13,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import record, use_actor
 from core.auth import InvalidLink, signer
 from core.config import LOCALES
 from core.db import current_db, utc_now
 from core.mail.addresses import normalise_email
+from subscribers.audit import portal_actor, record_portal_user
 from subscribers.models import Contact, Partner, PartnerUser
 
 SIGN_IN = "portal-sign-in"
@@ -57,7 +61,16 @@ def use_sign_in_link(session: Session, token: str, *, now: dt.datetime) -> Partn
     user.link_version += 1  # single use: the same link now fails like an invented one
     user.last_sign_in_at = now
     session.flush()
+    record_portal_user(session, "portal_user.sign_in", user, actor=portal_actor(user))
     return user
+
+
+def record_failed_sign_in(session: Session) -> None:
+    """A sign-in link pressed that was made up, tampered with, expired or used: whose it was is unknown."""
+    record(
+        session, "portal_user.sign_in_failed", object_type="portal_user", object_id=None,
+        detail="the sign-in link was unknown, expired or already used",
+    )  # fmt: skip
 
 
 def start_portal_session(user: PartnerUser) -> None:
@@ -90,6 +103,7 @@ def portal_login_required(view: F) -> F:
             return redirect(url_for("portal.sign_in", next=request.full_path if request.method == "GET" else None))
         if user.locale in LOCALES:
             g.locale = user.locale
+        use_actor(portal_actor(user))  # on portal pages the portal user acts, whoever else the cookie holds
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -111,4 +125,58 @@ def create_partner_user(
     )
     session.add(user)
     session.flush()
+    record_portal_user(session, "portal_user.create", user, changes={"email": (None, user.email), "name": (None, name),
+                       "locale": (None, user.locale)})  # fmt: skip
     return user
+
+
+def deactivate_partner_user(session: Session, user: PartnerUser) -> None:
+    """They cannot sign in any more; their session ends at once and unused sign-in links die."""
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.link_version += 1
+    session.flush()
+    record_portal_user(session, "portal_user.deactivate", user, changes={"active": (True, False)})
+
+
+def reactivate_partner_user(session: Session, user: PartnerUser) -> None:
+    if user.is_active:
+        return
+    user.is_active = True
+    session.flush()
+    record_portal_user(session, "portal_user.reactivate", user, changes={"active": (False, True)})
+
+
+class PortalUserError(ValueError):
+    """A portal user that cannot be added as asked; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def add_partner_user(
+    session: Session, partner: Partner, email: str, *, name: str = "", locale: str = ""
+) -> PartnerUser:
+    """Let a marketer of `partner` sign in to the portal; refuses a bad or already used address."""
+    try:
+        address = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PortalUserError("email", gettext("%(email)s is not an email address.", email=email.strip())) from None
+    existing = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(address)))
+    if existing is not None:
+        where = existing.partner.name if existing.partner_id != partner.id else gettext("this partner")
+        raise PortalUserError("email", gettext("%(email)s is already a portal user of %(partner)s.",
+                                               email=existing.email, partner=where))  # fmt: skip
+    if locale and locale not in LOCALES:
+        raise PortalUserError("locale", gettext("Choose one of the languages in the list."))
+    return create_partner_user(session, partner, address, name=name.strip()[:200], locale=locale)
+
+
+def partner_users(session: Session, partner: Partner, *, active_only: bool = False) -> list[PartnerUser]:
+    statement = select(PartnerUser).where(PartnerUser.partner_id == partner.id)
+    if active_only:
+        statement = statement.where(PartnerUser.is_active.is_(True))
+    return list(session.scalars(statement.order_by(PartnerUser.is_active.desc(), PartnerUser.name, PartnerUser.email)))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.mail.addresses import email_hash
+from subscribers.audit import record_contact
 from subscribers.models import Contact, Suppression
 from subscribers.suppression import forget_address
 
@@ -69,11 +70,16 @@ def export_contact(session: Session, contact: Contact, app: Flask) -> dict[str, 
     }
     for name, section in app.extensions.get("channelcast.contact_export", {}).items():
         document[name] = section(session, contact)
+    record_contact(session, "contact.export", contact, detail="everything held on the contact, as JSON")
     return document
 
 
 def erase_contact(session: Session, contact: Contact, app: Flask, *, source: str) -> None:
-    """Delete the contact and their log; keep only a hash of the address so it is never mailed again."""
+    """Delete the contact and their log; keep only a hash of the address so it is never mailed again.
+
+    The audit entry names the partner, not the address: the trail outlives the erasure.
+    """
+    record_contact(session, "contact.erase", contact, detail=f"erased ({source}); the address is kept only as a hash")
     for step in app.extensions.get("channelcast.contact_erasure", []):
         step(session, contact)
     forget_address(session, contact.email, source=source)

@@ -12,16 +12,18 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
 from core.db import utc_now
-from core.mail.addresses import normalise_email
-from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SuppressionReason
+from core.mail.addresses import email_hash, normalise_email
+from subscribers.audit import record_contact
+from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
 from subscribers.schedule import Frequency
 from subscribers.suppression import lift_suppression, suppress
 
+SOFT_BOUNCE_WINDOW = dt.timedelta(days=30)
 # Statuses whose suppression reason comes from outside the preference centre.
 _STOPPED = {
     ContactStatus.UNSUBSCRIBED: SuppressionReason.UNSUBSCRIBED,
@@ -200,7 +202,28 @@ def mark_complained(session: Session, email: str, *, source: str, detail: str = 
     return _mark_stopped(session, email, ContactStatus.COMPLAINED, source=source, detail=detail)
 
 
+def record_soft_bounce(
+    session: Session, email: str, *, at: dt.datetime, limit: int, source: str, detail: str = ""
+) -> bool:
+    """Count a soft bounce; the `limit`-th within 30 days stops the address like a hard bounce.
+
+    Returns whether this one did."""
+    key = email_hash(email)
+    session.add(SoftBounce(email_hash=key, occurred_at=at, source=source))
+    session.flush()
+    recent = session.scalar(
+        select(func.count(SoftBounce.id)).where(
+            SoftBounce.email_hash == key, SoftBounce.occurred_at > at - SOFT_BOUNCE_WINDOW
+        )
+    )
+    if (recent or 0) < limit:
+        return False
+    mark_bounced(session, email, source=source, detail=f"{recent} soft bounces in 30 days, the last: {detail}")
+    return True
+
+
 def revoke_links(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
     """Every preference and unsubscribe link sent so far stops working; new emails carry new ones."""
     contact.link_version += 1
     record_consent(session, contact, "links revoked", source=source, ip=ip)
+    record_contact(session, "contact.links_revoked", contact, detail="every link sent so far stops working")

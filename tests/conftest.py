@@ -214,3 +214,21 @@ def teammate(session: Session) -> User:
 @pytest.fixture
 def viewer(session: Session) -> User:
     return factories.UserFactory.create(role="viewer", name="Vic Viewer")
+
+
+@pytest.fixture
+def empty_trail(session: Session) -> None:
+    """Start from an empty audit trail (inside the test's transaction, so it comes back afterwards).
+
+    A few PostgreSQL race tests commit for real (they need two connections), and an audit trail
+    cannot be cleaned up after them: tests that read the whole trail start from nothing.
+    """
+    from sqlalchemy import delete, update
+
+    from core.audit import AuditChainHead, AuditEntry
+    from core.audit.models import GENESIS_HASH
+
+    session.execute(delete(AuditEntry))
+    session.execute(update(AuditChainHead).values(last_id=0, last_hash=GENESIS_HASH, anchor_id=0,
+                                                  anchor_hash=GENESIS_HASH))  # fmt: skip
+    session.expire_all()

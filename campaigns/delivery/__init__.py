@@ -1,4 +1,4 @@
-"""Delivery: the outbox, its workers, the provider webhook and the delivery admin.
+"""Delivery: the outbox, its workers, provider webhooks, the bounce mailbox and the delivery admin.
 
 It knows only outbox rows (Delivery, RenderedBody, Event): newsletters and campaigns put messages
 in with `store_body` and `enqueue`, and read what happened from the events.
@@ -12,8 +12,10 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from campaigns.delivery import models as models
+from campaigns.delivery.bounces import bounce_mailbox_tick
 from campaigns.delivery.cli import worker_command
 from campaigns.delivery.outbox import NewDelivery, OutboxError, enqueue, store_body
+from campaigns.delivery.sns import SnsVerifier
 from campaigns.delivery.worker import Worker, WorkerOptions
 from core.auth import EDITORS
 from core.extensions import csrf
@@ -44,11 +46,13 @@ def init_app(app: Flask) -> None:
     from core.web import register_panel
     from subscribers.rights import register_erasure_step, register_export_section
 
-    csrf.exempt(webhooks)  # SendGrid signs its requests instead
+    csrf.exempt(webhooks)  # providers sign or authenticate their requests instead
+    app.extensions["channelcast.sns"] = SnsVerifier()
     app.register_blueprint(webhooks)
     app.register_blueprint(admin)
     app.cli.add_command(worker_command)
     register_tick(app, "outbox", send_outbox_tick)
+    register_tick(app, "bounces", bounce_mailbox_tick)
     register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)
     register_panel(app, "Mail", delivery_figures, roles=EDITORS, order=40)
     register_export_section(app, "events", contact_events)

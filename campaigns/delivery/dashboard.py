@@ -1,4 +1,5 @@
-"""What the delivery admin shows: the outbox now, the last day hour by hour, grouped errors, suppressions."""
+"""What the delivery admin shows: the outbox now, the last day hour by hour, grouped errors, bounce and
+complaint rates per day against mailbox providers' limits, the bounce mailbox, suppressions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaigns.delivery.models import Delivery, DeliveryStatus
+from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind, KeptMailboxMessage
 from subscribers.models import Suppression, SuppressionReason
 
 HOURS = 24
@@ -17,6 +18,12 @@ HOURS = 24
 COLUMNS = ("queued", "in flight", "sent", "failed", "dead", "uncertain", "suppressed")
 PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus.UNCERTAIN)
 SUPPRESSIONS_PER_PAGE = 50
+RATE_DAYS = 14
+# What mailbox providers hold bulk senders to (Gmail and Yahoo's complaint limit; the bounce rate
+# above which providers such as Amazon SES put an account under review).
+COMPLAINT_LIMIT = 0.003
+BOUNCE_LIMIT = 0.02
+KEPT_PER_PAGE = 200
 
 
 def column_of(status: DeliveryStatus) -> str:
@@ -35,6 +42,78 @@ class Dashboard:
     totals: dict[str, int]
     hours: list[tuple[str, dict[str, int]]]
     errors: list[ErrorGroup] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DayRates:
+    """One day's sends and what came back, against the limits (hard bounces make the bounce rate)."""
+
+    day: str
+    sent: int = 0
+    bounces: int = 0
+    soft_bounces: int = 0
+    complaints: int = 0
+
+    @property
+    def bounce_rate(self) -> float | None:
+        return self.bounces / self.sent if self.sent else None
+
+    @property
+    def complaint_rate(self) -> float | None:
+        return self.complaints / self.sent if self.sent else None
+
+    @property
+    def bounces_too_high(self) -> bool:
+        return self.bounce_rate is not None and self.bounce_rate >= BOUNCE_LIMIT
+
+    @property
+    def complaints_too_high(self) -> bool:
+        return self.complaint_rate is not None and self.complaint_rate >= COMPLAINT_LIMIT
+
+
+def _day_of(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column)
+
+
+def daily_rates(session: Session, *, now: dt.datetime, days: int = RATE_DAYS) -> tuple[list[DayRates], DayRates]:
+    """The last `days` days (UTC), newest first, and their sum: sends against bounces and complaints that day."""
+    start = (now - dt.timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    counted = ("sent", "bounces", "soft_bounces", "complaints")
+    table = {(start + dt.timedelta(days=n)).strftime("%Y-%m-%d"): dict.fromkeys(counted, 0) for n in range(days)}
+    sent_day = _day_of(session, Delivery.sent_at)
+    for day, count in session.execute(
+        select(sent_day, func.count()).where(Delivery.sent_at >= start).group_by(sent_day)
+    ).tuples():
+        if day in table:
+            table[day]["sent"] = count
+    column = {EventKind.BOUNCE: "bounces", EventKind.SOFT_BOUNCE: "soft_bounces", EventKind.SPAMREPORT: "complaints"}
+    event_day = _day_of(session, Event.occurred_at)
+    rows = session.execute(
+        select(event_day, Event.kind, func.count())
+        .where(Event.kind.in_(list(column)), Event.occurred_at >= start)
+        .group_by(event_day, Event.kind)
+    ).tuples()
+    for day, kind, count in rows:
+        if day in table:
+            table[day][column[kind]] += count
+    rates = [DayRates(day, **counts) for day, counts in sorted(table.items(), reverse=True)]
+    total = DayRates(
+        f"{days} days",
+        *(sum(getattr(r, name) for r in rates) for name in ("sent", "bounces", "soft_bounces", "complaints")),
+    )
+    return rates, total
+
+
+def kept_mailbox_messages(session: Session, *, limit: int = KEPT_PER_PAGE) -> list[KeptMailboxMessage]:
+    return list(
+        session.scalars(
+            select(KeptMailboxMessage)
+            .order_by(KeptMailboxMessage.first_seen_at.desc(), KeptMailboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _hour_of(session: Session, column: Any) -> Any:

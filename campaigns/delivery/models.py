@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_now
@@ -42,7 +42,11 @@ RETRYABLE_BY_ADMIN = (DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus
 
 
 class EventKind(enum.StrEnum):
-    """What happened to a message or a contact; provider kinds keep SendGrid's names."""
+    """What happened to a message or a contact; provider kinds keep SendGrid's names.
+
+    A bounce is a hard bounce (the address does not exist: stop at once); a soft bounce is a
+    refusal that may pass (mailbox full, blocked for now): counted, and stopped after several.
+    """
 
     SENT = "sent"
     PROCESSED = "processed"
@@ -51,6 +55,7 @@ class EventKind(enum.StrEnum):
     OPEN = "open"
     CLICK = "click"
     BOUNCE = "bounce"
+    SOFT_BOUNCE = "soft_bounce"
     DROPPED = "dropped"
     SPAMREPORT = "spamreport"
     UNSUBSCRIBE = "unsubscribe"
@@ -117,3 +122,24 @@ class Event(Base):
     provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     occurred_at: Mapped[utc_created]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KeptMailboxMessage(Base):
+    """A message the bounce mailbox reader left in the mailbox, and why: for a person to look at.
+
+    Unreadable reports, reports about messages or addresses that are not ours (or whose VERP
+    token is forged), and messages too big to fetch. The row goes when the message leaves the
+    mailbox; while it is there, later reads skip it without fetching it again.
+    """
+
+    __tablename__ = "kept_mailbox_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "uid"),)
+
+    id: Mapped[int_pk]
+    mailbox: Mapped[str_255]
+    uid: Mapped[str_255]
+    subject: Mapped[str_255] = mapped_column(default="")
+    sender: Mapped[str_255] = mapped_column(default="")
+    size: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[utc_created]

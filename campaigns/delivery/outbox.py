@@ -32,6 +32,7 @@ from campaigns.delivery.models import (
     EventKind,
     RenderedBody,
 )
+from core.audit import record
 from core.db import utc_now
 from core.mail.addresses import normalise_email
 from core.mail.placeholders import FillTemplate
@@ -504,10 +505,19 @@ def retry_delivery(session: Session, delivery: Delivery, *, now: dt.datetime | N
             f"message {delivery.id} is {delivery.status.value}; only failed, dead or uncertain messages can be retried"
         )
     now = now or utc_now()
+    _record(session, "delivery.retry", delivery, DeliveryStatus.QUEUED)
     delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.QUEUED, 0, now
     delivery.lease_owner = delivery.lease_expires_at = None
     delivery.updated_at = now
     session.flush()
+
+
+def _record(session: Session, action: str, delivery: Delivery, to: DeliveryStatus) -> None:
+    """An admin's hand on a message, in the audit trail (named by its category: the address is personal)."""
+    record(
+        session, action, object_type="delivery", object_id=delivery.id,
+        object_label=f"{delivery.category or 'message'} message", changes={"status": (delivery.status, to)},
+    )  # fmt: skip
 
 
 def mark_delivered_by_hand(session: Session, delivery: Delivery, *, now: dt.datetime | None = None) -> None:
@@ -515,6 +525,7 @@ def mark_delivered_by_hand(session: Session, delivery: Delivery, *, now: dt.date
     if delivery.status is not DeliveryStatus.UNCERTAIN:
         raise DeliveryStateError(f"message {delivery.id} is {delivery.status.value}, not uncertain")
     now = now or utc_now()
+    _record(session, "delivery.mark_sent", delivery, DeliveryStatus.SENT)
     delivery.status, delivery.sent_at, delivery.updated_at = DeliveryStatus.SENT, now, now
     delivery.last_error = "marked as sent by an admin"
     session.flush()

@@ -1,24 +1,35 @@
-"""The SendGrid event webhook, and the delivery admin: dashboard, problem messages, suppressions."""
+"""Provider webhooks (SendGrid, Amazon SES through SNS, Postmark), and the delivery admin:
+dashboard, problem messages, suppressions, the bounce mailbox."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from campaigns.delivery import dashboard, outbox
+from campaigns.delivery.bounces import mailbox_status
 from campaigns.delivery.events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    ProviderEvent,
+    WebhookOutcome,
+    record_provider_events,
     record_sendgrid_events,
     signature_is_valid,
 )
 from campaigns.delivery.models import Delivery, DeliveryStatus
+from campaigns.delivery.providers import PayloadError, postmark_event, ses_events
+from campaigns.delivery.sns import SnsError, SnsVerifier
 from core.auth import EDITORS, Role, User, get_or_404, require_role
+from core.config import Settings
 from core.db import db, utc_now
+from core.mail.transports import verp_from_settings
 from subscribers.models import SuppressionReason
 
 WEBHOOK_MAX_BYTES = 1024 * 1024
@@ -43,9 +54,85 @@ def sendgrid_events() -> ResponseReturnValue:
         abort(400)
     if not isinstance(items, list):
         abort(400)
-    outcome = record_sendgrid_events(db.session, items, now=utc_now())
+    outcome = record_sendgrid_events(db.session, items, now=utc_now(), soft_bounce_limit=settings.soft_bounce_limit)
     db.session.commit()
     return jsonify(outcome.as_dict())
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CHANNELCAST"]
+    return settings
+
+
+def _json_body() -> Any:
+    request.max_content_length = WEBHOOK_MAX_BYTES
+    try:
+        return json.loads(request.get_data(cache=False))
+    except ValueError:
+        abort(400)
+
+
+def _record(events: list[ProviderEvent]) -> ResponseReturnValue:
+    """Through the one mapping; providers that carry no id of ours are matched by address."""
+    results = record_provider_events(
+        db.session, events, now=utc_now(), soft_bounce_limit=_settings().soft_bounce_limit, by_address=True
+    )
+    db.session.commit()
+    return jsonify(WebhookOutcome().add(results).as_dict())
+
+
+@webhooks.post("/webhooks/ses")
+def ses_notifications() -> ResponseReturnValue:
+    """Amazon SES bounce, complaint and delivery notifications, delivered by SNS (signature verified)."""
+    settings = _settings()
+    message = _json_body()
+    verifier: SnsVerifier = current_app.extensions["channelcast.sns"]
+    try:
+        verifier.verify(message, now=utc_now())
+    except SnsError as error:
+        log.warning("ses webhook refused: %s", error)
+        abort(403)
+    if message.get("TopicArn") not in settings.ses_topic_arns:
+        log.warning("ses webhook refused: topic %r is not in SES_SNS_TOPIC_ARNS", message.get("TopicArn"))
+        abort(403)
+    if message["Type"] == "SubscriptionConfirmation":
+        try:
+            verifier.confirm_subscription(message)
+        except SnsError as error:
+            log.warning("ses subscription not confirmed: %s", error)
+            abort(502)
+        log.info("ses: subscribed to %s", message["TopicArn"])
+        return jsonify({"subscribed": message["TopicArn"]})
+    if message["Type"] != "Notification":
+        return jsonify({"ignored": message["Type"]})
+    try:
+        events = ses_events(message, verp=verp_from_settings(settings))
+    except PayloadError as error:
+        log.warning("ses notification not understood: %s", error)
+        abort(400)
+    return _record(events)
+
+
+@webhooks.post("/webhooks/postmark")
+def postmark_events() -> ResponseReturnValue:
+    """Postmark's bounce, spam complaint and delivery webhooks, behind HTTP basic auth."""
+    settings = _settings()
+    given = request.authorization
+    if not settings.postmark_webhook_password:
+        abort(403)
+    if (
+        given is None
+        or not hmac.compare_digest((given.username or "").encode(), settings.postmark_webhook_user.encode())
+        or not hmac.compare_digest((given.password or "").encode(), settings.postmark_webhook_password.encode())
+    ):
+        log.warning("postmark webhook refused: missing or wrong credentials")
+        return jsonify({"error": "credentials required"}), 401, {"WWW-Authenticate": 'Basic realm="webhooks"'}
+    try:
+        event = postmark_event(_json_body())
+    except PayloadError as error:
+        log.warning("postmark webhook not understood: %s", error)
+        abort(400)
+    return _record([event] if event else [])
 
 
 def get_delivery_or_404(delivery_id: int, user: User) -> Delivery:
@@ -55,8 +142,30 @@ def get_delivery_or_404(delivery_id: int, user: User) -> Delivery:
 @admin.get("/")
 @require_role(*EDITORS)
 def overview() -> ResponseReturnValue:
-    board = dashboard.delivery_dashboard(db.session, now=utc_now())
-    return render_template("campaigns/delivery/dashboard.html", board=board, columns=dashboard.COLUMNS)
+    now = utc_now()
+    board = dashboard.delivery_dashboard(db.session, now=now)
+    rates, period = dashboard.daily_rates(db.session, now=now)
+    return render_template(
+        "campaigns/delivery/dashboard.html",
+        board=board,
+        columns=dashboard.COLUMNS,
+        rates=rates,
+        period=period,
+        limits={"bounces": dashboard.BOUNCE_LIMIT, "complaints": dashboard.COMPLAINT_LIMIT},
+        mailbox=mailbox_status(db.session, _settings()),
+    )
+
+
+@admin.get("/mailbox")
+@require_role(*EDITORS)
+def mailbox() -> ResponseReturnValue:
+    """The bounce mailbox: how the last read went, and the messages left in it for a person."""
+    return render_template(
+        "campaigns/delivery/mailbox.html",
+        mailbox=mailbox_status(db.session, _settings()),
+        kept=dashboard.kept_mailbox_messages(db.session),
+        poll_minutes=_settings().bounce_mailbox_poll_minutes,
+    )
 
 
 @admin.get("/messages/<status>")

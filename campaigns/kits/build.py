@@ -40,10 +40,12 @@ from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
 from campaigns.kits.kit_email import LOGO_FILE, EmailLogo, render_email
 from campaigns.kits.names import entry_name, slugify, unique_slugs
 from campaigns.kits.social import NETWORK_NAMES, check_social_posts
-from campaigns.kits.texts import kit_texts
+from campaigns.kits.words import KitWords, kit_words, words_digest
 
 KIT_FORMAT = 1  # the layout of the ZIP and manifest; part of every inputs hash
-TEMPLATE_VERSION = "2024.1"  # pass this (or a newer one) as template_version; bump when kit templates change
+# Pass this (or a newer one) as template_version; bump when the layout of a kit template changes
+# (a changed message or translation changes the inputs hash by itself: see `words_digest`).
+TEMPLATE_VERSION = "2024.2"
 COPY_LENGTHS = ("short", "medium", "long")
 _STORED = (".jpg", ".png", ".pdf")  # already compressed: stored, not deflated again
 
@@ -99,6 +101,7 @@ def _campaign_payload(copy: KitCopy, images: Sequence[KitImage], template_versio
     return [
         KIT_FORMAT,
         template_version,
+        words_digest(copy.locale),
         _plain_fields(copy, bytes_as={}),
         [[image.name, image.alt, image.sha256] for image in images],
     ]
@@ -108,8 +111,8 @@ def kit_inputs_hash(
     copy: KitCopy, brand: BrandKit, images: Sequence[KitImage], vendor: VendorInfo, *, template_version: str
 ) -> str:
     """The address of a kit: changes when any input changes (every brand field, the logo's bytes,
-    the copy, the images, the vendor or the template version), never otherwise. Cheap: images
-    and logos are hashed once per object."""
+    the copy, the images, the vendor, the template version or the kit's words in its language),
+    never otherwise. Cheap: images and logos are hashed once per object, words once per locale."""
     return _canonical_hash(
         [
             *_campaign_payload(copy, images, template_version),
@@ -140,9 +143,9 @@ def prepare_campaign_parts(
 ) -> CampaignParts:
     """The partner-independent files of a kit; refuses an over-limit social post here, before any partner."""
     check_social_posts(copy.social_posts)
-    texts = kit_texts(copy.locale)
+    _ = kit_words(copy.locale)
     rendered = render_images(images) if rendered is None else rendered
-    files = [*_copy_files(copy, texts), *_social_files(copy, texts), *_image_files(images, rendered, texts)]
+    files = [*_copy_files(copy, _), *_social_files(copy, _), *_image_files(images, rendered, _)]
     return CampaignParts(
         key=campaign_parts_key(copy, images, template_version=template_version),
         files=tuple(files),
@@ -153,54 +156,82 @@ def prepare_campaign_parts(
     )
 
 
-def _social_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
+def _social_files(copy: KitCopy, _: KitWords) -> list[KitFile]:
     return [
         KitFile(
             entry_name("social", f"{network}.txt"),
             (post + "\n").encode(),
-            texts["social"].format(network=NETWORK_NAMES[network]),
+            _("a post for %(network)s, within its length limit", network=NETWORK_NAMES[network]),
         )
         for network, post in copy.social_posts.items()
     ]
 
 
-def _image_files(images: Sequence[KitImage], rendered: Sequence[RenderedImage], texts: dict[str, str]) -> list[KitFile]:
+def _image_files(images: Sequence[KitImage], rendered: Sequence[RenderedImage], _: KitWords) -> list[KitFile]:
     files = []
     slugs = unique_slugs([image.name for image in images], fallback="image")
-    for slug, image, (renditions, _) in zip(slugs, images, rendered, strict=True):
-        for suffix, data, kind in (
-            ("1200x628", renditions.wide, "image_wide"),
-            ("1080x1080", renditions.square, "image_square"),
-            ("600w", renditions.email, "image_email"),
-        ):
-            files.append(
-                KitFile(entry_name("images", f"{slug}-{suffix}.jpg"), data, texts[kind].format(image=image.name))
-            )
+    for slug, image, (renditions, _decoded) in zip(slugs, images, rendered, strict=True):
+        files += [
+            KitFile(
+                entry_name("images", f"{slug}-1200x628.jpg"),
+                renditions.wide,
+                _("%(image)s: 1200x628, for social posts and web banners", image=image.name),
+            ),
+            KitFile(
+                entry_name("images", f"{slug}-1080x1080.jpg"),
+                renditions.square,
+                _("%(image)s: 1080x1080, for square social feeds", image=image.name),
+            ),
+            KitFile(
+                entry_name("images", f"{slug}-600w.jpg"),
+                renditions.email,
+                _("%(image)s: 600 pixels wide, for emails", image=image.name),
+            ),
+        ]
     return files
 
 
-def _copy_files(copy: KitCopy, texts: dict[str, str]) -> list[KitFile]:
+def _copy_descriptions(_: KitWords) -> dict[str, tuple[str, str]]:
+    """What the Markdown and the HTML file of each copy length are for: whole sentences, so that
+    every language can agree the length with the noun."""
+    return {
+        "short": (
+            _("short copy in Markdown, for your own designs"),
+            _("short copy as unstyled HTML, to paste into your website or mail tool"),
+        ),
+        "medium": (
+            _("medium copy in Markdown, for your own designs"),
+            _("medium copy as unstyled HTML, to paste into your website or mail tool"),
+        ),
+        "long": (
+            _("long copy in Markdown, for your own designs"),
+            _("long copy as unstyled HTML, to paste into your website or mail tool"),
+        ),
+    }
+
+
+def _copy_files(copy: KitCopy, _: KitWords) -> list[KitFile]:
     files = []
+    descriptions = _copy_descriptions(_)
     for length in COPY_LENGTHS:
         markdown = getattr(copy, f"{length}_copy")
         html = _unstyled_page(copy.locale, copy.campaign_name, markdown_bridge.to_html(markdown))
+        markdown_description, html_description = descriptions[length]
         files += [
-            KitFile(
-                entry_name("copy", f"{length}.md"),
-                (markdown + "\n").encode(),
-                texts["copy_md"].format(length=texts[length]),
-            ),
-            KitFile(
-                entry_name("copy", f"{length}.html"), html.encode(), texts["copy_html"].format(length=texts[length])
-            ),
+            KitFile(entry_name("copy", f"{length}.md"), (markdown + "\n").encode(), markdown_description),
+            KitFile(entry_name("copy", f"{length}.html"), html.encode(), html_description),
         ]
     files += [
         KitFile(
             entry_name("copy", "subject-lines.txt"),
             ("\n".join(copy.subject_lines) + "\n").encode(),
-            texts["subject_lines"],
+            _("subject line options, one per line"),
         ),
-        KitFile(entry_name("copy", "preheader.txt"), (copy.preheader + "\n").encode(), texts["preheader"]),
+        KitFile(
+            entry_name("copy", "preheader.txt"),
+            (copy.preheader + "\n").encode(),
+            _("the preview text inboxes show after the subject line"),
+        ),
     ]
     return files
 
@@ -302,7 +333,7 @@ def fit_email_logo(logo: Image.Image | None) -> EmailLogo | None:
 def _cobranded_files(
     copy: KitCopy, brand: BrandKit, vendor: VendorInfo, parts: CampaignParts, *, built_at: dt.datetime, inputs_hash: str
 ) -> list[KitFile]:
-    texts = kit_texts(copy.locale)
+    _ = kit_words(copy.locale)
     logo = decode_image(brand.logo, field="logo") if brand.logo else None
     vendor_logo = decode_image(vendor.logo, field="vendor.logo") if vendor.logo else None
     email_logo = fit_email_logo(logo)
@@ -312,18 +343,38 @@ def _cobranded_files(
     )  # fmt: skip
     partner = slugify(brand.partner_name, fallback="partner")
     files = [
-        KitFile("flyer.pdf", render_flyer(copy, brand, vendor, logo, parts.hero_jpeg, vendor_logo), texts["flyer"]),
-        KitFile(entry_name("email", "email.html"), email.html.encode(), texts["email_html"]),
-        KitFile(entry_name("email", "email.txt"), email.text.encode(), texts["email_txt"]),
-        KitFile(entry_name("email", f"{partner}.eml"), email.eml, texts["email_eml"]),
+        KitFile(
+            "flyer.pdf",
+            render_flyer(copy, brand, vendor, logo, parts.hero_jpeg, vendor_logo),
+            _("a one-page co-branded flyer with a QR code to the campaign page"),
+        ),
+        KitFile(
+            entry_name("email", "email.html"),
+            email.html.encode(),
+            _("the co-branded email as HTML: your logo, colours and contact details"),
+        ),
+        KitFile(entry_name("email", "email.txt"), email.text.encode(), _("the same email as plain text")),
+        KitFile(
+            entry_name("email", f"{partner}.eml"),
+            email.eml,
+            _("the same email ready to import into your own mail tool (open it, save as draft or template)"),
+        ),
     ]
     if email_logo is not None:
-        files.append(KitFile(entry_name("email", LOGO_FILE), email_logo.png, texts["email_logo"]))
-    for variant in ("light", "dark"):
-        banner = cobranded_banner(parts.hero, logo, brand, dark=variant == "dark")
         files.append(
-            KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, texts[f"banner_{variant}"])
+            KitFile(
+                entry_name("email", LOGO_FILE),
+                email_logo.png,
+                _("your logo as the email shows it (keep it next to the HTML file)"),
+            )
         )
+    banners = {
+        "light": _("co-branded banner with your logo on a light background (1200x628)"),
+        "dark": _("the same banner on a dark background, for logos in light colours"),
+    }
+    for variant, description in banners.items():
+        banner = cobranded_banner(parts.hero, logo, brand, dark=variant == "dark")
+        files.append(KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, description))
     return files
 
 
@@ -350,16 +401,24 @@ def _manifest(
 
 def _readme(copy: KitCopy, brand: BrandKit, files: list[KitFile]) -> bytes:
     """What each file is for, in the kit's language."""
-    texts = kit_texts(copy.locale)
-    listed = [("manifest.json", texts["manifest"]), *((f.name, f.description) for f in files)]
-    width = max(len(name) for name, _ in listed)
+    _ = kit_words(copy.locale)
+    listed = [
+        ("manifest.json", _("list of every file with its size and checksum (for tools)")),
+        *((f.name, f.description) for f in files),
+    ]
+    width = max(len(name) for name, _description in listed)
+    intro = _(
+        "Send the co-branded pieces as they are, or take the texts and images into your own designs.\n"
+        "The vendor's text in the email is locked (marked in the HTML); your logo, colours and contact\n"
+        "details come from your brand settings in the partner portal."
+    )
     lines = [
-        texts["readme_title"].format(campaign=copy.campaign_name),
-        texts["readme_for"].format(partner=brand.partner_name),
+        _("Marketing kit: %(campaign)s", campaign=copy.campaign_name),
+        _("Prepared for %(partner)s.", partner=brand.partner_name),
         "",
-        texts["readme_intro"],
+        *intro.splitlines(),  # each line ends in CRLF like the rest
         "",
-        texts["readme_files"],
+        _("What each file is for:"),
         "",
         *(f"  {name.ljust(width)}  {description}" for name, description in listed),
     ]

@@ -26,7 +26,7 @@ from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer
 from campaigns.kits import fonts
 from campaigns.kits.images import WIDE, fit_within
 from campaigns.kits.inputs import BrandKit, KitCopy, VendorInfo
-from campaigns.kits.texts import kit_texts
+from campaigns.kits.words import kit_words
 from content.brand import WHITE, best_text_colour
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -90,7 +90,8 @@ def _draw_vendor_line(
     canvas: Canvas, copy: KitCopy, vendor: VendorInfo, vendor_logo: Image.Image | None, regular: str
 ) -> None:
     """The vendor's locked line at the foot of the page, with its logo at the right when there is one."""
-    partnership = kit_texts(copy.locale)["partnership"].format(vendor=vendor.name)
+    _ = kit_words(copy.locale)
+    partnership = _("In partnership with %(vendor)s", vendor=vendor.name)
     canvas.setFont(regular, 8)
     canvas.setFillColor(MUTED)
     canvas.drawString(MARGIN, MARGIN - 12, " · ".join([partnership, *vendor.postal_address.splitlines()])[:150])
@@ -130,23 +131,20 @@ def _draw_story(canvas: Canvas, copy: KitCopy, top: float, bottom: float, regula
 
 
 def _draw_contact(canvas: Canvas, copy: KitCopy, brand: BrandKit, regular: str, bold: str) -> None:
-    texts = kit_texts(copy.locale)
+    _ = kit_words(copy.locale)
     canvas.setFillColor(HexColor(brand.accent_colour))
     canvas.rect(MARGIN, MARGIN + 18 + CONTACT_HEIGHT - 4, PAGE_WIDTH - 2 * MARGIN, 3, stroke=0, fill=1)
     label = ParagraphStyle("label", fontName=bold, fontSize=9.5, leading=13, textColor=MUTED)
     name = ParagraphStyle("name", fontName=bold, fontSize=13, leading=17, textColor=INK)
     line = ParagraphStyle("line", fontName=regular, fontSize=10.5, leading=14.5, textColor=INK)
     lines = [brand.tagline, *brand.postal_address.splitlines()]
-    lines += [f"{texts[key]}: {value}" for key, value in _contact_details(brand) if value]
-    story: list[Flowable] = [_paragraph(texts["contact_heading"], label), _paragraph(brand.partner_name, name)]
+    details = [(_("Phone"), brand.phone), (_("Email"), brand.email), (_("Website"), brand.website)]
+    lines += [f"{label_text}: {value}" for label_text, value in details if value]
+    story: list[Flowable] = [_paragraph(_("Questions? Get in touch"), label), _paragraph(brand.partner_name, name)]
     story += [_paragraph(text, line) for text in lines if text]
     width, height = PAGE_WIDTH - 2 * MARGIN - QR_SIZE - 24, CONTACT_HEIGHT - 16
     frame = Frame(MARGIN, MARGIN + 18, width, height, 0, 0, 0, 0, showBoundary=0)
     frame.addFromList([KeepInFrame(width, height, story, mode="shrink")], canvas)
-
-
-def _contact_details(brand: BrandKit) -> list[tuple[str, str]]:
-    return [("phone", brand.phone), ("email", brand.email), ("website", brand.website)]
 
 
 @lru_cache(maxsize=64)
@@ -181,6 +179,7 @@ def _draw_qr(canvas: Canvas, copy: KitCopy, regular: str) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.linkURL(copy.campaign_url, (x, y, x + QR_SIZE, y + QR_SIZE), relative=0)
     caption = ParagraphStyle("caption", fontName=regular, fontSize=8, leading=10, textColor=MUTED, alignment=1)
-    paragraph = _paragraph(kit_texts(copy.locale)["scan"], caption)
-    _, height = paragraph.wrap(QR_SIZE, 40)
+    _ = kit_words(copy.locale)
+    paragraph = _paragraph(_("Scan to open the campaign page"), caption)
+    _width, height = paragraph.wrap(QR_SIZE, 40)
     paragraph.drawOn(canvas, x, y - 4 - height)

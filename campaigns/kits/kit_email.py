@@ -23,7 +23,7 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from campaigns.kits.inputs import BrandKit, KitCopy, VendorInfo
-from campaigns.kits.texts import kit_texts
+from campaigns.kits.words import kit_words
 from content.brand import WHITE, best_text_colour, nearest_accessible_shade
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -103,7 +103,7 @@ def _context(
         "copy": copy,
         "brand": brand,
         "vendor": vendor,
-        "texts": kit_texts(copy.locale),
+        "_": kit_words(copy.locale),  # the kit's own words, as `_()` reads in every template
         "colours": email_colours(brand),
         "logo": shown,
         "body_html": Markup(body_html),  # noqa: S704 (sanitised by nh3 in the Markdown bridge)

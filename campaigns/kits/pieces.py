@@ -18,7 +18,8 @@ from campaigns.kits.models import KitPiece
 from campaigns.kits.social import SOCIAL_LIMITS, check_social_posts
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.models import MediaAsset
-from core.config import LOCALES
+from core.audit import changes_between, record
+from core.config import LOCALE_NAMES, LOCALES
 
 CLOSED = (CampaignStatus.ENDED, CampaignStatus.CANCELLED)
 MAX_IMAGES = 6
@@ -93,6 +94,7 @@ def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDr
     if set(image_ids) - known:
         raise KitInputError("image_ids", "An image you chose is no longer in the library.")
     piece = session.scalar(select(KitPiece).where(KitPiece.campaign_id == campaign.id, KitPiece.locale == locale))
+    before = _piece_facts(piece) if piece is not None else {}
     if piece is None:
         piece = KitPiece(campaign=campaign, locale=locale)
         session.add(piece)
@@ -104,10 +106,31 @@ def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDr
     piece.flyer_text = copy.flyer_text
     campaign.version += 1
     session.flush()
+    _record_piece(session, "kit_piece.save", campaign, locale, changes_between(before, _piece_facts(piece)))
     return piece
 
 
+PIECE_FIELDS = ("subject_lines", "preheader", "short_copy", "medium_copy", "long_copy", "social_posts", "image_ids",
+                "cta_label", "cta_url", "flyer_title", "flyer_text")  # fmt: skip
+
+
+def _piece_facts(piece: KitPiece) -> dict[str, object]:
+    facts: dict[str, object] = {name: getattr(piece, name) for name in PIECE_FIELDS if name != "social_posts"}
+    facts.update({f"social_{network}": post for network, post in (piece.social_posts or {}).items()})
+    return facts
+
+
+def _record_piece(
+    session: Session, action: str, campaign: Campaign, locale: str, changes: dict[str, tuple[object, object]]
+) -> None:
+    record(
+        session, action, object_type="campaign", object_id=campaign.id, object_label=campaign.name,
+        changes=changes, detail=f"kit pieces in {LOCALE_NAMES.get(locale, locale)}",
+    )  # fmt: skip
+
+
 def delete_piece(session: Session, campaign: Campaign, piece: KitPiece) -> None:
+    _record_piece(session, "kit_piece.delete", campaign, piece.locale, changes_between(_piece_facts(piece), {}))
     session.delete(piece)
     campaign.version += 1
     session.flush()

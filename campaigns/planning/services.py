@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.planning.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange
 from content.models import ContentItem, ContentStatus, InterestArea
+from core.audit import SCHEDULER, changes_between, record
 from core.auth.models import User
 from core.config import LOCALES
 from core.timezones import LocalTimeError, local_to_utc
@@ -103,7 +104,33 @@ def create_campaign(
         raise CampaignError("launch_at", "The launch is in the past: choose a moment still to come.")
     session.add(campaign)
     session.flush()
+    _record(session, "campaign.create", campaign, changes_between({}, _facts(campaign)))
     return campaign
+
+
+def _facts(campaign: Campaign) -> dict[str, object]:
+    """What the audit trail compares before and after an edit."""
+    return {
+        "name": campaign.name, "goal": campaign.goal, "timezone": campaign.timezone,
+        "launch_at": campaign.launch_at, "ends_at": campaign.ends_at, "tiers": campaign.target_tiers,
+        "partner_types": campaign.target_partner_types, "countries": campaign.target_countries,
+        "locales": campaign.target_locales, "interest_areas": [area.name() for area in campaign.interest_areas],
+        "content_items": [item.title for item in campaign.content_items],
+    }  # fmt: skip
+
+
+def _record(
+    session: Session,
+    action: str,
+    campaign: Campaign,
+    changes: dict[str, tuple[object, object]],
+    *,
+    by_scheduler: bool = False,
+) -> None:
+    record(
+        session, action, object_type="campaign", object_id=campaign.id, object_label=campaign.name, changes=changes,
+        actor=SCHEDULER if by_scheduler else None,
+    )  # fmt: skip
 
 
 def update_campaign(
@@ -118,11 +145,13 @@ def update_campaign(
     if campaign.status not in EDITABLE:
         raise CampaignError("", f"A {campaign.status.value} campaign can no longer be edited.")
     _check_targeting(draft, tiers, partner_types)
+    before = _facts(campaign)
     _apply(session, campaign, draft)
     if campaign.status is CampaignStatus.SCHEDULED and campaign.launch_at <= now:
         raise CampaignError("launch_at", "A scheduled campaign needs a launch in the future.")
     campaign.version += 1
     session.flush()
+    _record(session, "campaign.update", campaign, changes_between(before, _facts(campaign)))
 
 
 def move_campaign(
@@ -138,6 +167,7 @@ def move_campaign(
             campaign=campaign, from_status=campaign.status, to_status=to, at=now, by_id=by.id if by else None
         )
     )
+    _record(session, "campaign.move", campaign, {"status": (campaign.status, to)})
     campaign.status = to
     session.flush()
 
@@ -150,6 +180,9 @@ def _claim_move(session: Session, campaign_id: int, frm: CampaignStatus, to: Cam
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     session.add(CampaignStatusChange(campaign_id=campaign_id, from_status=frm, to_status=to, at=now, by_id=None))
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is not None:
+        _record(session, "campaign.move", campaign, {"status": (frm, to)}, by_scheduler=True)
     return True
 
 

@@ -1,4 +1,4 @@
-"""The portal's transactional mail: sign-in links and preference links, through the outbox.
+"""Transactional mail: portal sign-in links, preference links and vendor account links, through the outbox.
 
 Both go through the outbox like every message (stored body with the postal address, a unique
 idempotency key, suppression check, retries), and are then sent at once from the request by
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from campaigns.delivery import NewDelivery, enqueue, store_body
 from campaigns.delivery.models import Delivery
 from campaigns.delivery.worker import Worker, WorkerOptions
+from core.auth.mail import AccountMail
 from core.config import Settings
 from core.mail.placeholders import placeholder
 from core.mail.transports import transport_from_settings
@@ -106,6 +107,21 @@ def send_preference_link(session: Session, contact: Contact, *, sent_by: Partner
         contact_id=contact.id,
     )  # fmt: skip
     return _enqueue_one(session, mail, partner=sent_by.partner.name)
+
+
+def queue_account_mail(session: Session, account: AccountMail) -> int:
+    """A vendor user's invitation or password-reset link (core says what; the outbox sends it)."""
+    mail = Mail(
+        folder=account.folder,
+        locale=account.locale,
+        idempotency_key=f"{account.folder}:{account.user_id}:{secrets.token_hex(8)}",
+        to_email=account.to_email,
+        to_name=account.to_name,
+        fields={"link": account.link, "name": account.to_name, "unsubscribe_url": account.sign_in_url,
+                "preferences_url": account.sign_in_url},
+        category=account.folder.replace("_", "-"),
+    )  # fmt: skip
+    return _enqueue_one(session, mail, invited_by=account.invited_by)
 
 
 def send_now(session: Session, delivery_id: int) -> None:

@@ -42,6 +42,7 @@ from core.extensions import limiter
 from core.mail.addresses import normalise_email
 from core.storage import StorageUnavailable, StoredObject, storage_for
 from core.web import email_preview_response
+from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand, remove_logo, save_brand
 from subscribers.forms import FREQUENCY_LABELS
 from subscribers.models import Contact, PartnerUser
@@ -49,8 +50,10 @@ from subscribers.portal import (
     current_portal_user,
     end_portal_session,
     partner_contacts,
+    partner_users,
     portal_login_required,
     portal_user_by_email,
+    record_failed_sign_in,
     sign_in_token,
     start_portal_session,
     use_sign_in_link,
@@ -125,6 +128,8 @@ def use_link(token: str) -> ResponseReturnValue:
         return redirect(url_for(".open_link", token=token))
     user = use_sign_in_link(db.session, token, now=utc_now())
     if user is None:
+        record_failed_sign_in(db.session)
+        db.session.commit()
         return render_template("portal/link_expired.html", form=SignInForm(), languages=LOCALE_NAMES), 410
     db.session.commit()
     start_portal_session(user)
@@ -310,10 +315,23 @@ def send_contact_link(contact_id: int) -> ResponseReturnValue:
         flash(_("%(email)s has unsubscribed: we send them nothing.", email=contact.email), "warning")
         return redirect(url_for(".contacts"))
     delivery_id = send_preference_link(db.session, contact, sent_by=_user())
+    record_contact(db.session, "contact.preference_link_sent", contact, detail="sent from the partner portal")
     db.session.commit()
     send_now(db.session, delivery_id)
     flash(_("We sent %(email)s the link to their preferences.", email=contact.email), "success")
     return redirect(url_for(".contacts"))
+
+
+# ------------------------------------------------------------------------------------------- colleagues
+
+
+@bp.get("/colleagues")
+@portal_login_required
+def colleagues() -> ResponseReturnValue:
+    """The partner's other marketers who use the portal (read-only: the vendor adds and removes them)."""
+    user = _user()
+    team = partner_users(db.session, user.partner, active_only=True)
+    return render_template("portal/colleagues.html", user=user, team=team, languages=LOCALE_NAMES)
 
 
 # ------------------------------------------------------------------------------------------- kits

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.auth.access import EDITORS, get_or_404, require_role
@@ -34,6 +35,8 @@ def _load_user(user_key: str) -> User | None:
 
 def init_app(app: Flask) -> None:
     from core.auth.routes import bp
+    from core.auth.users_admin import bp as users_bp
+    from core.web import register_nav
 
     app.extensions["channelcast.links"] = LinkSigner(app.config["SECRET_KEY"])
     login_manager.init_app(app)
@@ -43,6 +46,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
+    app.register_blueprint(users_bp)
+    register_nav(app, _l("Users"), "users.index", roles=(Role.ADMIN,), order=90)
     app.cli.add_command(users_cli)
 
 
@@ -53,7 +58,7 @@ users_cli = AppGroup("users", help="Manage vendor users.")
 @click.option("--email", prompt=True)
 @click.option("--name", default="", help="Display name (default: the email).")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
-@click.password_option(help="At least 10 characters; prompted for when not given.")
+@click.password_option(help="At least 12 characters, not a common or easily guessed one; prompted for when not given.")
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a vendor user (the first admin, for a new installation)."""
     database = current_db()

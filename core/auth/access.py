@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
+from core.audit import deny_access
 from core.auth.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,11 +46,21 @@ def get_or_404(
 ) -> T:
     """Load `model` by primary key and check `allowed(obj, user)`.
 
-    A missing object and one the user may not see give the same 404, so ids reveal nothing.
+    A missing object and one the user may not see give the same 404 when read, so ids reveal nothing;
+    posting a form for an object the user may not touch gets 403. Either refusal is audited.
     Domain packages wrap this once per model (`get_item_or_404(session, id, user)`) and every
     route uses the wrapper.
     """
     obj = session.get(model, ident)
-    if obj is None or not allowed(obj, user):
+    if obj is None:
         abort(404)
+    if not allowed(obj, user):
+        # Recorded as an attempt. Reading gets the same 404 as a made-up id; a form post gets 403.
+        reading = not has_request_context() or request.method in ("GET", "HEAD")
+        deny_access(_object_type(model), ident, status=404 if reading else 403)
     return obj
+
+
+def _object_type(model: type[Any]) -> str:
+    """ContentItem -> "content_item": the audit trail's name for a model's objects."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()

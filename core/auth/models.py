@@ -36,8 +36,13 @@ class User(Base):
     phone: Mapped[str] = mapped_column(String(50), default="")
     # IANA zone the user enters and reads times in (publish dates, schedules); stored times stay UTC.
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, server_default=DEFAULT_TIMEZONE)
+    # The admin pages' language (one of core.config.LOCALES); the locale selector uses it.
+    locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # Set when an admin invited them by email; the password stays empty until they follow the link.
+    invited_at: Mapped[dt.datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or "sign out everywhere": old session cookies stop working.
+    # Bumped on password change, deactivation or a new invite: old session cookies and old
+    # invite and password-reset links (signed for this version) stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[utc_created]
     last_login_at: Mapped[dt.datetime | None]
@@ -54,7 +59,12 @@ class User(Base):
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """False for someone invited who has not chosen a password yet: they cannot sign in."""
+        return bool(self.password_hash)
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

@@ -28,14 +28,20 @@ def test_users_create_makes_the_first_admin_who_can_sign_in(app: Flask, session:
     assert user.check_password("long-enough-pw")
 
 
-def test_users_create_explains_a_short_password_or_a_taken_email(app: Flask, admin: User) -> None:
+def test_users_create_explains_a_short_or_common_password_or_a_taken_email(
+    app: Flask, session: Session, admin: User
+) -> None:
     runner = app.test_cli_runner()
-    short = runner.invoke(args=["users", "create", "--email", "new@vendor.example", "--password", "short"])
+    short = runner.invoke(args=["users", "create", "--email", "new@vendor.example", "--password", "short-pass"])
     assert short.exit_code != 0
-    assert "password: The password needs at least 10 characters." in short.output
+    assert "password: Use at least 12 characters" in short.output
+    common = runner.invoke(args=["users", "create", "--email", "new@vendor.example", "--password", "1q2w3e4r5t6y"])
+    assert common.exit_code != 0
+    assert "10,000 most common passwords" in common.output
     taken = runner.invoke(args=["users", "create", "--email", admin.email, "--password", "long-enough-pw"])
     assert taken.exit_code != 0
-    assert f"email: A user with the email {admin.email} already exists." in taken.output
+    assert f"email: {admin.email} already has an account." in taken.output
+    assert session.scalar(select(func.count(User.id)).where(User.email == "new@vendor.example")) == 0
 
 
 def test_demo_loads_once_prints_the_sign_in_and_a_second_run_changes_nothing(app: Flask, session: Session) -> None:

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from core.audit import AuditEntry
 from core.auth import Role, require_role
 from core.auth.models import User
 from tests.conftest import csrf_token_from, sign_in
@@ -135,3 +136,21 @@ def test_navigation_shows_what_the_role_may_open(app: Flask, admin: User, viewer
     register_nav(app, "Users", "web.home", roles=(Role.ADMIN,))
     assert ">Users<" in sign_in(app.test_client(), admin).get("/").get_data(as_text=True)
     assert ">Users<" not in sign_in(app.test_client(), viewer).get("/").get_data(as_text=True)
+
+
+def test_sign_ins_and_failed_ones_are_in_the_audit_trail_with_the_address_they_came_from(
+    client: FlaskClient, session: Session, marketer: User, empty_trail: None
+) -> None:
+    post_login(client, marketer.email, "not-the-password")
+    post_login(client, "nobody@vendor.example", "not-the-password")
+    post_login(client, "my secret password", "oops")
+    post_login(client, marketer.email, PASSWORD)
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.object_label, e.detail) for e in entries] == [
+        ("user.sign_in_failed", marketer.name, "wrong password"),
+        ("user.sign_in_failed", "nobody@vendor.example", "no account with this address"),
+        ("user.sign_in_failed", "(not an email address)", "no account with this address"),
+        ("user.sign_in", marketer.name, ""),
+    ]
+    assert entries[-1].actor_id == marketer.id
+    assert all(e.ip == "127.0.0.1" and e.request_id for e in entries)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.files import write_atomically
+from core.mail.dkim import DkimSigner
 from core.mail.transports.base import (
     Outcome,
     OutgoingMessage,
@@ -19,7 +20,7 @@ from core.mail.transports.base import (
     SendUnit,
     Transport,
     all_with,
-    mime_message,
+    message_bytes,
 )
 
 
@@ -27,9 +28,10 @@ class FileTransport(Transport):
     name = "file"
     resend_is_safe = True
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path, sender: str, *, dkim: DkimSigner | None = None) -> None:
         self.directory = directory
         self.sender = sender
+        self.dkim = dkim
 
     def path_for(self, ref: int) -> Path:
         return self.directory / f"message-{ref}.eml"
@@ -52,4 +54,4 @@ class FileTransport(Transport):
 
     def _write(self, message: OutgoingMessage) -> Path:
         target = self.path_for(message.ref)
-        return write_atomically(target, mime_message(message, self.sender).as_bytes())
+        return write_atomically(target, message_bytes(message, self.sender, self.dkim))

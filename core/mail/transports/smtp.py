@@ -4,6 +4,9 @@ The envelope is sent step by step (MAIL, RCPT, DATA) so every failure lands in t
 a 4xx reply is retried later, a 5xx reply fails that message with the server's words, a
 connection lost before DATA leaves nothing sent (retry), and a connection lost during DATA
 leaves the message's fate unknown (uncertain: the server may have queued it).
+
+With a DKIM signer each message is signed; with VERP addresses (BOUNCE_ADDRESS) each message's
+envelope sender names it, so a bounce that comes back says exactly which message bounced.
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
+from core.mail.dkim import DkimSigner
 from core.mail.transports.base import (
     Outcome,
     OutgoingMessage,
     SendResult,
     SendUnit,
     Transport,
-    mime_message,
+    message_bytes,
     sender_address,
 )
+from core.mail.verp import VerpAddresses
 
 
 @dataclass(frozen=True)
@@ -48,15 +53,29 @@ def _reply_text(message: bytes | str) -> str:
 class SmtpTransport(Transport):
     name = "smtp"
 
-    def __init__(self, server: SmtpServer, sender: str, *, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        dkim: DkimSigner | None = None,
+        verp: VerpAddresses | None = None,
+    ) -> None:
         self.server = server
         self.sender = sender
         self.tls_context = tls_context or ssl.create_default_context()
+        self.dkim = dkim
+        self.verp = verp
+
+    def envelope_sender(self, message: OutgoingMessage) -> str:
+        """MAIL FROM: the message's own signed bounce address, or the From address without VERP."""
+        return self.verp.address_for(message.ref) if self.verp else sender_address(self.sender)
 
     @contextmanager
     def connect(self) -> Iterator[SendUnit]:
         connection = self._open()
-        session = _SmtpSession(connection, self.sender)
+        session = _SmtpSession(connection, self)
         try:
             yield session.send_unit
         finally:
@@ -86,10 +105,9 @@ class SmtpTransport(Transport):
 class _SmtpSession:
     """One connection's worth of messages; after the connection breaks, the rest wait for a retry."""
 
-    def __init__(self, connection: smtplib.SMTP, sender: str) -> None:
+    def __init__(self, connection: smtplib.SMTP, transport: SmtpTransport) -> None:
         self.connection = connection
-        self.sender = sender
-        self.envelope_from = sender_address(sender)
+        self.transport = transport
         self.broken = ""
 
     def send_unit(self, unit: Sequence[OutgoingMessage]) -> list[SendResult]:
@@ -98,9 +116,9 @@ class _SmtpSession:
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         if self.broken:
             return SendResult(message.ref, Outcome.RETRY, error=f"SMTP connection lost: {self.broken}")
-        data = mime_message(message, self.sender).as_bytes()
+        data = message_bytes(message, self.transport.sender, self.transport.dkim)
         try:
-            self._envelope(message.to_email)
+            self._envelope(self.transport.envelope_sender(message), message.to_email)
         except _Refused as refused:
             with suppress(smtplib.SMTPException, OSError):
                 self.connection.rset()
@@ -111,8 +129,8 @@ class _SmtpSession:
             return SendResult(message.ref, Outcome.RETRY, error=f"SMTP connection lost: {self.broken}")
         return self._data(message, data)
 
-    def _envelope(self, recipient: str) -> None:
-        for code, text in (self.connection.mail(self.envelope_from), self.connection.rcpt(recipient)):
+    def _envelope(self, envelope_from: str, recipient: str) -> None:
+        for code, text in (self.connection.mail(envelope_from), self.connection.rcpt(recipient)):
             if code != 250 and code != 251:
                 raise _Refused(code, _reply_text(text))
 

@@ -24,6 +24,7 @@ from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.delivery.worker import Worker, WorkerOptions
 from core.config import Settings
 from core.mail.transports import SendGridTransport, Transport
+from tests.campaigns.delivery.dovecot import Dovecot, unavailable_reason
 from tests.conftest import make_settings
 
 POSTAL = "Channelcast Test BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"
@@ -83,6 +84,27 @@ def settings(tmp_path: Path, engine: Engine, webhook_keys: WebhookKeys) -> Setti
 def fake_sendgrid() -> Iterator[FakeSendGrid]:
     with FakeSendGrid() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    """One real IMAP/POP3 server (Debian's dovecot) for the whole run, on free loopback ports."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    server = Dovecot().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Dovecot) -> Iterator[Dovecot]:
+    """The server with an empty inbox before and after the test."""
+    dovecot_server.empty()
+    yield dovecot_server
+    dovecot_server.empty()
 
 
 @pytest.fixture

@@ -1,8 +1,17 @@
+import dataclasses
+import datetime as dt
+import re
+
+import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from campaigns.delivery.models import Delivery, DeliveryStatus
+from campaigns.delivery.bounces import READ_BEAT
+from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind, KeptMailboxMessage
 from core.auth.models import User
+from core.config import MailboxSettings, Settings
+from core.scheduler import record_heartbeat
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
 from tests.campaigns.delivery.conftest import a_body, queue
@@ -91,3 +100,75 @@ def test_the_suppression_list_shows_each_address_with_its_reason(
     bounced = client.get("/admin/delivery/suppressions?reason=bounced").get_data(as_text=True)
     assert "gone@partner.example" in bounced
     assert "angry@partner.example" not in bounced
+
+
+# ---------------------------------------------------------------------------------------------- rates and the mailbox
+
+
+def sent_on(session: Session, day: dt.datetime, count: int, *, start: int) -> list[Delivery]:
+    deliveries = queue(session, a_body(session, f"topic{start}"), count, start=start, key_prefix=f"day{start}")
+    for delivery in deliveries:
+        delivery.status, delivery.sent_at = DeliveryStatus.SENT, day
+    session.flush()
+    return deliveries
+
+
+def events(session: Session, kind: EventKind, deliveries: list[Delivery], day: dt.datetime) -> None:
+    for delivery in deliveries:
+        session.add(Event(kind=kind, delivery_id=delivery.id, contact_id=None, occurred_at=day, detail={}))
+    session.flush()
+
+
+@time_machine.travel(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_the_dashboard_shows_daily_rates_and_warns_above_the_providers_limits(
+    client: FlaskClient, session: Session, marketer: User
+) -> None:
+    today, yesterday = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, 8, 0, tzinfo=dt.UTC)
+    calm = sent_on(session, yesterday, 100, start=0)
+    events(session, EventKind.SOFT_BOUNCE, calm[:1], yesterday)  # soft bounces are counted, not rated
+    busy = sent_on(session, today, 100, start=100)
+    events(session, EventKind.BOUNCE, busy[:3], today)  # 3%: over 2%
+    events(session, EventKind.SPAMREPORT, busy[3:4], today)  # 1%: over 0.3%
+    events(session, EventKind.SOFT_BOUNCE, busy[4:6], today)
+
+    page = sign_in(client, marketer).get("/admin/delivery/").get_data(as_text=True)
+    rows = {match[0]: match[1] for match in re.findall(r'<th scope="row">(\d{4}-\d\d-\d\d)</th>(.*?)</tr>', page, re.S)}
+    cells = {day: re.findall(r'<td class="num">(.*?)</td>', row, re.S) for day, row in rows.items()}
+    assert [re.sub(r"<[^>]+>", "", c).split()[0] for c in cells["2026-03-10"]] == [
+        "100",
+        "3",
+        "3.00%",
+        "2",
+        "1",
+        "1.00%",
+    ]
+    assert "over 2%" in cells["2026-03-10"][2]
+    assert "over 0.3%" in cells["2026-03-10"][5]
+    assert cells["2026-03-09"][2] == "0.00%"
+    assert "Complaints are too high:" in page
+    assert "Bounces are too high:" not in page  # 3 of 200 over the fortnight: 1.5%
+    assert len(rows) == 14
+
+
+def test_the_mailbox_page_shows_a_read_error_and_the_messages_kept_for_a_person(
+    client: FlaskClient, session: Session, marketer: User, app: Flask, settings: Settings
+) -> None:
+    app.config["CHANNELCAST"] = dataclasses.replace(
+        settings, bounce_mailbox=MailboxSettings("imap", True, "imap.vendor.example", 993, "bounces", "secret")
+    )
+    now = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+    error = "imaps://bounces@imap.vendor.example:993/INBOX: the IMAP server said: [AUTHENTICATIONFAILED] failed."
+    record_heartbeat(session, READ_BEAT, now, f"error: {error}")
+    reason = "the bounce address bounces+1.0.0.x@b.example carries a forged or damaged token"
+    session.add(KeptMailboxMessage(mailbox="x", uid="1:7", subject="Undelivered Mail Returned to Sender",
+                                   sender="MAILER-DAEMON@mx.partner.example", size=4096, first_seen_at=now,
+                                   reason=reason))  # fmt: skip
+    session.flush()
+    sign_in(client, marketer)
+    page = client.get("/admin/delivery/mailbox").get_data(as_text=True)
+    assert "The mailbox could not be read" in page
+    assert "[AUTHENTICATIONFAILED]" in page
+    assert "secret" not in page
+    assert "forged or damaged token" in page
+    assert "Undelivered Mail Returned to Sender" in page
+    assert "cannot be read" in client.get("/admin/delivery/").get_data(as_text=True)

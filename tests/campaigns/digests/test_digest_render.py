@@ -118,8 +118,7 @@ def test_a_subject_line_is_built_from_the_items_in_the_readers_own_language(app:
     german = DigestItem(german.id, german.card, german.areas, language="de", is_fallback=True)
     dutch = DigestItem(2, card("Opslag in de cloud").card, ("Opslag",), language="nl")
     rendered = render_digest(app, dutch_edition(german, dutch))
-    assert rendered.subject.startswith("Opslag in de cloud")
-    assert "HyperNode" not in rendered.subject
+    assert rendered.subject == "Opslag in de cloud, en nog 1 van Northwind Systems"
 
 
 def test_a_newsletter_with_only_fallback_items_names_none_of_them_in_its_subject(app: Flask) -> None:
@@ -128,5 +127,4 @@ def test_a_newsletter_with_only_fallback_items_names_none_of_them_in_its_subject
         for n, title in enumerate(("Storage news", "Cloud news"))
     ]
     rendered = render_digest(app, dutch_edition(*items))
-    assert "news" not in rendered.subject
-    assert "Northwind Systems" in rendered.subject
+    assert rendered.subject == "2 nieuwe berichten van Northwind Systems"

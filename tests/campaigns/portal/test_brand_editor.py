@@ -108,7 +108,7 @@ def bomb_png(width: int, height: int) -> bytes:
     [
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", "SVG"),
         (bomb_png(30_000, 30_000), "bomb.png", "pixels"),
-        (bomb_png(30_000, 100), "wide.png", "30,000 x 100"),
+        (bomb_png(30_000, 100), "wide.png", "30.000 x 100"),  # Sanne reads Dutch: 30.000
     ],
 )
 def test_unsafe_logos_are_refused_with_a_clear_message(

@@ -81,6 +81,7 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
         email=partner.brand_email,
         postal_address=partner.brand_postal_address,
         tagline=partner.brand_tagline,
+        contact_name=partner.brand_contact_name,
         brand_hash=partner.brand_version,
     )
 
@@ -114,8 +115,15 @@ def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, 
 
 
 def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[KitImage, ...]:
+    """The piece's images with their focal points and the pieces each is named for (and no others)."""
+    focal_points = piece.focal_points or {}
     return tuple(
-        KitImage(name=asset.original_filename or f"image-{position}", data=storage.read(master_key(asset)))
+        KitImage(
+            name=asset.original_filename or f"image-{position}",
+            data=storage.read(master_key(asset)),
+            focal=tuple(focal_points.get(str(asset.id), (0.5, 0.5))),  # type: ignore[arg-type]
+            roles=frozenset(role for role, image_id in (piece.pictures or {}).items() if image_id == asset.id),
+        )
         for position, asset in enumerate(piece_images(session, piece), start=1)
     )
 

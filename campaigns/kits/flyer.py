@@ -199,7 +199,7 @@ def _draw_header(canvas: Canvas, brand: BrandKit, logo: Image.Image | None) -> N
     if logo is None:  # the partner's name as a wordmark, black or white as reads best on their colour
         style = ParagraphStyle("wordmark", fontName=bold, fontSize=24, leading=28,
                                textColor=HexColor(best_text_colour(brand.primary_colour)))  # fmt: skip
-        name = [_paragraph(brand.partner_name, style)]
+        name: list[Flowable] = [_paragraph(brand.partner_name, style)]
         frame = KeepInFrame(PAGE_WIDTH - 2 * MARGIN, HEADER - 24, name, mode="shrink")
         _width, height = frame.wrapOn(canvas, PAGE_WIDTH - 2 * MARGIN, HEADER - 24)
         frame.drawOn(canvas, MARGIN, PAGE_HEIGHT - HEADER / 2 - height / 2)
@@ -263,7 +263,7 @@ def _draw_contact(canvas: Canvas, copy: KitCopy, brand: BrandKit, box: Box) -> N
     if brand.tagline:
         who.append(_paragraph(brand.tagline, line))
     details = [(_("Phone"), brand.phone), (_("Email"), brand.email), (_("Website"), brand.website)]
-    ways = [_paragraph(text, line) for text in brand.postal_address.splitlines() if text.strip()]
+    ways: list[Flowable] = [_paragraph(text, line) for text in brand.postal_address.splitlines() if text.strip()]
     ways += [_paragraph(f"{label_text}: {value}", line) for label_text, value in details if value]
     column = (box.width - 16) / 2
     for n, flowables in enumerate((who, ways)):

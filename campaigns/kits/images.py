@@ -230,7 +230,7 @@ def _draw_lines(
         if len(lines) <= max_lines and len(lines) * leading <= box.height:
             break
     lines = lines[:max_lines]
-    lines[-1] = _fit_text(draw, lines[-1], font, box.width)
+    lines[-1] = _fit_text(draw, lines[-1], font, round(box.width))
     top = box.y + (box.height - len(lines) * leading) / 2 if middle else box.y
     for n, line in enumerate(lines):
         draw.text((box.x, top + n * leading), line, fill=colour, font=font)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from campaigns.kits.errors import KitInputError
 from campaigns.kits.forms import BULLET_FIELDS, PICTURE_FIELDS, PICTURE_LABELS, SUBJECT_FIELDS, KitPieceForm
 from campaigns.kits.inputs import SUBJECT_GUIDELINE, subject_lines_over_guideline
-from campaigns.kits.models import Kit, KitPiece
+from campaigns.kits.models import Kit, KitPiece, KitStatus
 from campaigns.kits.pieces import CLOSED, PieceDraft, delete_piece, pieces_of, save_piece
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS, social_counts
 from campaigns.planning.models import Campaign
 from campaigns.planning.routes import READERS, get_campaign_or_404
 from content.models import MediaAsset
-from core.auth import EDITORS, require_role
+from core.auth import EDITORS, User, require_role
 from core.config import LOCALE_NAMES, LOCALES
 from core.db import db
+from subscribers.models import Partner
+from subscribers.partners import visible_partners
 
 bp = Blueprint("kits", __name__, url_prefix="/campaigns")
 LIBRARY_IMAGES = 60
@@ -32,6 +36,7 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         .where(Kit.campaign_id == campaign.id)
         .group_by(Kit.locale, Kit.status)
     ).all()
+    kits = partner_kits_for(db.session, campaign, current_user)
     return render_template(
         "campaigns/kit_overview.html",
         campaign=campaign,
@@ -39,7 +44,52 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         kit_counts={(locale, status.value): count for locale, status, count in counts},
         languages=LOCALE_NAMES,
         closed=campaign.status in CLOSED,
+        kits=kits,
+        failed=[(kit, failure_in_words(kit.error)) for kit in kits if kit.status is KitStatus.FAILED],
     )
+
+
+def partner_kits_for(session: Session, campaign: Campaign, user: User) -> list[Kit]:
+    """The campaign's kits of the partners `user` may see (account managers: their own), by partner name."""
+    visible = visible_partners(user).with_only_columns(Partner.id)
+    query = (
+        select(Kit)
+        .join(Partner, Partner.id == Kit.partner_id)
+        .where(Kit.campaign_id == campaign.id, Kit.partner_id.in_(visible))
+        .order_by(Partner.name, Kit.locale)
+        .options(contains_eager(Kit.partner))
+    )
+    return list(session.scalars(query))
+
+
+# What a failed kit's field means to a marketer: the engine names fields, people read these.
+FAILURE_FIELDS = {
+    "website": "The website in their brand",
+    "email": "The email address in their brand",
+    "phone": "The phone number in their brand",
+    "postal_address": "The postal address in their brand",
+    "tagline": "The tagline in their brand",
+    "contact_name": "The person to ask for in their brand",
+    "primary_colour": "The primary colour in their brand",
+    "accent_colour": "The accent colour in their brand",
+    "logo": "Their logo",
+    "partner_name": "Their company name",
+    "medium_copy": "The medium copy (kit pieces)",
+    "flyer_text": "The flyer's call to action (kit pieces)",
+    "flyer_title": "The flyer title (kit pieces)",
+    "bullets": "The flyer's key points (kit pieces)",
+}
+
+
+def failure_in_words(error: str) -> str:
+    """`website: use a full web address...` as `The website in their brand: use a full web address...`."""
+    field, _sep, message = error.partition(": ")
+    if field.startswith("social."):
+        return f"The {NETWORK_NAMES.get(field[7:], field[7:])} post (kit pieces): {message}"
+    if field.startswith("image."):
+        return f"The picture {field[6:].rsplit('.', 1)[0]!r} (kit pieces): {message}"
+    label = FAILURE_FIELDS.get(field)
+    return f"{label}: {message}" if label and message else error
 
 
 def _image_groups(campaign: Campaign, piece: KitPiece | None) -> tuple[list[MediaAsset], list[MediaAsset]]:

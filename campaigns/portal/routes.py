@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+import re
 import zipfile
 from typing import Any
 
@@ -22,6 +23,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from campaigns.delivery.models import Event, EventKind
@@ -31,11 +33,20 @@ from campaigns.kits.models import Kit, KitStatus
 from campaigns.kits.pieces import kit_copy, pieces_of
 from campaigns.kits.preview import SAMPLE_COPY, brand_preview_html
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
-from campaigns.portal.mail import send_now, send_preference_link, send_sign_in_link
+from campaigns.portal.kit_page import read_kit_page
+from campaigns.portal.kit_views import (
+    PortalKitUrls,
+    email_with_inline_images,
+    kit_email_parts,
+    open_kit,
+    preview_response,
+)
+from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
 from content.brand import InvalidField, advise_colour
 from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import MediaError, MediaLimits
 from core.config import LOCALE_NAMES, LOCALES, Settings
+from core.audit import record
 from core.db import db, utc_now
 from core.extensions import limiter
 from core.mail.addresses import normalise_email
@@ -355,7 +366,10 @@ def _record_download(kit: Kit, piece: str | None) -> None:
 
 
 def _open_kit(kit: Kit) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(storage_for().read(kit.storage_key)))
+    return open_kit(kit)
+
+
+YEAR = 365 * 24 * 3600
 
 
 @bp.get("/kits/<int:kit_id>")
@@ -363,9 +377,62 @@ def _open_kit(kit: Kit) -> zipfile.ZipFile:
 def kit_page(kit_id: int) -> ResponseReturnValue:
     kit = _kit_or_404(kit_id)
     with _open_kit(kit) as archive:
-        files = [(info.filename, info.file_size) for info in archive.infolist()]
-    return render_template("portal/kit.html", user=_user(), kit=kit, files=files, languages=LOCALE_NAMES,
-                           stale=kit.status is KitStatus.FAILED)  # fmt: skip
+        page = read_kit_page(archive)
+    return render_template("portal/kit.html", user=_user(), kit=kit, page=page, languages=LOCALE_NAMES,
+                           stale=kit.status is KitStatus.FAILED, preview=False, urls=PortalKitUrls(kit))  # fmt: skip
+
+
+@bp.get("/kits/<int:kit_id>/email")
+@portal_login_required
+def kit_email(kit_id: int) -> ResponseReturnValue:
+    """The kit's email for the page's frames, its pictures inline (the frame is sandboxed)."""
+    with _open_kit(_kit_or_404(kit_id)) as archive:
+        return email_preview_response(email_with_inline_images(archive))
+
+
+@bp.get("/kits/<int:kit_id>/previews/<path:name>")
+@portal_login_required
+def kit_file_preview(kit_id: int, name: str) -> ResponseReturnValue:
+    """A picture made small, or the flyer's first page as PNG: made on first request, kept beside the kit."""
+    kit = _kit_or_404(kit_id)
+    return preview_response(kit, name)
+
+
+@bp.post("/kits/<int:kit_id>/send-test")
+@portal_login_required
+@limiter.limit("10 per hour")
+def send_kit_test_mail(kit_id: int) -> ResponseReturnValue:
+    """The kit's email to the signed-in marketer, through the outbox and sent at once."""
+    kit, user = _kit_or_404(kit_id), _user()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with _open_kit(kit) as archive:
+        html, text, subject = kit_email_parts(archive)
+    delivery_id = send_kit_test(db.session, kit, user, html, text, subject)
+    record(db.session, "kit.test_sent", object_type="kit", object_id=kit.id, object_label=kit.campaign.name,
+           detail=f"to {user.email}", scope=f"partner:{kit.partner_id}")  # fmt: skip
+    db.session.commit()
+    send_now(db.session, delivery_id)
+    flash(_("We sent a test of the email to %(email)s.", email=user.email), "success")
+    return redirect(url_for(".kit_page", kit_id=kit.id, _anchor="email"))
+
+
+@bp.get("/kit-mail/<sha>/<name>")
+@limiter.exempt
+def kit_mail_image(sha: str, name: str) -> ResponseReturnValue:
+    """The logo and picture of a test email: public (mail clients fetch them), named by the ZIP's sha256."""
+    if name not in KIT_EMAIL_IMAGES or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        abort(404)
+    kit = db.session.scalar(select(Kit).where(Kit.sha256 == sha).limit(1))
+    if kit is None:
+        abort(404)
+    with _open_kit(kit) as archive:
+        if f"email/{name}" not in archive.namelist():
+            abort(404)
+        data = archive.read(f"email/{name}")
+    response = send_file(io.BytesIO(data), mimetype=mimetypes.guess_type(name)[0], max_age=YEAR)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
 
 
 @bp.get("/kits/<int:kit_id>/download")

@@ -93,7 +93,7 @@ def _picture_name(role: str, entry: dict[str, Any]) -> str:
         "image-square": _("%(image)s, square (social feeds)", image=image),
         "image-email": _("%(image)s, for emails", image=image),
     }
-    return names[role]
+    return str(names[role])
 
 
 def _file_name(role: str, entry: dict[str, Any]) -> str:
@@ -116,7 +116,7 @@ def _file_name(role: str, entry: dict[str, Any]) -> str:
         names[f"copy-{length}-html"] = _("Copy as HTML")
     for network, network_name in NETWORK_NAMES.items():
         names[f"social-{network}"] = _("%(network)s post", network=network_name)
-    return names.get(role, _("Other file"))
+    return str(names.get(role, _("Other file")))
 
 
 def copy_titles() -> dict[str, str]:

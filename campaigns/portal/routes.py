@@ -45,8 +45,8 @@ from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, sen
 from content.brand import InvalidField, advise_colour
 from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import MediaError, MediaLimits
-from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.audit import record
+from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
 from core.extensions import limiter
 from core.mail.addresses import normalise_email

@@ -51,7 +51,7 @@ def draft(locale: str, image_ids: list[int], **changes: Any) -> PieceDraft:
         "flyer_title": copy["flyer_title"],
         "flyer_text": copy["flyer_text"],
         "bullets": ["Up to 30% back", "Free pickup"],
-        "pictures": {role: image_ids[0] for role in PICTURE_ROLES} if image_ids else {},
+        "pictures": dict.fromkeys(PICTURE_ROLES, image_ids[0]) if image_ids else {},
         **changes,
     }
     return PieceDraft(**fields)

@@ -40,7 +40,7 @@ def test_the_kit_page_shows_every_piece_by_name_never_by_file_path(
     assert page.index("Download the whole kit (ZIP)") < page.index("Co-branded email")
     assert "Banner with your logo, light background" in page
     assert "photo-1.jpg, wide (social posts and web)" in page
-    assert "1200 × 628 pixels" in page
+    assert "1200 \u00d7 628 pixels" in page
     assert "Read me: what each file is for" in page
     assert "List of files with checksums, for tools" in page
     visible = re.sub(r"<[^>]+>", " ", page)  # the text people read, without the markup's addresses
@@ -58,9 +58,13 @@ def test_the_copy_comes_as_markdown_html_and_plain_text_to_copy(
     markdown = re.search(r'<textarea id="copy-short-markdown" hidden readonly>(.*?)</textarea>', page, re.S)
     html = re.search(r'<textarea id="copy-short-html" hidden readonly>(.*?)</textarea>', page, re.S)
     plain = re.search(r'<textarea id="copy-short-plain" hidden readonly>(.*?)</textarea>', page, re.S)
-    assert markdown and "**credit**" in markdown.group(1)
-    assert html and "&lt;strong&gt;credit&lt;/strong&gt;" in html.group(1)  # escaped in the page, copied as HTML
-    assert plain and "credit" in plain.group(1) and "**" not in plain.group(1)
+    assert markdown
+    assert html
+    assert plain
+    assert "**credit**" in markdown.group(1)
+    assert "&lt;strong&gt;credit&lt;/strong&gt;" in html.group(1)  # escaped in the page, copied as HTML
+    assert "credit" in plain.group(1)
+    assert "**" not in plain.group(1)
     assert 'data-copy="copy-short-markdown"' in page
     assert 'data-copy="subject-1"' in page
     assert 'data-copy="preheader"' in page

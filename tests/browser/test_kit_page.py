@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from campaigns.kits import fonts
 from campaigns.portal.kit_views import email_with_inline_images
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.test_content_library import serious_violations
 from tests.browser.test_partner_portal import newest_sign_in_link
 from tests.campaigns.kits.conftest import open_zip
@@ -24,7 +24,6 @@ from tests.visual.test_kit_creative import demo_kit
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 GERMAN_MARKETER = "marketing@portal-de.demo.channelcast.example"  # the demo's; no other test changes its brand
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def open_kit_page(page: Page, live_server: str, base: Path) -> None:
@@ -56,8 +55,7 @@ def test_the_kit_page_at_1280_and_375_pixels_matches_its_references_and_passes_a
         assert serious_violations(page) == []
         wide = Image.open(io.BytesIO(page.screenshot(full_page=True, animations="disabled")))
         matches_reference(wide, "kit-page-1280")
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "portal-kit-page.png"), animations="disabled")
+        page.screenshot(path=str(ARTIFACTS / "portal-kit-page.png"), animations="disabled")  # the README's, by hand
         page.set_viewport_size({"width": 375, "height": 800})
         settle(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scroll on a phone"

@@ -93,6 +93,7 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
         email=partner.brand_email,
         postal_address=partner.brand_postal_address,
         tagline=partner.brand_tagline,
+        contact_name=partner.brand_contact_name,
         brand_hash=partner.brand_version,
     )
 
@@ -126,7 +127,9 @@ def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, 
 
 
 def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[KitImage, ...]:
-    """The piece's images from storage; one the store lost is left out (and logged), like a deleted one."""
+    """The piece's images with their focal points and the pieces each is named for (and no others);
+    one the store lost is left out (and logged), like a deleted one."""
+    focal_points = piece.focal_points or {}
     images = []
     for position, asset in enumerate(piece_images(session, piece), start=1):
         try:
@@ -134,7 +137,14 @@ def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[Kit
         except MissingObject:
             log.error("kit piece %s: image %s is missing from storage; left out", piece.id, asset.sha256)
             continue
-        images.append(KitImage(name=asset.original_filename or f"image-{position}", data=data))
+        images.append(
+            KitImage(
+                name=asset.original_filename or f"image-{position}",
+                data=data,
+                focal=tuple(focal_points.get(str(asset.id), (0.5, 0.5))),  # type: ignore[arg-type]
+                roles=frozenset(role for role, image_id in (piece.pictures or {}).items() if image_id == asset.id),
+            )
+        )
     return tuple(images)
 
 

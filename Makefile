@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Tests run in this many processes (pytest-xdist; `auto` is one per core), a file's tests together.
+TEST_WORKERS ?= auto
 
 .PHONY: help install run test test-fast lint bench browser fonts mailtools translations wrk prod-local clean
 
@@ -85,10 +87,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) browser fonts mailtools lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) fonts mailtools lint
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP) wrk
 	$(BIN)/python -m bench

@@ -133,7 +133,7 @@ def contact_links(contact_id: int) -> ResponseReturnValue:
 def contact_revoke_links(contact_id: int) -> ResponseReturnValue:
     found = get_contact_or_404(db.session, contact_id, current_user)
     if ConfirmForm().validate_on_submit():
-        revoke_links(db.session, found, source=ConsentSource.ADMIN, ip=request.remote_addr)
+        revoke_links(db.session, found, source=ConsentSource.ADMIN, ip=request.remote_addr, by=current_user)
         db.session.commit()
         flash("Every link sent to this contact so far no longer works.", "success")
     return redirect(url_for(".contact", contact_id=contact_id))

@@ -24,16 +24,13 @@ class ContactPerson:
 
 
 def contact_person(partner: Partner) -> ContactPerson | None:
-    manager = partner.account_manager
-    if manager is not None and manager.is_active:
-        return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
-    if partner.distributor_team_name:
-        return ContactPerson(
-            partner.distributor_team_name,
-            partner.distributor_team_email,
-            partner.distributor_team_phone,
-            "distributor team",
-        )
+    """The account manager; while they are deactivated, their stand-in; else the distributor team."""
+    for manager in (partner.account_manager, partner.backup_manager if partner.account_manager else None):
+        if manager is not None and manager.is_active:
+            return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
+    team = partner.distributor_team
+    if team is not None:
+        return ContactPerson(team.name, team.email, team.phone, "distributor team")
     return None
 
 

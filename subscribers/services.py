@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
+from core.auth.models import User
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
+from core.timezones import is_zone
 from subscribers.audit import record_contact
 from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
 from subscribers.schedule import Frequency
@@ -43,13 +45,14 @@ class PreferenceError(ValueError):
 
 @dataclass(frozen=True)
 class PreferenceChoice:
-    """What the preference form (or an admin, or the API) asks for."""
+    """What the preference form (or an admin, or the API) asks for; `timezone=None` keeps the contact's."""
 
     interests: list[InterestArea]
     frequency: Frequency
     preferred_weekday: int
     preferred_hour: int
     locale: str
+    timezone: str | None = None
 
 
 def record_consent(
@@ -60,8 +63,13 @@ def record_consent(
     source: ConsentSource,
     detail: str = "",
     ip: str | None = None,
+    by: User | None = None,
 ) -> ConsentRecord:
-    record = ConsentRecord(contact=contact, action=action, source=source, detail=detail[:1000], ip=ip)
+    """One line of the consent log; `by` is the vendor user who made the change (source `admin`)."""
+    record = ConsentRecord(
+        contact=contact, action=action, source=source, detail=detail[:1000], ip=ip,
+        actor_user_id=by.id if by is not None else None,
+    )  # fmt: skip
     session.add(record)
     session.flush()
     return record
@@ -75,34 +83,57 @@ def local_today(contact: Contact) -> dt.date:
     return utc_now().astimezone(ZoneInfo(contact.timezone)).date()
 
 
-def _describe(choice: PreferenceChoice) -> dict[str, str]:
-    return {
+def describe_choice(choice: PreferenceChoice) -> dict[str, str]:
+    """A choice as the consent log (and the audit trail) writes it."""
+    described = {
         "interests": ", ".join(area.slug for area in choice.interests) or "(none)",
         "frequency": choice.frequency.value,
         "weekday": calendar.day_name[choice.preferred_weekday],
         "hour": f"{choice.preferred_hour:02d}:00",
         "language": choice.locale,
     }
+    if choice.timezone is not None:
+        described["time zone"] = choice.timezone
+    return described
 
 
-def _current_choice(contact: Contact) -> PreferenceChoice:
+def current_choice(contact: Contact) -> PreferenceChoice:
     return PreferenceChoice(
         interests=list(contact.interests),
         frequency=contact.frequency,
         preferred_weekday=contact.preferred_weekday,
         preferred_hour=contact.preferred_hour,
         locale=contact.locale,
+        timezone=contact.timezone,
     )
 
 
-def update_preferences(
-    session: Session, contact: Contact, choice: PreferenceChoice, *, source: ConsentSource, ip: str | None = None
-) -> bool:
-    """Apply the contact's choice; records what changed. Returns whether anything did."""
+def check_choice(choice: PreferenceChoice) -> None:
+    """What no form can promise: topics still offered, a real hour and day, a known time zone."""
     retired = [area.slug for area in choice.interests if not area.is_active]
     if retired:
         raise PreferenceError("interests", f"These topics are no longer offered: {', '.join(retired)}.")
-    before, after = _describe(_current_choice(contact)), _describe(choice)
+    if not 0 <= choice.preferred_hour <= 23:
+        raise PreferenceError("preferred_hour", "Choose an hour from 00:00 to 23:00.")
+    if not 0 <= choice.preferred_weekday <= 6:
+        raise PreferenceError("preferred_weekday", "Choose a day of the week.")
+    if choice.timezone is not None and not is_zone(choice.timezone):
+        raise PreferenceError("timezone", f"{choice.timezone!r} is not a time zone; choose one like Europe/Amsterdam.")
+
+
+def update_preferences(
+    session: Session,
+    contact: Contact,
+    choice: PreferenceChoice,
+    *,
+    source: ConsentSource,
+    ip: str | None = None,
+    by: User | None = None,
+) -> bool:
+    """Apply the contact's choice; records what changed. Returns whether anything did."""
+    check_choice(choice)
+    before = describe_choice(current_choice(contact))
+    after = describe_choice(choice)
     changes = [f"{key}: {before[key]} -> {after[key]}" for key in after if before[key] != after[key]]
     if not changes:
         return False
@@ -111,12 +142,20 @@ def update_preferences(
     contact.preferred_weekday = choice.preferred_weekday
     contact.preferred_hour = choice.preferred_hour
     contact.locale = choice.locale
-    record_consent(session, contact, "preferences", source=source, detail="; ".join(changes), ip=ip)
+    if choice.timezone is not None:
+        contact.timezone = choice.timezone
+    record_consent(session, contact, "preferences", source=source, detail="; ".join(changes), ip=ip, by=by)
     return True
 
 
 def pause_contact(
-    session: Session, contact: Contact, until: dt.date, *, source: ConsentSource, ip: str | None = None
+    session: Session,
+    contact: Contact,
+    until: dt.date,
+    *,
+    source: ConsentSource,
+    ip: str | None = None,
+    by: User | None = None,
 ) -> None:
     """No newsletters before `until`; the first slot on or after it resumes the normal rhythm."""
     if until <= local_today(contact):
@@ -125,15 +164,17 @@ def pause_contact(
         raise PreferenceError("pause_until", "You are unsubscribed; there is nothing to pause.")
     contact.status = ContactStatus.PAUSED
     contact.paused_until = until
-    record_consent(session, contact, "paused", source=source, detail=f"until {until.isoformat()}", ip=ip)
+    record_consent(session, contact, "paused", source=source, detail=f"until {until.isoformat()}", ip=ip, by=by)
 
 
-def resume_contact(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
+def resume_contact(
+    session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, by: User | None = None
+) -> None:
     if contact.status is not ContactStatus.PAUSED:
         return
     contact.status = ContactStatus.ACTIVE
     contact.paused_until = None
-    record_consent(session, contact, "resumed", source=source, ip=ip)
+    record_consent(session, contact, "resumed", source=source, ip=ip, by=by)
 
 
 def unsubscribe(
@@ -208,8 +249,10 @@ def record_soft_bounce(
     return True
 
 
-def revoke_links(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
+def revoke_links(
+    session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, by: User | None = None
+) -> None:
     """Every preference and unsubscribe link sent so far stops working; new emails carry new ones."""
     contact.link_version += 1
-    record_consent(session, contact, "links revoked", source=source, ip=ip)
+    record_consent(session, contact, "links revoked", source=source, ip=ip, by=by)
     record_contact(session, "contact.links_revoked", contact, detail="every link sent so far stops working")

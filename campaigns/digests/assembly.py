@@ -253,7 +253,13 @@ def load_partner_fields(session: Session, state: RunState, partner_ids: set[int]
     if not missing:
         return
     partners = session.scalars(
-        select(Partner).where(Partner.id.in_(missing)).options(selectinload(Partner.account_manager))
+        select(Partner)
+        .where(Partner.id.in_(missing))
+        .options(
+            selectinload(Partner.account_manager),
+            selectinload(Partner.backup_manager),
+            selectinload(Partner.distributor_team),
+        )
     )
     for partner in partners:
         person = contact_person(partner)

@@ -150,7 +150,11 @@ def _contacts_after(
 ) -> Sequence[Row[Any]]:
     statement = (
         contact_rows()
-        .where(Contact.id > last_id, Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+        .where(
+            Contact.id > last_id,
+            Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]),
+            Partner.archived_at.is_(None),  # an archived partner's contacts get no newsletters
+        )
         .order_by(Contact.id)
         .limit(limit)
     )

@@ -17,13 +17,16 @@ from subscribers.partners import may_change_partner, may_see_partner
 
 
 def get_partner_or_404(session: Session, partner_id: int, user: User | None) -> Partner:
-    return get_or_404(session, Partner, partner_id, user, allowed=may_see_partner)
+    return get_or_404(
+        session, Partner, partner_id, user, allowed=may_see_partner, scope=lambda partner: partner_scope(partner.id)
+    )
 
 
 def get_contact_or_404(session: Session, contact_id: int, user: User | None) -> Contact:
     return get_or_404(
-        session, Contact, contact_id, user, allowed=lambda contact, who: may_see_partner(contact.partner, who)
-    )
+        session, Contact, contact_id, user, allowed=lambda contact, who: may_see_partner(contact.partner, who),
+        scope=lambda contact: partner_scope(contact.partner_id),
+    )  # fmt: skip
 
 
 def partner_to_change(session: Session, partner_id: int, user: User | None) -> Partner:

@@ -30,9 +30,12 @@ TODAY = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 
 
 def contact_fields(areas: list[InterestArea], **changes: object) -> dict[str, object]:
-    return {"email": "Eva.Smit@Acme.example", "name": "Eva Smit", "job_role": "Marketing manager",
-            "interests": [str(areas[0].id), str(areas[2].id)], "frequency": "fortnightly", "preferred_weekday": "3",
-            "preferred_hour": "7", "locale": "nl", "timezone": "Europe/Brussels", "paused_until": "", **changes}  # fmt: skip
+    fields: dict[str, object] = {
+        "email": "Eva.Smit@Acme.example", "name": "Eva Smit", "job_role": "Marketing manager",
+        "interests": [str(areas[0].id), str(areas[2].id)], "frequency": "fortnightly", "preferred_weekday": "3",
+        "preferred_hour": "7", "locale": "nl", "timezone": "Europe/Brussels", "paused_until": "",
+    }  # fmt: skip
+    return {**fields, **changes}
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any]):  # type: ignore[no-untyped-def]

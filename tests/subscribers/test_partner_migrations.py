@@ -53,7 +53,8 @@ def test_distributor_teams_are_made_once_from_the_partner_columns_and_written_ba
         migrate.downgrade(engine, "0013")
         with engine.connect() as connection:
             back = connection.execute(text(
-                "SELECT id, distributor_team_name, distributor_team_email, distributor_team_phone FROM partners ORDER BY id"
+                "SELECT id, distributor_team_name, distributor_team_email, distributor_team_phone"
+                " FROM partners ORDER BY id"
             )).all()  # fmt: skip
         assert [tuple(row) for row in back] == [
             (1, *benelux), (2, *benelux), (3, "Techdata Benelux (2)", "other@techdata.example", ""), (4, "", "", ""),

@@ -36,6 +36,16 @@ AUDIT_ACTIONS = {
     "portal_user.create": _l("Portal user added"),
     "portal_user.deactivate": _l("Portal user deactivated"),
     "portal_user.reactivate": _l("Portal user reactivated"),
+    "partner.create": _l("Partner added"),
+    "partner.update": _l("Partner edited"),
+    "partner.archive": _l("Partner archived"),
+    "partner.restore": _l("Partner restored"),
+    "contact.create": _l("Contact added"),
+    "contact.update": _l("Contact edited"),
+    "contact.move": _l("Contact moved to another partner"),
+    "distributor_team.create": _l("Distributor team added"),
+    "distributor_team.update": _l("Distributor team edited"),
+    "suppression.add": _l("Address suppressed by hand"),
 }
 
 

@@ -12,18 +12,29 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
+from core.audit import record
 from core.auth.models import User
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
 from core.timezones import is_zone
-from subscribers.audit import record_contact
-from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
+from subscribers.audit import partner_scope, record_contact
+from subscribers.models import (
+    ConsentRecord,
+    ConsentSource,
+    Contact,
+    ContactStatus,
+    SoftBounce,
+    Suppression,
+    SuppressionReason,
+)
 from subscribers.schedule import Frequency
-from subscribers.suppression import lift_suppression, suppress
+from subscribers.suppression import lift_suppression, suppress, suppression_of
 
 SOFT_BOUNCE_WINDOW = dt.timedelta(days=30)
 # Statuses whose suppression reason comes from outside the preference centre.
@@ -256,3 +267,36 @@ def revoke_links(
     contact.link_version += 1
     record_consent(session, contact, "links revoked", source=source, ip=ip, by=by)
     record_contact(session, "contact.links_revoked", contact, detail="every link sent so far stops working")
+
+
+class SuppressionRefused(ValueError):
+    """An address staff cannot add to the suppression list as asked; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def suppress_by_hand(session: Session, email: str, reason: str, *, by: User, ip: str | None = None) -> Suppression:
+    """Staff stop all mail to an address, with the reason; a contact with it is unsubscribed. Audited."""
+    try:
+        address = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise SuppressionRefused("email", gettext("%(email)s is not an email address.", email=email.strip())) from None
+    note = " ".join(reason.split())
+    if not note or len(note) > 255:
+        raise SuppressionRefused("reason", gettext("Say why, in at most %(count)s characters.", count=255))
+    existing = suppression_of(session, address)
+    if existing is not None:
+        raise SuppressionRefused("email", gettext("This address is on the list already (%(reason)s).",
+                                                  reason=existing.reason.value))  # fmt: skip
+    entry = suppress(session, address, SuppressionReason.MANUAL, source=ConsentSource.ADMIN.value, detail=note)
+    contact = find_contact(session, address)
+    if contact is not None and contact.status.receives_mail:
+        contact.status, contact.paused_until = ContactStatus.UNSUBSCRIBED, None
+        record_consent(session, contact, "unsubscribed", source=ConsentSource.ADMIN, ip=ip, by=by,
+                       detail=f"suppressed by hand: {note}")  # fmt: skip
+    record(session, "suppression.add", object_type="suppression", object_id=entry.id, detail=note,
+           scope=partner_scope(contact.partner_id) if contact is not None else None)  # fmt: skip
+    return entry

@@ -37,8 +37,9 @@ def live(session: Session, areas: list[InterestArea]) -> Campaign:
 
 
 def edit(client: FlaskClient, campaign: Campaign, **fields: Any):  # type: ignore[no-untyped-def]
+    areas = [str(area.id) for area in campaign.interest_areas]
     data = {"ends_at": "2026-03-20T17:00", "tiers": ["gold", "platinum"], "locales": ["en", "nl"],
-            "interest_areas": [str(area.id) for area in campaign.interest_areas], "countries": "", **fields}  # fmt: skip
+            "interest_areas": areas, "countries": "", **fields}  # fmt: skip
     data["csrf_token"] = csrf_token_from(client, "/account")
     return client.post(f"/campaigns/{campaign.id}/edit", data=data)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind, RenderedBody
+from core.mail.placeholders import FillTemplate
 from subscribers.models import Contact
 
 PER_PAGE = 20
@@ -79,9 +80,17 @@ def contact_message_page(session: Session, contact: Contact, *, before: int | No
             select(Event).where(Event.delivery_id.in_(ids)).order_by(Event.occurred_at, Event.id)
         ):
             events[event.delivery_id or 0].append(event)
-    messages = [SentMessage(delivery, subject, events[delivery.id]) for delivery, subject in shown]
+    messages = [SentMessage(delivery, _filled(subject, delivery), events[delivery.id]) for delivery, subject in shown]
     older = shown[-1][0].id if len(rows) > PER_PAGE else None
     return MessagePage(messages, older, before is None)
+
+
+def _filled(subject: str, delivery: Delivery) -> str:
+    """The subject as the contact saw it (stored once per body, with their own fields as placeholders)."""
+    try:
+        return FillTemplate.parse(subject).fill(delivery.fields or {})
+    except KeyError:
+        return subject
 
 
 def contact_messages_section(session: Session, contact: Contact) -> Markup:

@@ -34,9 +34,9 @@ def messages_to(session: Session, contact: Contact, count: int, *, other: Contac
         for n in range(count)
     ])  # fmt: skip
     if other is not None:
+        fields = {"name": "X", "unsubscribe_url": "u", "preferences_url": "p"}
         enqueue(session, [NewDelivery(idempotency_key="digest:other", body=body, recipient_email=other.email,
-                                      contact_id=other.id, category="digest",
-                                      fields={"name": "X", "unsubscribe_url": "u", "preferences_url": "p"})])  # fmt: skip
+                                      contact_id=other.id, category="digest", fields=fields)])  # fmt: skip
     return list(session.scalars(select(Delivery).where(Delivery.contact_id == contact.id).order_by(Delivery.id)))
 
 

@@ -61,10 +61,12 @@ class ContactDraft:
 
 def _address_problem(session: Session, email: str, contact: Contact | None) -> tuple[str, str | None]:
     """The normalised address, and why it cannot be this contact's (None when it can)."""
+    if not email.strip():
+        return "", _("Give the contact's email address.")
     try:
         address = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
-        return email.strip(), _("%(email)s is not an email address.", email=email.strip() or "''")
+        return email.strip(), _("%(email)s is not an email address.", email=email.strip())
     owner = find_contact(session, address)
     if owner is not None and owner is not contact:
         return address, _("%(email)s is already a contact of %(partner)s.", email=address, partner=owner.partner.name)

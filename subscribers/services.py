@@ -280,6 +280,8 @@ class SuppressionRefused(ValueError):
 
 def suppress_by_hand(session: Session, email: str, reason: str, *, by: User, ip: str | None = None) -> Suppression:
     """Staff stop all mail to an address, with the reason; a contact with it is unsubscribed. Audited."""
+    if not email.strip():
+        raise SuppressionRefused("email", gettext("Give the address to stop mailing."))
     try:
         address = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:

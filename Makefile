@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser fonts mailtools translations clean
+.PHONY: help install run test test-fast lint bench browser fonts mailtools translations wrk prod-local clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast  the same without the slow tests (browser, subprocesses)"
 	@echo "make bench      run the benchmarks; JSON lands in bench/results/"
 	@echo "make translations  extract every partner-facing string, merge it into each language, compile"
+	@echo "make prod-local    gunicorn, one scheduler and two workers on PostgreSQL and Redis here; Ctrl-C stops them"
 
 install: $(STAMP)
 
@@ -63,6 +64,16 @@ mailtools:
 		echo "dovecot or spamassassin is missing and this is not root: the mailbox and spam-filter tests will be skipped (install $(MAILTOOLS_PACKAGES))"; \
 	fi
 
+# The web benchmark drives gunicorn with wrk, Debian's HTTP load generator.
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's wrk for the web benchmark..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "wrk is not installed and this is not root: the web benchmark will say so (install Debian's wrk)"; \
+	fi
+
 run: $(STAMP) fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo
@@ -79,7 +90,7 @@ test: $(STAMP) browser fonts mailtools lint
 test-fast: $(STAMP) fonts mailtools lint
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m bench
 
 # One config (subscribers/babel.cfg), one catalogue (subscribers/translations). After this,
@@ -90,6 +101,10 @@ translations: $(STAMP)
 		-o $(CATALOGUE)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --ignore-obsolete
 	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
+
+# Production on this machine: PostgreSQL and Redis must be running (see the README's production section).
+prod-local: $(STAMP) fonts
+	$(BIN)/python deploy/prod_local.py $(PROD_LOCAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from content.models import MediaAsset
 from core.auth import User
 from core.config import Settings
-from core.storage import Storage, content_key, sha256_hex
+from core.storage import MissingObject, Storage, StorageUnavailable, content_key, sha256_hex
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 # Pillow's own guard, set on purpose rather than left to its default: the largest image
@@ -100,8 +100,11 @@ def store_upload(
     encoded, extension = _clean_master(image)
     digest = sha256_hex(encoded)
     key = content_key("media", digest, extension)
-    if not storage.exists(key):
-        storage.write(key, encoded)
+    try:
+        if not storage.exists(key):
+            storage.write(key, encoded)
+    except StorageUnavailable:
+        raise MediaError("The file store cannot be reached, so nothing was saved. Try again in a minute.") from None
     existing = session.scalar(select(MediaAsset).where(MediaAsset.sha256 == digest))
     if existing is not None:
         return existing
@@ -192,7 +195,7 @@ def rendition_key(asset: MediaAsset, kind: str) -> str:
 
 
 def rendition(storage: Storage, asset: MediaAsset, kind: str) -> Rendition:
-    """The asset at one of the standard sizes; made on first use, read from storage after.
+    """The asset at one of the standard sizes; made on first use (or when the store lost it), read after.
 
     Images with transparency stay PNG; everything else becomes JPEG, which email clients show
     smallest and everywhere.
@@ -200,11 +203,13 @@ def rendition(storage: Storage, asset: MediaAsset, kind: str) -> Rendition:
     if kind not in RENDITIONS:
         raise KeyError(f"unknown rendition {kind!r}; known: {', '.join(RENDITIONS)}")
     key = rendition_key(asset, kind)
-    if not storage.exists(key):
+    try:
+        data = storage.read(key)  # one round trip when it is there (object storage charges per request)
+    except MissingObject:
         master = Image.open(io.BytesIO(storage.read(master_key(asset))))
         resized = _resize(master, RENDITIONS[kind])
-        storage.write(key, _encode(resized, "png" if resized.mode == "RGBA" else "jpeg"))
-    data = storage.read(key)
+        data = _encode(resized, "png" if resized.mode == "RGBA" else "jpeg")
+        storage.write(key, data)
     return Rendition(data, CONTENT_TYPES["png"] if data.startswith(PNG_SIGNATURE) else CONTENT_TYPES["jpeg"])
 
 

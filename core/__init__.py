@@ -60,7 +60,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     logs.init_app(app)
-    storage.init_app(app, settings.storage_dir)
+    storage.init_app(app, storage.storage_from_settings(settings))
     web.init_app(app)
     auth.init_app(app)
     audit.init_app(app)

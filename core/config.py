@@ -34,6 +34,7 @@ LOCALE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Fra
 DEFAULT_TIERS = ("registered", "silver", "gold", "platinum")
 LOG_FORMATS = ("text", "json")
 APP_ENVS = ("development", "production", "test")
+STORAGE_DOWNLOADS = ("stream", "presigned")
 DEV_SECRET_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a secret)
 MAILBOX_SCHEMES = ("imaps", "pop3s", "imap", "pop3")
 MIN_DKIM_KEY_BITS = 1024  # what receivers still accept; 2048 is what the README recommends
@@ -62,7 +63,7 @@ class Settings:
     digest_processes: int
     postal_address: str
     outbox_dir: Path
-    storage_dir: Path
+    storage_url: str
     sendgrid_api_key: str
     sendgrid_api_host: str
     sendgrid_webhook_public_key: str
@@ -99,6 +100,12 @@ class Settings:
     postmark_webhook_user: str = ""
     postmark_webhook_password: str = field(default="", repr=False)
     audit_retention_days: int = 730
+    storage_downloads: str = "stream"
+    s3_endpoint_url: str = ""
+    aws_region: str = ""
+    aws_access_key_id: str = ""
+    aws_secret_access_key: str = ""
+    aws_session_token: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -239,6 +246,44 @@ def _secret_key(reader: _Reader, instance_dir: Path, app_env: str) -> tuple[str,
         dev_file.write_text(dev_value + "\n")
         dev_file.chmod(0o600)
     return dev_value, True
+
+
+def _storage_url(reader: _Reader, instance_dir: Path) -> str:
+    """`file:///absolute/dir` or `s3://bucket[/prefix]`; STORAGE_DIR (deprecated) still names a directory."""
+    legacy_dir = reader.text("STORAGE_DIR", "")
+    value = reader.text("STORAGE_URL", "")
+    if value and legacy_dir:
+        raise ConfigError(
+            "STORAGE_DIR",
+            "is set as well as STORAGE_URL",
+            f"remove STORAGE_DIR (deprecated; use STORAGE_URL=file://{legacy_dir})",
+        )
+    if not value:
+        return f"file://{Path(legacy_dir or instance_dir / 'storage').resolve()}"
+    parts = urlsplit(value)
+    if parts.scheme == "file" and parts.path and not parts.netloc:
+        return f"file://{Path(parts.path).resolve()}"
+    bucket_ok = re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", parts.netloc or "")
+    if parts.scheme == "s3" and bucket_ok and not parts.query and ".." not in parts.path:
+        return f"s3://{parts.netloc}/{parts.path.strip('/')}".rstrip("/")
+    raise ConfigError(
+        "STORAGE_URL",
+        f"is {value!r}, not a storage location",
+        "use file:///absolute/directory or s3://bucket-name/optional/prefix",
+    )
+
+
+def _optional_url(reader: _Reader, name: str) -> str:
+    return reader.url(name, "", ("http", "https")) if reader.text(name, "") else ""
+
+
+def _aws_keys(reader: _Reader) -> dict[str, str]:
+    """The usual AWS variables, read here so a `.env` file works too; both or neither."""
+    key_id, secret = reader.text("AWS_ACCESS_KEY_ID", ""), reader.text("AWS_SECRET_ACCESS_KEY", "")
+    if bool(key_id) != bool(secret):
+        missing = "AWS_SECRET_ACCESS_KEY" if key_id else "AWS_ACCESS_KEY_ID"
+        raise ConfigError(missing, "is not set but its partner is", "set both AWS keys, or neither (instance role)")
+    return {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
 
 
 def _webhook_public_key(reader: _Reader) -> str:
@@ -418,7 +463,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
-        storage_dir=Path(reader.text("STORAGE_DIR", str(instance_dir / "storage"))).resolve(),
+        storage_url=_storage_url(reader, instance_dir),
         sendgrid_api_key=sendgrid_key,
         sendgrid_api_host=reader.url("SENDGRID_API_HOST", "https://api.sendgrid.com", ("http", "https")),
         sendgrid_webhook_public_key=_webhook_public_key(reader),
@@ -456,4 +501,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         postmark_webhook_user=reader.text("POSTMARK_WEBHOOK_USER", ""),
         postmark_webhook_password=_postmark_password(reader),
         audit_retention_days=reader.integer("AUDIT_RETENTION_DAYS", 730, low=30, high=36_500),
+        storage_downloads=reader.choice("STORAGE_DOWNLOADS", "stream", STORAGE_DOWNLOADS),
+        s3_endpoint_url=_optional_url(reader, "S3_ENDPOINT_URL"),
+        aws_region=reader.text("AWS_REGION", reader.text("AWS_DEFAULT_REGION", "")),
+        **_aws_keys(reader),
+        aws_session_token=reader.text("AWS_SESSION_TOKEN", ""),
     )

@@ -36,8 +36,9 @@ COLUMNS = {
     "email": "brand_email",
     "postal_address": "brand_postal_address",
     "tagline": "brand_tagline",
+    "contact_name": "brand_contact_name",
 }
-LENGTHS = {"website": 255, "phone": 50, "email": 255, "postal_address": 500, "tagline": 200}
+LENGTHS = {"website": 255, "phone": 50, "email": 255, "postal_address": 500, "tagline": 200, "contact_name": 200}
 LOGO_MAX_SIDE = 10_000  # what the kit's banner and flyer accept (campaigns/kits/images.py)
 DEFAULT_PRIMARY = "#0b5cad"
 DEFAULT_ACCENT = "#f5a623"

@@ -163,6 +163,7 @@ def update_contact(session: Session, contact: Contact, draft: ContactDraft, *, b
     if address != contact.email:
         _change_address(session, contact, address, by=by, ip=ip)
     contact.name, contact.job_role = plain_text(draft.name) or "", plain_text(draft.job_role) or ""
+    session.flush()  # the preference service locks and re-reads the row: what is set here must be in it
     update_preferences(session, contact, draft.choice, source=_SOURCE, ip=ip, by=by)
     _pause_or_resume(session, contact, draft.paused_until, by=by, ip=ip)
     session.flush()

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.auth import InvalidLink, LinkSigner, signer
 from subscribers.models import Contact
@@ -51,11 +50,16 @@ def unsubscribe_url(contact: Contact) -> str:
 def contact_from_token(session: Session, token: str, purpose: str) -> Contact | None:
     """The contact a genuine, fresh, unrevoked link was made for; None for anything else."""
 
+    found: list[Contact] = []
+
     def current_version(contact_id: int) -> int | None:
-        return session.scalar(select(Contact.link_version).where(Contact.id == contact_id))
+        # The whole contact (and its partner, which every page names) in the one query the check needs.
+        contact = session.get(Contact, contact_id, options=[joinedload(Contact.partner)])
+        found.extend([contact] if contact is not None else [])
+        return None if contact is None else contact.link_version
 
     try:
-        contact_id = signer(current_app).verify(token, purpose, current_version, max_age=LINK_MAX_AGE)
+        signer(current_app).verify(token, purpose, current_version, max_age=LINK_MAX_AGE)
     except InvalidLink:
         return None
-    return session.get(Contact, contact_id)
+    return found[0]

@@ -99,6 +99,7 @@ BRAND_FIELDS = (
     "brand_email",
     "brand_postal_address",
     "brand_tagline",
+    "brand_contact_name",
 )
 
 
@@ -156,6 +157,8 @@ class Partner(Base):
     brand_email: Mapped[str_255] = mapped_column(default="")
     brand_postal_address: Mapped[str] = mapped_column(String(500), default="")
     brand_tagline: Mapped[str] = mapped_column(String(200), default="")
+    # The person the partner's own customers ask for: named in the kit's flyer and email.
+    brand_contact_name: Mapped[str] = mapped_column(String(200), default="")
     brand_version: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[utc_created]
     updated_at: Mapped[utc_updated]

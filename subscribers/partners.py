@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.auth.models import Role, User
 from subscribers.models import Contact, Partner, PartnerType
@@ -96,17 +96,20 @@ def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[l
     elif chosen.show != SHOW_ALL:
         statement = statement.where(Partner.archived_at.is_(None))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    counts = (
-        select(Contact.partner_id, func.count(Contact.id).label("contacts")).group_by(Contact.partner_id).subquery()
-    )
-    rows = session.execute(
-        statement.add_columns(func.coalesce(counts.c.contacts, 0))
-        .outerjoin(counts, counts.c.partner_id == Partner.id)
-        .order_by(Partner.name)
+    page = session.scalars(
+        statement.options(selectinload(Partner.account_manager))  # the contact person column, in one query
+        .order_by(Partner.name, Partner.id)
         .limit(PAGE_SIZE)
         .offset((max(chosen.page, 1) - 1) * PAGE_SIZE)
     ).all()
-    return [(partner, int(count)) for partner, count in rows], int(total)
+    # Contacts counted for this page's partners only (through the partner_id index), not for all of them.
+    counted = session.execute(
+        select(Contact.partner_id, func.count())
+        .where(Contact.partner_id.in_([partner.id for partner in page]))
+        .group_by(Contact.partner_id)
+    )
+    counts = {partner_id: int(count) for partner_id, count in counted}
+    return [(partner, counts.get(partner.id, 0)) for partner in page], int(total)
 
 
 def partner_countries(session: Session) -> list[str]:

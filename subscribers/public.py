@@ -113,8 +113,9 @@ def _render_centre(token: str, contact: Contact, *, form: PreferenceForm | None 
                 "locale": contact.locale,
             }
         )
-    form.offer(active_interest_areas(db.session), locale)
-    descriptions = {area.id: area.description(locale) for area in active_interest_areas(db.session)}
+    areas = active_interest_areas(db.session)
+    form.offer(areas, locale)
+    descriptions = {area.id: area.description(locale) for area in areas}
     return render_template(
         "subscribers/public/preferences.html",
         token=token,
@@ -148,10 +149,11 @@ def preferences(token: str) -> ResponseReturnValue:
 def save_preferences(token: str) -> ResponseReturnValue:
     contact = _contact_or_404(token, PREFERENCES)
     form = PreferenceForm()
-    form.offer(active_interest_areas(db.session), page_locale())
+    offered = active_interest_areas(db.session)
+    form.offer(offered, page_locale())
     if not form.validate_on_submit():
         return _render_centre(token, contact, form=form), 400
-    areas = {area.id: area for area in active_interest_areas(db.session)}
+    areas = {area.id: area for area in offered}
     choice = PreferenceChoice(
         interests=[areas[area_id] for area_id in form.interests.data or []],
         frequency=Frequency(form.frequency.data),

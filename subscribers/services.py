@@ -94,6 +94,15 @@ def local_today(contact: Contact) -> dt.date:
     return utc_now().astimezone(ZoneInfo(contact.timezone)).date()
 
 
+def _lock_for_change(session: Session, contact: Contact) -> None:
+    """Saves of one contact queue up behind a row lock (PostgreSQL; SQLite writes one at a time anyway)
+    and each starts from the state the previous one committed. Without it, two tabs saving at once
+    both delete and re-insert the same topic rows, and one of them fails."""
+    locked = select(Contact).where(Contact.id == contact.id).with_for_update()
+    session.scalars(locked.execution_options(populate_existing=True)).one()  # .one(): rows load as they are read
+    session.expire(contact, ["interests"])
+
+
 def describe_choice(choice: PreferenceChoice) -> dict[str, str]:
     """A choice as the consent log (and the audit trail) writes it."""
     described = {
@@ -143,6 +152,7 @@ def update_preferences(
 ) -> bool:
     """Apply the contact's choice; records what changed. Returns whether anything did."""
     check_choice(choice)
+    _lock_for_change(session, contact)
     before = describe_choice(current_choice(contact))
     after = describe_choice(choice)
     changes = [f"{key}: {before[key]} -> {after[key]}" for key in after if before[key] != after[key]]
@@ -171,6 +181,7 @@ def pause_contact(
     """No newsletters before `until`; the first slot on or after it resumes the normal rhythm."""
     if until <= local_today(contact):
         raise PreferenceError("pause_until", "Choose a date in the future.")
+    _lock_for_change(session, contact)
     if not contact.status.receives_mail:
         raise PreferenceError("pause_until", "You are unsubscribed; there is nothing to pause.")
     contact.status = ContactStatus.PAUSED
@@ -181,6 +192,7 @@ def pause_contact(
 def resume_contact(
     session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, by: User | None = None
 ) -> None:
+    _lock_for_change(session, contact)
     if contact.status is not ContactStatus.PAUSED:
         return
     contact.status = ContactStatus.ACTIVE
@@ -192,6 +204,7 @@ def unsubscribe(
     session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, detail: str = ""
 ) -> bool:
     """Stop all mail to the contact at once; doing it again changes nothing. Returns whether it did."""
+    _lock_for_change(session, contact)
     if not contact.status.receives_mail:
         return False
     contact.status = ContactStatus.UNSUBSCRIBED
@@ -205,6 +218,7 @@ def resubscribe(
     session: Session, contact: Contact, *, fresh_opt_in: bool, source: ConsentSource, ip: str | None = None
 ) -> None:
     """Mail again. After a spam complaint only with the contact's own explicit, fresh opt-in."""
+    _lock_for_change(session, contact)
     if contact.status.receives_mail:
         return
     if contact.status is ContactStatus.COMPLAINED and not fresh_opt_in:

@@ -24,6 +24,7 @@ from core.auth.models import User
 from core.config import Settings, load_settings
 from core.db import make_engine
 from tests import factories
+from tests.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures for every test folder)
 from wsgi import create_app
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -28,24 +28,28 @@ from PIL import Image
 from campaigns.kits import markdown_bridge
 from campaigns.kits.flyer import render_flyer
 from campaigns.kits.images import (
+    EMAIL_HERO,
     EMAIL_LOGO_BOX,
+    Picture,
     Renditions,
     cobranded_banner,
     decode_image,
     fit_within,
+    jpeg_bytes,
     png_bytes,
     render_campaign_image,
 )
 from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
-from campaigns.kits.kit_email import LOGO_FILE, EmailLogo, render_email
+from campaigns.kits.kit_email import HERO_FILE, LOGO_FILE, EmailHero, EmailLogo, render_email
+from campaigns.kits.layout import BANNER, LAYOUT_VERSION
 from campaigns.kits.names import entry_name, slugify, unique_slugs
 from campaigns.kits.social import NETWORK_NAMES, check_social_posts
 from campaigns.kits.words import KitWords, kit_words, words_digest
 
-KIT_FORMAT = 1  # the layout of the ZIP and manifest; part of every inputs hash
+KIT_FORMAT = 2  # the layout of the ZIP and manifest (2: each file says what it is); part of every inputs hash
 # Pass this (or a newer one) as template_version; bump when the layout of a kit template changes
 # (a changed message or translation changes the inputs hash by itself: see `words_digest`).
-TEMPLATE_VERSION = "2024.2"
+TEMPLATE_VERSION = f"2026.1-layout{LAYOUT_VERSION}"
 COPY_LENGTHS = ("short", "medium", "long")
 _STORED = (".jpg", ".png", ".pdf")  # already compressed: stored, not deflated again
 
@@ -57,11 +61,22 @@ class KitFile:
     name: str
     data: bytes
     description: str
+    role: str = ""  # what the file is, for the manifest and the portal's kit page (e.g. "banner-light")
+    image: str = ""  # the campaign image a rendition is of
+    pixels: tuple[int, int] | None = None  # width and height, for pictures
     sha256: str = field(default="")
 
     def __post_init__(self) -> None:
         if not self.sha256:
             object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+    def manifest_entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"path": self.name, "bytes": len(self.data), "sha256": self.sha256, "role": self.role}
+        if self.image:
+            entry["image"] = self.image
+        if self.pixels:
+            entry["width"], entry["height"] = self.pixels
+        return entry
 
 
 @dataclass(frozen=True)
@@ -72,8 +87,8 @@ class CampaignParts:
     files: tuple[KitFile, ...]
     body_html: str  # the medium copy, the email's locked text
     body_text: str
-    hero: Image.Image | None  # the first image at 1200x628, under the banner's band
-    hero_jpeg: bytes | None
+    pictures: dict[str, Picture]  # role (banner, flyer, email) -> the picture the pieces name for it
+    email_hero: EmailHero | None
 
 
 @dataclass(frozen=True)
@@ -103,7 +118,7 @@ def _campaign_payload(copy: KitCopy, images: Sequence[KitImage], template_versio
         template_version,
         words_digest(copy.locale),
         _plain_fields(copy, bytes_as={}),
-        [[image.name, image.alt, image.sha256] for image in images],
+        [[image.name, image.alt, image.sha256, list(image.focal), sorted(image.roles)] for image in images],
     ]
 
 
@@ -126,12 +141,29 @@ def campaign_parts_key(copy: KitCopy, images: Sequence[KitImage], *, template_ve
     return _canonical_hash(_campaign_payload(copy, images, template_version))
 
 
-RenderedImage = tuple[Renditions, Image.Image]  # the renditions, and the decoded 1200x628 one
+RenderedImage = tuple[Renditions, Image.Image]  # the renditions, and the decoded picture
 
 
 def render_images(images: Sequence[KitImage]) -> list[RenderedImage]:
     """Every campaign image in the standard sizes: the slow part of a kit that no partner changes."""
-    return [render_campaign_image(image.data, field=f"image.{image.name}") for image in images]
+    return [render_campaign_image(image.data, field=f"image.{image.name}", focal=image.focal) for image in images]
+
+
+def role_pictures(images: Sequence[KitImage], rendered: Sequence[RenderedImage]) -> dict[str, Picture]:
+    """The picture each piece shows, as the kit pieces name it; a piece no picture is named for gets none."""
+    pictures: dict[str, Picture] = {}
+    for image, (_renditions, decoded) in zip(images, rendered, strict=True):
+        for role in sorted(image.roles):
+            pictures.setdefault(role, Picture(decoded, image.focal))
+    return pictures
+
+
+def _email_hero(images: Sequence[KitImage], pictures: dict[str, Picture]) -> EmailHero | None:
+    picture = pictures.get("email")
+    if picture is None:
+        return None
+    alt = next((image.alt for image in images if "email" in image.roles), "")
+    return EmailHero(jpeg_bytes(picture.crop(EMAIL_HERO), quality=82), alt)
 
 
 def prepare_campaign_parts(
@@ -146,13 +178,14 @@ def prepare_campaign_parts(
     _ = kit_words(copy.locale)
     rendered = render_images(images) if rendered is None else rendered
     files = [*_copy_files(copy, _), *_social_files(copy, _), *_image_files(images, rendered, _)]
+    pictures = role_pictures(images, rendered)
     return CampaignParts(
         key=campaign_parts_key(copy, images, template_version=template_version),
         files=tuple(files),
         body_html=markdown_bridge.to_html(copy.medium_copy),
         body_text=markdown_bridge.to_text(copy.medium_copy),
-        hero=rendered[0][1] if rendered else None,
-        hero_jpeg=rendered[0][0].wide if rendered else None,
+        pictures=pictures,
+        email_hero=_email_hero(images, pictures),
     )
 
 
@@ -162,6 +195,7 @@ def _social_files(copy: KitCopy, _: KitWords) -> list[KitFile]:
             entry_name("social", f"{network}.txt"),
             (post + "\n").encode(),
             _("a post for %(network)s, within its length limit", network=NETWORK_NAMES[network]),
+            role=f"social-{network}",
         )
         for network, post in copy.social_posts.items()
     ]
@@ -170,22 +204,32 @@ def _social_files(copy: KitCopy, _: KitWords) -> list[KitFile]:
 def _image_files(images: Sequence[KitImage], rendered: Sequence[RenderedImage], _: KitWords) -> list[KitFile]:
     files = []
     slugs = unique_slugs([image.name for image in images], fallback="image")
-    for slug, image, (renditions, _decoded) in zip(slugs, images, rendered, strict=True):
+    for slug, image, (renditions, decoded) in zip(slugs, images, rendered, strict=True):
+        email_height = max(1, round(decoded.height * 600 / decoded.width))
         files += [
             KitFile(
                 entry_name("images", f"{slug}-1200x628.jpg"),
                 renditions.wide,
                 _("%(image)s: 1200x628, for social posts and web banners", image=image.name),
+                role="image-wide",
+                image=image.name,
+                pixels=(1200, 628),
             ),
             KitFile(
                 entry_name("images", f"{slug}-1080x1080.jpg"),
                 renditions.square,
                 _("%(image)s: 1080x1080, for square social feeds", image=image.name),
+                role="image-square",
+                image=image.name,
+                pixels=(1080, 1080),
             ),
             KitFile(
                 entry_name("images", f"{slug}-600w.jpg"),
                 renditions.email,
                 _("%(image)s: 600 pixels wide, for emails", image=image.name),
+                role="image-email",
+                image=image.name,
+                pixels=(600, email_height),
             ),
         ]
     return files
@@ -218,19 +262,26 @@ def _copy_files(copy: KitCopy, _: KitWords) -> list[KitFile]:
         html = _unstyled_page(copy.locale, copy.campaign_name, markdown_bridge.to_html(markdown))
         markdown_description, html_description = descriptions[length]
         files += [
-            KitFile(entry_name("copy", f"{length}.md"), (markdown + "\n").encode(), markdown_description),
-            KitFile(entry_name("copy", f"{length}.html"), html.encode(), html_description),
+            KitFile(
+                entry_name("copy", f"{length}.md"),
+                (markdown + "\n").encode(),
+                markdown_description,
+                role=f"copy-{length}-markdown",
+            ),
+            KitFile(entry_name("copy", f"{length}.html"), html.encode(), html_description, role=f"copy-{length}-html"),
         ]
     files += [
         KitFile(
             entry_name("copy", "subject-lines.txt"),
             ("\n".join(copy.subject_lines) + "\n").encode(),
             _("subject line options, one per line"),
+            role="subject-lines",
         ),
         KitFile(
             entry_name("copy", "preheader.txt"),
             (copy.preheader + "\n").encode(),
             _("the preview text inboxes show after the subject line"),
+            role="preheader",
         ),
     ]
     return files
@@ -257,7 +308,7 @@ class PartsCache:
         if key in self._parts:
             self._parts.move_to_end(key)
             return self._parts[key]
-        image_key = tuple(image.sha256 for image in images)
+        image_key = tuple(f"{image.sha256}@{image.focal}" for image in images)
         if image_key not in self._images:  # the images are shared by every locale of a campaign
             self._images[image_key] = render_images(images)
             _trim(self._images, self.maxsize)
@@ -300,7 +351,7 @@ def build_kit(
         raise ValueError("these campaign parts were prepared for other copy, images or template version")
     inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=template_version)
     files = [*_cobranded_files(copy, brand, vendor, parts, built_at=built_at, inputs_hash=inputs_hash), *parts.files]
-    files.insert(0, KitFile("README.txt", _readme(copy, brand, files), ""))
+    files.insert(0, KitFile("README.txt", _readme(copy, brand, files), "", role="readme"))
     manifest = _manifest(
         copy, brand, files, inputs_hash=inputs_hash, template_version=template_version, built_at=built_at
     )
@@ -340,24 +391,30 @@ def _cobranded_files(
     email = render_email(
         copy, brand, vendor, email_logo,
         body_html=parts.body_html, body_text=parts.body_text, built_at=built_at, message_key=inputs_hash,
+        hero=parts.email_hero,
     )  # fmt: skip
     partner = slugify(brand.partner_name, fallback="partner")
     files = [
         KitFile(
             "flyer.pdf",
-            render_flyer(copy, brand, vendor, logo, parts.hero_jpeg, vendor_logo),
+            render_flyer(copy, brand, vendor, logo, parts.pictures.get("flyer"), vendor_logo),
             _("a one-page co-branded flyer with a QR code to the campaign page"),
+            role="flyer",
         ),
         KitFile(
             entry_name("email", "email.html"),
             email.html.encode(),
             _("the co-branded email as HTML: your logo, colours and contact details"),
+            role="email-html",
         ),
-        KitFile(entry_name("email", "email.txt"), email.text.encode(), _("the same email as plain text")),
+        KitFile(
+            entry_name("email", "email.txt"), email.text.encode(), _("the same email as plain text"), role="email-text"
+        ),
         KitFile(
             entry_name("email", f"{partner}.eml"),
             email.eml,
             _("the same email ready to import into your own mail tool (open it, save as draft or template)"),
+            role="email-eml",
         ),
     ]
     if email_logo is not None:
@@ -366,6 +423,18 @@ def _cobranded_files(
                 entry_name("email", LOGO_FILE),
                 email_logo.png,
                 _("your logo as the email shows it (keep it next to the HTML file)"),
+                role="email-logo",
+                pixels=(email_logo.width, email_logo.height),
+            )
+        )
+    if parts.email_hero is not None:
+        files.append(
+            KitFile(
+                entry_name("email", HERO_FILE),
+                parts.email_hero.jpeg,
+                _("the campaign picture as the email shows it (keep it next to the HTML file)"),
+                role="email-picture",
+                pixels=EMAIL_HERO,
             )
         )
     banners = {
@@ -373,8 +442,18 @@ def _cobranded_files(
         "dark": _("the same banner on a dark background, for logos in light colours"),
     }
     for variant, description in banners.items():
-        banner = cobranded_banner(parts.hero, logo, brand, dark=variant == "dark")
-        files.append(KitFile(entry_name("images", f"{partner}-banner-{variant}.jpg"), banner, description))
+        banner, _layout = cobranded_banner(
+            parts.pictures.get("banner"), logo, brand, copy.campaign_name, dark=variant == "dark"
+        )
+        files.append(
+            KitFile(
+                entry_name("images", f"{partner}-banner-{variant}.jpg"),
+                banner,
+                description,
+                role=f"banner-{variant}",
+                pixels=BANNER,
+            )
+        )
     return files
 
 
@@ -395,7 +474,7 @@ def _manifest(
         "built_at": built_at.astimezone(dt.UTC).isoformat(),
         "campaign": copy.campaign_name,
         "partner": brand.partner_name,
-        "files": [{"path": f.name, "bytes": len(f.data), "sha256": f.sha256} for f in files],
+        "files": [f.manifest_entry() for f in files],
     }
 
 

@@ -30,7 +30,7 @@ from content.brand import InvalidField
 from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import master_key
 from core.config import Settings
-from core.storage import Storage, content_key
+from core.storage import MissingObject, Storage, StorageUnavailable, StoredObject, content_key
 from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner, PartnerUser
 
@@ -59,9 +59,16 @@ class BuildSummary:
     built: int
     failed: int
     unchanged: int
+    # Kits built but not stored because the store was unreachable: left as they were, so the next
+    # tick tries again and the last good ZIP (if any) stays the one served.
+    not_stored: int = 0
+    storage_error: str = ""
 
     def __str__(self) -> str:
-        return f"{self.built} kits built, {self.failed} failed, {self.unchanged} unchanged"
+        line = f"{self.built} kits built, {self.failed} failed, {self.unchanged} unchanged"
+        if self.storage_error:
+            line += f"; {self.storage_error}, retried next tick"
+        return line
 
 
 def vendor_info(settings: Settings) -> VendorInfo:
@@ -70,7 +77,12 @@ def vendor_info(settings: Settings) -> VendorInfo:
 
 def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
     """The partner's saved brand as the engine's input; raises InvalidField for a value it refuses."""
-    logo = storage.read(partner.logo_path) if partner.logo_path and storage.exists(partner.logo_path) else None
+    logo = None
+    if partner.logo_path:
+        try:
+            logo = storage.read(partner.logo_path)
+        except MissingObject:
+            log.error("partner %s: logo %s is missing from storage; kits go without it", partner.id, partner.logo_path)
     return BrandKit(
         partner_name=partner.name,
         primary_colour=partner.brand_primary_color or DEFAULT_PRIMARY,
@@ -81,6 +93,7 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
         email=partner.brand_email,
         postal_address=partner.brand_postal_address,
         tagline=partner.brand_tagline,
+        contact_name=partner.brand_contact_name,
         brand_hash=partner.brand_version,
     )
 
@@ -114,10 +127,25 @@ def partner_locales(session: Session, partners: Sequence[Partner]) -> dict[int, 
 
 
 def kit_images(session: Session, piece: KitPiece, storage: Storage) -> tuple[KitImage, ...]:
-    return tuple(
-        KitImage(name=asset.original_filename or f"image-{position}", data=storage.read(master_key(asset)))
-        for position, asset in enumerate(piece_images(session, piece), start=1)
-    )
+    """The piece's images with their focal points and the pieces each is named for (and no others);
+    one the store lost is left out (and logged), like a deleted one."""
+    focal_points = piece.focal_points or {}
+    images = []
+    for position, asset in enumerate(piece_images(session, piece), start=1):
+        try:
+            data = storage.read(master_key(asset))
+        except MissingObject:
+            log.error("kit piece %s: image %s is missing from storage; left out", piece.id, asset.sha256)
+            continue
+        images.append(
+            KitImage(
+                name=asset.original_filename or f"image-{position}",
+                data=data,
+                focal=tuple(focal_points.get(str(asset.id), (0.5, 0.5))),  # type: ignore[arg-type]
+                roles=frozenset(role for role, image_id in (piece.pictures or {}).items() if image_id == asset.id),
+            )
+        )
+    return tuple(images)
 
 
 def _campaign_inputs(
@@ -215,6 +243,7 @@ def build_planned(
         if planned.job is None:
             _record(session, plan, planned, now, error=planned.error)
             failed += 1
+    not_stored, storage_error = 0, ""
     with tempfile.TemporaryDirectory(prefix="kits-") as scratch:
         jobs = [
             replace(planned.job, path=Path(scratch) / f"{n}.zip")
@@ -228,9 +257,15 @@ def build_planned(
                 failed += 1
                 continue
             key = content_key("kits", result.sha256, "zip")
-            if not storage.exists(key):
-                storage.write(key, result.path.read_bytes())
-            result.path.unlink()
+            if storage_error:  # the store is down: don't wait out its retries once per kit
+                not_stored += 1
+                continue
+            try:
+                _store(storage, key, result.path)
+            except StorageUnavailable as error:
+                log.error("kits: storage unreachable, %s; the rest wait for the next tick", error)
+                storage_error, not_stored = str(error), not_stored + 1
+                continue
             built += 1
             _record(
                 session,
@@ -243,7 +278,17 @@ def build_planned(
                 filename=result.filename or "",
             )
     session.flush()
-    return BuildSummary(built=built, failed=failed, unchanged=plan.unchanged)
+    if storage_error:
+        storage_error = f"{not_stored} built kits not stored, object storage unreachable"
+    return BuildSummary(
+        built=built, failed=failed, unchanged=plan.unchanged, not_stored=not_stored, storage_error=storage_error
+    )
+
+
+def _store(storage: Storage, key: str, path: Path) -> None:
+    """Content-addressed: a ZIP already there under its sha256 is the same ZIP, so it is not sent again."""
+    if not storage.exists(key):
+        storage.write_file(key, path)
 
 
 def _record(
@@ -282,9 +327,15 @@ def build_due_kits(
     processes: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> BuildSummary:
-    plan = plan_kits(
-        session, storage=storage, settings=settings, now=now, campaign_ids=campaign_ids, partner_ids=partner_ids
-    )
+    try:
+        plan = plan_kits(
+            session, storage=storage, settings=settings, now=now, campaign_ids=campaign_ids, partner_ids=partner_ids
+        )
+    except StorageUnavailable as error:  # the campaign images could not be read: nothing to build with
+        log.error("kits: storage unreachable while reading inputs, %s", error)
+        return BuildSummary(
+            built=0, failed=0, unchanged=0, storage_error="object storage unreachable while reading the kits' images"
+        )
     return build_planned(
         session,
         plan,
@@ -293,6 +344,32 @@ def build_due_kits(
         now=now,
         on_progress=on_progress,
     )
+
+
+def open_kit_file(
+    session: Session, kit: Kit, *, storage: Storage, settings: Settings, now: dt.datetime
+) -> StoredObject | None:
+    """The kit's ZIP; one the store lost is built again first. None when it cannot be (no longer targeted).
+
+    Raises StorageUnavailable when the store does not answer: the caller says "try again shortly".
+    """
+    try:
+        return storage.open(kit.storage_key)
+    except MissingObject:
+        log.error("kit %s: %s is missing from storage; rebuilding it", kit.id, kit.storage_key)
+    kit.inputs_hash = ""  # differs from any real hash, so the plan below builds it
+    summary = build_due_kits(
+        session, storage=storage, settings=settings, now=now,
+        campaign_ids=[kit.campaign_id], partner_ids=[kit.partner_id], processes=1,
+    )  # fmt: skip
+    if summary.storage_error:
+        raise StorageUnavailable(summary.storage_error)
+    if kit.status is not KitStatus.READY or not kit.storage_key:
+        return None
+    try:
+        return storage.open(kit.storage_key)
+    except MissingObject:
+        return None
 
 
 def partner_kits(session: Session, partner: Partner, campaign_ids: Sequence[int]) -> dict[int, list[Kit]]:

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.kits.builds import build_due_kits
+from campaigns.kits.inputs import PICTURE_ROLES
 from campaigns.kits.models import KitPiece
 from campaigns.kits.pieces import PieceDraft, save_piece
 from campaigns.planning.models import Campaign, CampaignStatus
-from content.models import MediaAsset
+from content.models import ContentItem, content_item_areas
 from core.db import utc_now
 from core.storage import storage_for
 from subscribers.models import Partner, PartnerUser
@@ -80,6 +81,7 @@ TEXTS: dict[str, dict[str, Any]] = {
 
 def _draft(locale: str, topic: str, image_ids: list[int]) -> PieceDraft:
     words = TEXTS[locale]
+    bullets = [line[2:] for line in words["medium"].splitlines() if line.startswith("- ")]
     medium = words["medium"].format(topic=topic)
     return PieceDraft(
         subject_lines=[line.format(topic=topic) for line in words["subjects"]],
@@ -93,7 +95,26 @@ def _draft(locale: str, topic: str, image_ids: list[int]) -> PieceDraft:
         cta_url=f"https://vendor.example/{locale}/campaigns",
         flyer_title=words["flyer"].format(topic=topic)[:120],
         flyer_text=words["flyer_text"].format(topic=topic),
+        bullets=bullets,
+        # The campaign's own first picture in every piece; a campaign without one gets plain headers.
+        pictures=dict.fromkeys(PICTURE_ROLES, image_ids[0]) if image_ids else {},
     )
+
+
+def campaign_pictures(session: Session, campaign: Campaign, limit: int = 3) -> list[int]:
+    """Pictures of the campaign's own content: its items' images, else those of items in its
+    interest areas; never a picture from an unrelated item."""
+    own = [item.hero_image_id for item in campaign.content_items if item.hero_image_id]
+    if own:
+        return own[:limit]
+    area_ids = [area.id for area in campaign.interest_areas]
+    query = (
+        select(ContentItem.hero_image_id)
+        .join(content_item_areas, content_item_areas.c.item_id == ContentItem.id)
+        .where(content_item_areas.c.area_id.in_(area_ids), ContentItem.hero_image_id.is_not(None))
+        .order_by(ContentItem.id)
+    )
+    return [image_id for image_id in dict.fromkeys(session.scalars(query)) if image_id is not None][:limit]
 
 
 def _portal_partners(session: Session) -> list[tuple[Partner, tuple[str, str, str]]]:
@@ -116,11 +137,13 @@ def demo_kits(session: Session, _rng: random.Random) -> str:
         if session.scalar(select(PartnerUser.id).where(PartnerUser.email == email)) is None:
             create_partner_user(session, partner, email, name=name, locale=locale)
             users += 1
-    images = list(session.scalars(select(MediaAsset.id).order_by(MediaAsset.id).limit(3)))
+        if not partner.brand_contact_name:
+            partner.brand_contact_name = name  # the person their customers ask for, on the flyer
     live = session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.LIVE).order_by(Campaign.id))
     pieces = 0
     for campaign in live:
         have = set(session.scalars(select(KitPiece.locale).where(KitPiece.campaign_id == campaign.id)))
+        images = campaign_pictures(session, campaign)
         for locale in TEXTS:
             if locale not in have:
                 save_piece(session, campaign, locale, _draft(locale, campaign.name, images))

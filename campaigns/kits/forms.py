@@ -5,11 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from campaigns.kits.inputs import SUBJECT_LINES
+from campaigns.kits.inputs import FLYER_TEXT_MAX, MAX_BULLETS, MEDIUM_COPY_MAX, PICTURE_ROLES, SUBJECT_LINES
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS
 from campaigns.planning.forms import CheckboxListField
 
 SUBJECT_FIELDS = tuple(f"subject_{n}" for n in range(1, SUBJECT_LINES[1] + 1))
+BULLET_FIELDS = tuple(f"bullet_{n}" for n in range(1, MAX_BULLETS + 1))
+PICTURE_FIELDS = {role: f"picture_{role}" for role in PICTURE_ROLES}
+PICTURE_LABELS = {"banner": "Banner picture", "flyer": "Flyer picture", "email": "Email header picture"}
 
 
 class KitPieceForm(FlaskForm):
@@ -23,7 +26,9 @@ class KitPieceForm(FlaskForm):
     preheader = StringField("Preheader", validators=[Length(max=200)])
     short_copy = TextAreaField("Short copy (about 50 words, Markdown)", validators=[Length(max=20_000)])
     medium_copy = TextAreaField(
-        "Medium copy (about 150 words, Markdown; the co-branded email's locked text)", validators=[Length(max=20_000)]
+        f"Medium copy (about 150 words, at most {MEDIUM_COPY_MAX:,} characters, Markdown; the co-branded email's "
+        "locked text and the flyer's)",
+        validators=[Length(max=20_000)],
     )
     long_copy = TextAreaField("Long copy (about 400 words, Markdown)", validators=[Length(max=20_000)])
     social_linkedin = TextAreaField(f"{NETWORK_NAMES['linkedin']} post", validators=[Length(max=100_000)])
@@ -35,10 +40,27 @@ class KitPieceForm(FlaskForm):
         "Call to action: link (https://...; the flyer's QR code opens it too)", validators=[Length(max=500)]
     )
     flyer_title = StringField("Flyer title", validators=[Length(max=120)])
-    flyer_text = TextAreaField("Flyer text (Markdown)", validators=[Length(max=20_000)])
+    flyer_text = TextAreaField(
+        f"Flyer call to action: a sentence or two beside the QR code (at most {FLYER_TEXT_MAX} characters)",
+        validators=[Length(max=20_000)],
+    )
+    bullet_1 = StringField("Key point 1", validators=[Length(max=200)])
+    bullet_2 = StringField("Key point 2", validators=[Length(max=200)])
+    bullet_3 = StringField("Key point 3", validators=[Length(max=200)])
+    bullet_4 = StringField("Key point 4", validators=[Length(max=200)])
+    bullet_5 = StringField("Key point 5", validators=[Length(max=200)])
+    picture_banner = SelectField(PICTURE_LABELS["banner"], coerce=int, validate_choice=False)
+    picture_flyer = SelectField(PICTURE_LABELS["flyer"], coerce=int, validate_choice=False)
+    picture_email = SelectField(PICTURE_LABELS["email"], coerce=int, validate_choice=False)
 
     def subject_lines(self) -> list[str]:
         return [getattr(self, name).data or "" for name in SUBJECT_FIELDS]
+
+    def bullets(self) -> list[str]:
+        return [(getattr(self, name).data or "").strip() for name in BULLET_FIELDS]
+
+    def pictures(self) -> dict[str, int]:
+        return {role: getattr(self, name).data for role, name in PICTURE_FIELDS.items() if getattr(self, name).data}
 
     def social_posts(self) -> dict[str, str]:
         return {network: (getattr(self, f"social_{network}").data or "").strip() for network in SOCIAL_LIMITS}

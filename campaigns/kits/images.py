@@ -17,7 +17,8 @@ from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps, UnidentifiedIma
 from campaigns.kits.errors import KitInputError
 from campaigns.kits.fonts import banner_font
 from campaigns.kits.inputs import BrandKit
-from content.brand import WHITE, nearest_accessible_shade
+from campaigns.kits.layout import BANNER, BannerLayout, Box, banner_layout, focal_crop
+from content.brand import WHITE, best_text_colour, nearest_accessible_shade
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -27,10 +28,9 @@ MAX_PIXELS = 40_000_000
 WIDE = (1200, 628)
 SQUARE = (1080, 1080)
 EMAIL_WIDTH = 600
-BANNER = (1200, 628)
+EMAIL_HERO = (1200, 600)  # shown at 600x300: twice, for sharp pictures on high-density screens
+WORKING_SIDE = 2400  # a decoded picture is kept at most this big: enough for every crop we make
 EMAIL_LOGO_BOX = (480, 160)  # twice the displayed 240x80, for sharp logos on high-density screens
-_BAND_HEIGHT = 176
-_MARGIN = 48
 _DARK_TEXT = "#1b2430"
 
 
@@ -89,14 +89,10 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Scale to fill `size` and crop the overflow equally from both sides (CSS `object-fit: cover`)."""
-    width, height = image.size
-    scale = max(size[0] / width, size[1] / height)
-    crop_width, crop_height = size[0] / scale, size[1] / scale
-    left, top = (width - crop_width) / 2, (height - crop_height) / 2
-    box = (left, top, left + crop_width, top + crop_height)
-    return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+def cover(image: Image.Image, size: tuple[int, int], focal: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
+    """Scale to fill `size` and crop the overflow around `focal` (CSS `object-fit: cover` with a position)."""
+    box = focal_crop(image.size, size, focal)
+    return image.resize(size, Image.Resampling.LANCZOS, box=(box.x, box.y, box.right, box.bottom), reducing_gap=2.0)
 
 
 def to_width(image: Image.Image, width: int) -> Image.Image:
@@ -140,59 +136,117 @@ class Renditions:
     email: bytes
 
 
-def render_campaign_image(data: bytes, *, field: str) -> tuple[Renditions, Image.Image]:
-    """The three renditions, and the decoded 1200x628 one (the banner's and flyer's background)."""
+def render_campaign_image(
+    data: bytes, *, field: str, focal: tuple[float, float] = (0.5, 0.5)
+) -> tuple[Renditions, Image.Image]:
+    """The three renditions (crops keep the focal point), and the decoded picture (at most
+    WORKING_SIDE pixels a side) that the banner, flyer and email crop for themselves."""
     image = flatten(decode_image(data, field=field))
-    wide = cover(image, WIDE)
+    image = fit_within(image, (WORKING_SIDE, WORKING_SIDE))
     renditions = Renditions(
-        wide=jpeg_bytes(wide), square=jpeg_bytes(cover(image, SQUARE)), email=jpeg_bytes(to_width(image, EMAIL_WIDTH))
+        wide=jpeg_bytes(cover(image, WIDE, focal)),
+        square=jpeg_bytes(cover(image, SQUARE, focal)),
+        email=jpeg_bytes(to_width(image, EMAIL_WIDTH)),
     )
-    return renditions, wide
+    return renditions, image
 
 
-def cobranded_banner(hero: Image.Image | None, logo: Image.Image | None, brand: BrandKit, *, dark: bool) -> bytes:
-    """1200x628: the campaign's first image (or the partner's colour) above a band with the partner's logo.
+@dataclass(frozen=True)
+class Picture:
+    """A campaign picture decoded once, with the point its crops keep."""
 
-    The light band suits dark logos, the dark band (the partner's primary colour, darkened until
-    white reads on it) light ones; a transparent logo keeps its transparency on both.
+    image: Image.Image
+    focal: tuple[float, float]
+
+    def crop(self, size: tuple[int, int]) -> Image.Image:
+        return cover(self.image, size, self.focal)
+
+
+def cobranded_banner(
+    picture: Picture | None, logo: Image.Image | None, brand: BrandKit, title: str, *, dark: bool
+) -> tuple[bytes, BannerLayout]:
+    """1200x628: the picture, and beside or below it the partner's strip (logo or name, tagline).
+
+    The strip never covers the picture: the picture is cropped into the space left. Without a
+    picture the space holds a plain co-branded header: the campaign's name on the partner's colour.
+    The light strip suits dark logos, the dark one (the partner's primary colour, darkened until
+    white reads on it at 7:1) light ones; a transparent logo keeps its transparency on both.
     """
-    banner = hero.copy() if hero is not None else Image.new("RGB", BANNER, brand.primary_colour)
-    band_top = BANNER[1] - _BAND_HEIGHT
-    band = nearest_accessible_shade(brand.primary_colour, text=WHITE, minimum=7.0) if dark else WHITE
-    text_colour = WHITE if dark else _DARK_TEXT
+    layout = banner_layout(logo.size if logo is not None else None)
+    banner = Image.new("RGB", BANNER, WHITE)
     draw = ImageDraw.Draw(banner)
-    draw.rectangle((0, band_top, BANNER[0], BANNER[1]), fill=band)
-    draw.rectangle(
-        (0, band_top - 8, BANNER[0], band_top - 1), fill=brand.accent_colour if dark else brand.primary_colour
-    )
-    used = _draw_logo_or_name(banner, draw, logo, brand.partner_name, band_top, text_colour)
-    if brand.tagline:
-        font = banner_font(26)
-        room = BANNER[0] - used - 2 * _MARGIN
-        tagline = _fit_text(draw, brand.tagline, font, room)
-        draw.text(
-            (BANNER[0] - _MARGIN, band_top + _BAND_HEIGHT // 2), tagline, fill=text_colour, font=font, anchor="rm"
-        )
-    return jpeg_bytes(banner, quality=88)
-
-
-def _draw_logo_or_name(
-    banner: Image.Image, draw: ImageDraw.ImageDraw, logo: Image.Image | None, name: str, band_top: int, colour: str
-) -> int:
-    """Place the logo (or the partner's name) at the band's left; return how far right it reaches."""
-    middle = band_top + _BAND_HEIGHT // 2
-    if logo is None:
-        font = banner_font(40, bold=True)
-        text = _fit_text(draw, name, font, BANNER[0] // 2)
-        draw.text((_MARGIN, middle), text, fill=colour, font=font, anchor="lm")
-        return _MARGIN + int(draw.textlength(text, font=font))
-    fitted = fit_within(logo, (420, _BAND_HEIGHT - 56))
-    position = (_MARGIN, middle - fitted.height // 2)
-    if fitted.mode == "RGBA":
-        banner.paste(fitted, position, mask=fitted.getchannel("A"))
+    if picture is not None:
+        banner.paste(picture.crop(layout.picture.size), (round(layout.picture.x), round(layout.picture.y)))
     else:
-        banner.paste(fitted, position)
-    return _MARGIN + fitted.width
+        _plain_header(draw, layout.picture, brand.primary_colour, title)
+    strip_colour = nearest_accessible_shade(brand.primary_colour, text=WHITE, minimum=7.0) if dark else WHITE
+    text_colour = WHITE if dark else _DARK_TEXT
+    draw.rectangle(layout.strip.as_tuple(), fill=strip_colour)
+    draw.rectangle(layout.accent.as_tuple(), fill=brand.accent_colour if dark else brand.primary_colour)
+    if logo is not None:
+        _draw_logo(banner, logo, layout.logo, layout.arrangement)
+    else:
+        wordmark = text_colour if dark else nearest_accessible_shade(brand.primary_colour, text=WHITE)
+        _draw_lines(draw, brand.partner_name, layout.logo, wordmark, size=44, bold=True, max_lines=2)
+    if brand.tagline:
+        _draw_lines(draw, brand.tagline, layout.tagline, text_colour, size=26, max_lines=3)
+    return jpeg_bytes(banner, quality=88), layout
+
+
+def _plain_header(draw: ImageDraw.ImageDraw, box: Box, colour: str, title: str) -> None:
+    draw.rectangle(box.as_tuple(), fill=colour)
+    inner = Box(box.x + 56, box.y + 56, box.width - 112, box.height - 112)
+    _draw_lines(draw, title, inner, best_text_colour(colour), size=56, bold=True, max_lines=4, middle=True)
+
+
+def _draw_logo(banner: Image.Image, logo: Image.Image, box: Box, arrangement: str) -> None:
+    """The logo as large as its box allows (never enlarged past twice its size), centred in a
+    panel beside the picture, at the left of a strip below it."""
+    scale = min(box.width / logo.width, box.height / logo.height, 2.0)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    fitted = logo.resize(size, Image.Resampling.LANCZOS) if size != logo.size else logo
+    left = box.x + (box.width - size[0]) / 2 if arrangement == "beside" else box.x
+    top = box.y + (box.height - size[1]) / 2
+    position = (round(left), round(top))
+    banner.paste(fitted, position, mask=fitted.getchannel("A") if fitted.mode == "RGBA" else None)
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    box: Box,
+    colour: str,
+    *,
+    size: int,
+    bold: bool = False,
+    max_lines: int,
+    middle: bool = True,
+) -> None:
+    """`text` wrapped into `box`, the type made smaller (down to half) until it fits in `max_lines`."""
+    for points in range(size, size // 2 - 1, -2):
+        font = banner_font(points, bold=bold)
+        lines = wrap_words(draw, text, font, box.width)
+        leading = round(points * 1.25)
+        if len(lines) <= max_lines and len(lines) * leading <= box.height:
+            break
+    lines = lines[:max_lines]
+    lines[-1] = _fit_text(draw, lines[-1], font, round(box.width))
+    top = box.y + (box.height - len(lines) * leading) / 2 if middle else box.y
+    for n, line in enumerate(lines):
+        draw.text((box.x, top + n * leading), line, fill=colour, font=font)
+
+
+def wrap_words(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float
+) -> list[str]:
+    """Greedy word wrap by measured width; a word longer than a line gets a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _fit_text(

@@ -23,6 +23,13 @@ from core.mail.addresses import normalise_email
 
 SUBJECT_LINES = (3, 5)  # how many subject-line options a kit offers
 SUBJECT_GUIDELINE = 60  # characters: longer subjects are cut off in most inboxes (a warning, not a refusal)
+# What the one-page flyer holds at its smallest type: the flyer test fills every field to these
+# limits in all six languages and checks that nothing leaves the page.
+MEDIUM_COPY_MAX = 1_200  # characters: "about 150 words", the co-branded email's and the flyer's text
+MAX_BULLETS = 5
+BULLET_MAX = 100
+FLYER_TEXT_MAX = 300  # the call to action's sentence or two beside the QR code
+PICTURE_ROLES = ("banner", "flyer", "email")  # the pieces that carry a picture the marketer names
 
 
 def subject_lines_over_guideline(subject_lines: Sequence[str]) -> list[tuple[int, int]]:
@@ -74,6 +81,17 @@ def check_email(value: str, *, field: str) -> str:
     return address
 
 
+def check_focal(value: object, *, field: str) -> tuple[float, float]:
+    """A focal point as two fractions from 0 to 1 (across, down)."""
+    try:
+        x, y = (float(part) for part in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as error:
+        raise KitInputError(field, "give the focal point as two numbers from 0 to 1.") from error
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise KitInputError(field, f"({x}, {y}) is outside the picture; use numbers from 0 to 1.")
+    return (round(x, 3), round(y, 3))
+
+
 def _sha256(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data is not None else ""
 
@@ -91,6 +109,7 @@ class BrandKit:
     email: str = ""
     postal_address: str = ""
     tagline: str = ""
+    contact_name: str = ""  # the person the partner's customers ask for, named in the flyer and email
     brand_hash: str = ""  # the partner's brand version; the inputs hash covers every field anyway
 
     def __post_init__(self) -> None:
@@ -109,6 +128,7 @@ class BrandKit:
             check_text(self.postal_address, field="postal_address", max_length=500, multiline=True),
         )
         _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=200))
+        _set(self, "contact_name", check_text(self.contact_name, field="contact_name", max_length=200))
 
     @cached_property
     def logo_sha256(self) -> str:
@@ -122,12 +142,20 @@ class KitImage:
     name: str
     data: bytes
     alt: str = ""
+    # Where the subject is, as fractions of the width and height: crops keep it in the picture.
+    focal: tuple[float, float] = (0.5, 0.5)
+    roles: frozenset[str] = frozenset()  # which of PICTURE_ROLES show this picture
 
     def __post_init__(self) -> None:
         _set(self, "name", check_text(self.name, field="image.name", max_length=200, required=True))
         _set(self, "alt", check_text(self.alt, field=f"image.{self.name}.alt", max_length=300))
         if not isinstance(self.data, bytes) or not self.data:
             raise KitInputError(f"image.{self.name}", "must be the bytes of an image file.")
+        _set(self, "focal", check_focal(self.focal, field=f"image.{self.name}.focal"))
+        unknown = set(self.roles) - set(PICTURE_ROLES)
+        if unknown:
+            raise KitInputError(f"image.{self.name}.roles", f"unknown pieces {sorted(unknown)}; use {PICTURE_ROLES}.")
+        _set(self, "roles", frozenset(self.roles))
 
     @cached_property
     def sha256(self) -> str:
@@ -172,6 +200,7 @@ class KitCopy:
     flyer_text: str
     campaign_url: str  # what the flyer's QR code opens
     social_posts: dict[str, str] = field(default_factory=dict)  # network -> post, see SOCIAL_LIMITS
+    bullets: tuple[str, ...] = ()  # the flyer's key points, at most MAX_BULLETS
 
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:
@@ -181,8 +210,13 @@ class KitCopy:
         )
         self._check_subject_lines()
         _set(self, "preheader", check_text(self.preheader, field="preheader", max_length=200))
-        for name in ("short_copy", "medium_copy", "long_copy", "flyer_text"):
+        for name in ("short_copy", "long_copy"):
             _set(self, name, check_text(getattr(self, name), field=name, max_length=20_000, multiline=True))
+        _set(self, "medium_copy", check_text(self.medium_copy, field="medium_copy", max_length=MEDIUM_COPY_MAX,
+                                             multiline=True))  # fmt: skip
+        _set(self, "flyer_text", check_text(self.flyer_text, field="flyer_text", max_length=FLYER_TEXT_MAX,
+                                            multiline=True))  # fmt: skip
+        self._check_bullets()
         _set(self, "cta_label", check_text(self.cta_label, field="cta_label", max_length=80, required=True))
         _set(self, "flyer_title", check_text(self.flyer_title, field="flyer_title", max_length=120, required=True))
         _set(self, "cta_url", check_url(self.cta_url, field="cta_url"))
@@ -198,6 +232,16 @@ class KitCopy:
         if not low <= len(lines) <= high:
             raise KitInputError("subject_lines", f"give {low} to {high} subject lines, not {len(lines)}.")
         _set(self, "subject_lines", lines)
+
+    def _check_bullets(self) -> None:
+        bullets = tuple(
+            check_text(bullet, field=f"bullets.{n}", max_length=BULLET_MAX)
+            for n, bullet in enumerate(self.bullets, start=1)
+        )
+        bullets = tuple(bullet for bullet in bullets if bullet)
+        if len(bullets) > MAX_BULLETS:
+            raise KitInputError("bullets", f"give at most {MAX_BULLETS} bullet points, not {len(bullets)}.")
+        _set(self, "bullets", bullets)
 
     def _check_social_posts(self) -> None:
         posts: dict[str, str] = {}

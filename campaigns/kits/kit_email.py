@@ -29,6 +29,8 @@ from content.brand import WHITE, best_text_colour, nearest_accessible_shade
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LOGO_FILE = "logo.png"
 LOGO_CID = "logo@kit.channelcast"
+HERO_FILE = "hero.jpg"
+HERO_CID = "hero@kit.channelcast"
 _LOGO_DISPLAY = (240, 80)
 
 
@@ -51,6 +53,14 @@ class EmailLogo:
 
 
 @dataclass(frozen=True)
+class EmailHero:
+    """The campaign picture the kit pieces name for the email, cropped to EMAIL_HERO around its focal point."""
+
+    jpeg: bytes
+    alt: str
+
+
+@dataclass(frozen=True)
 class KitEmail:
     subject: str
     html: str  # refers to the logo as `logo.png`, the file beside it in the kit
@@ -59,12 +69,14 @@ class KitEmail:
 
 
 def email_colours(brand: BrandKit) -> dict[str, str]:
-    """The partner's colours where text stays readable (AA): black or white on the button
-    (one of them always reaches 4.5:1), links in the accent shade that reads on white."""
+    """The partner's colours where text stays readable (AA): black or white on the button and the
+    plain header (one of them always reaches 4.5:1), links in the accent shade that reads on white,
+    the wordmark (their name, when there is no logo) in the primary shade that reads on white."""
     return {
         "button": brand.primary_colour,
         "button_text": best_text_colour(brand.primary_colour),
         "link": nearest_accessible_shade(brand.accent_colour, text=WHITE),
+        "wordmark": nearest_accessible_shade(brand.primary_colour, text=WHITE),
     }
 
 
@@ -78,14 +90,17 @@ def render_email(
     body_text: str,
     built_at: dt.datetime,
     message_key: str,
+    hero: EmailHero | None = None,
 ) -> KitEmail:
-    """`body_html` is sanitised HTML (from the Markdown bridge); everything else is escaped here."""
+    """`body_html` is sanitised HTML (from the Markdown bridge); everything else is escaped here.
+    Without a `hero` picture the email opens with a plain co-branded header."""
     context = _context(copy, brand, vendor, logo, body_html=body_html, body_text=body_text)
+    context["hero"] = {"src": HERO_FILE, "alt": hero.alt or copy.campaign_name} if hero is not None else None
     env = kit_environment()
     html = mjml2html(env.get_template("kit/email.mjml").render(**context))
     text = env.get_template("kit/email.txt").render(**context)
     subject = copy.subject_lines[0]
-    eml = _eml(subject, html, text, brand, logo, built_at=built_at, message_key=message_key)
+    eml = _eml(subject, html, text, brand, logo, hero, built_at=built_at, message_key=message_key)
     return KitEmail(subject=subject, html=html, text=text, eml=eml)
 
 
@@ -120,11 +135,12 @@ def _eml(
     text: str,
     brand: BrandKit,
     logo: EmailLogo | None,
+    hero: EmailHero | None,
     *,
     built_at: dt.datetime,
     message_key: str,
 ) -> bytes:
-    """RFC 5322: multipart/alternative (text, then HTML with the logo inline), unsent, no recipient."""
+    """RFC 5322: multipart/alternative (text, then HTML with logo and picture inline), unsent, no recipient."""
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = subject
     if brand.email:
@@ -134,10 +150,14 @@ def _eml(
     message["X-Unsent"] = "1"  # mail tools open it as a draft to send from the partner's own account
     message.set_content(text)
     html_for_eml = html.replace(f'src="{LOGO_FILE}"', f'src="cid:{LOGO_CID}"')
+    html_for_eml = html_for_eml.replace(f'src="{HERO_FILE}"', f'src="cid:{HERO_CID}"')
     message.add_alternative(html_for_eml, subtype="html")
     message.set_boundary(f"=_alt_{message_key[:32]}")
-    if logo is not None:
+    if logo is not None or hero is not None:
         html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
-        html_part.add_related(logo.png, maintype="image", subtype="png", cid=f"<{LOGO_CID}>", filename=LOGO_FILE)
+        if logo is not None:
+            html_part.add_related(logo.png, maintype="image", subtype="png", cid=f"<{LOGO_CID}>", filename=LOGO_FILE)
+        if hero is not None:
+            html_part.add_related(hero.jpeg, maintype="image", subtype="jpeg", cid=f"<{HERO_CID}>", filename=HERO_FILE)
         html_part.set_boundary(f"=_rel_{message_key[:32]}")
     return message.as_bytes()

@@ -33,6 +33,11 @@ class KitPiece(Base):
     cta_url: Mapped[str] = mapped_column(String(500), default="")
     flyer_title: Mapped[str] = mapped_column(String(120), default="")
     flyer_text: Mapped[str] = mapped_column(Text, default="")
+    bullets: Mapped[list[str]] = mapped_column(JSON, default=list)  # the flyer's key points, at most 5
+    # The picture each piece shows, named on purpose: role (banner, flyer, email) -> MediaAsset id.
+    # A role without one gets a plain co-branded header, never a picture chosen for it.
+    pictures: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    focal_points: Mapped[dict[str, list[float]]] = mapped_column(JSON, default=dict)  # asset id -> [x, y], 0..1
     updated_at: Mapped[utc_updated]
 
     campaign: Mapped[Campaign] = relationship()

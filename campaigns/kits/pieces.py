@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.kits.errors import KitInputError
-from campaigns.kits.inputs import KitCopy
+from campaigns.kits.inputs import PICTURE_ROLES, KitCopy, check_focal
 from campaigns.kits.models import KitPiece
 from campaigns.kits.social import SOCIAL_LIMITS, check_social_posts
 from campaigns.planning.models import Campaign, CampaignStatus
@@ -40,6 +40,9 @@ class PieceDraft:
     cta_url: str = ""
     flyer_title: str = ""
     flyer_text: str = ""
+    bullets: list[str] = field(default_factory=list)
+    pictures: dict[str, int] = field(default_factory=dict)  # role -> MediaAsset id
+    focal_points: dict[int, tuple[float, float]] = field(default_factory=dict)  # MediaAsset id -> (x, y)
 
 
 def kit_copy(campaign: Campaign, piece: KitPiece | PieceDraft, locale: str) -> KitCopy:
@@ -61,6 +64,7 @@ def kit_copy(campaign: Campaign, piece: KitPiece | PieceDraft, locale: str) -> K
         flyer_text=piece.flyer_text,
         campaign_url=piece.cta_url,
         social_posts={network: post for network, post in piece.social_posts.items() if post.strip()},
+        bullets=tuple(bullet for bullet in (piece.bullets or []) if bullet.strip()),
     )
 
 
@@ -87,12 +91,19 @@ def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDr
         raise KitInputError("social", f"Unknown networks: {', '.join(unknown)}.")
     copy = kit_copy(campaign, draft, locale)
     check_social_posts(copy.social_posts)
-    image_ids = list(dict.fromkeys(draft.image_ids))
+    pictures = _checked_pictures(draft.pictures)
+    # A picture named for a piece is one of the kit's images, whether or not it was ticked too.
+    image_ids = list(dict.fromkeys([*draft.image_ids, *pictures.values()]))
     if len(image_ids) > MAX_IMAGES:
         raise KitInputError("image_ids", f"Choose at most {MAX_IMAGES} images.")
     known = set(session.scalars(select(MediaAsset.id).where(MediaAsset.id.in_(image_ids))))
     if set(image_ids) - known:
         raise KitInputError("image_ids", "An image you chose is no longer in the library.")
+    focal_points = {
+        str(image_id): list(check_focal(point, field=f"focal_{image_id}"))
+        for image_id, point in draft.focal_points.items()
+        if image_id in image_ids
+    }
     piece = session.scalar(select(KitPiece).where(KitPiece.campaign_id == campaign.id, KitPiece.locale == locale))
     before = _piece_facts(piece) if piece is not None else {}
     if piece is None:
@@ -101,6 +112,9 @@ def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDr
     piece.subject_lines = list(copy.subject_lines)
     piece.social_posts = dict(copy.social_posts)
     piece.image_ids = image_ids
+    piece.bullets = list(copy.bullets)
+    piece.pictures = pictures
+    piece.focal_points = focal_points
     for name in ("preheader", "short_copy", "medium_copy", "long_copy", "cta_label", "cta_url", "flyer_title"):
         setattr(piece, name, getattr(copy, name))
     piece.flyer_text = copy.flyer_text
@@ -111,7 +125,15 @@ def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDr
 
 
 PIECE_FIELDS = ("subject_lines", "preheader", "short_copy", "medium_copy", "long_copy", "social_posts", "image_ids",
-                "cta_label", "cta_url", "flyer_title", "flyer_text")  # fmt: skip
+                "cta_label", "cta_url", "flyer_title", "flyer_text", "bullets", "pictures",
+                "focal_points")  # fmt: skip
+
+
+def _checked_pictures(pictures: dict[str, int]) -> dict[str, int]:
+    unknown = sorted(set(pictures) - set(PICTURE_ROLES))
+    if unknown:
+        raise KitInputError("pictures", f"Unknown pieces: {', '.join(unknown)}.")
+    return {role: int(pictures[role]) for role in PICTURE_ROLES if pictures.get(role)}
 
 
 def _piece_facts(piece: KitPiece) -> dict[str, object]:

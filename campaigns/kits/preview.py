@@ -56,7 +56,7 @@ def brand_preview_html(copy: KitCopy, brand: BrandKit, vendor: VendorInfo, *, ba
     html = email.html
     if email_logo is not None:
         html = html.replace(f'src="{LOGO_FILE}"', f'src="{_data_url("image/png", email_logo.png)}"')
-    banner = cobranded_banner(None, logo, brand, dark=False)
+    banner, _layout = cobranded_banner(None, logo, brand, copy.campaign_name, dark=False)
     figure = (
         '<div style="max-width:600px;margin:16px auto;">'
         f'<img id="banner-preview" src="{_data_url("image/jpeg", banner)}" '

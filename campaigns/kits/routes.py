@@ -7,15 +7,23 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from campaigns.delivery.outbox import OutboxError
 from campaigns.delivery.proofs import queue_proof
 from campaigns.delivery.worker import send_one_now
 from campaigns.kits.builds import brand_kit, eligible_partners, vendor_info
 from campaigns.kits.errors import KitInputError
-from campaigns.kits.forms import SUBJECT_FIELDS, KitPieceForm, KitProofForm
+from campaigns.kits.forms import (
+    BULLET_FIELDS,
+    PICTURE_FIELDS,
+    PICTURE_LABELS,
+    SUBJECT_FIELDS,
+    KitPieceForm,
+    KitProofForm,
+)
 from campaigns.kits.inputs import SUBJECT_GUIDELINE, BrandKit, subject_lines_over_guideline
-from campaigns.kits.models import Kit, KitPiece
+from campaigns.kits.models import Kit, KitPiece, KitStatus
 from campaigns.kits.pieces import CLOSED, PieceDraft, delete_piece, kit_copy, pieces_of, save_piece
 from campaigns.kits.preview import proof_email
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS, social_counts
@@ -24,12 +32,13 @@ from campaigns.planning.routes import READERS, get_campaign_or_404
 from content.brand import InvalidField
 from content.models import MediaAsset
 from core.audit import record
-from core.auth import EDITORS, require_role
+from core.auth import EDITORS, User, require_role
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db
 from core.storage import storage_for
 from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner
+from subscribers.partners import visible_partners
 
 bp = Blueprint("kits", __name__, url_prefix="/campaigns")
 LIBRARY_IMAGES = 60
@@ -44,6 +53,7 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         .where(Kit.campaign_id == campaign.id)
         .group_by(Kit.locale, Kit.status)
     ).all()
+    kits = partner_kits_for(db.session, campaign, current_user)
     pieces = pieces_of(db.session, campaign)
     return render_template(
         "campaigns/kit_overview.html",
@@ -52,6 +62,8 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         kit_counts={(locale, status.value): count for locale, status, count in counts},
         languages=LOCALE_NAMES,
         closed=campaign.status in CLOSED,
+        kits=kits,
+        failed=[(kit, failure_in_words(kit.error)) for kit in kits if kit.status is KitStatus.FAILED],
         proof_form=_proof_form(campaign, list(pieces)),
     )
 
@@ -116,15 +128,85 @@ def kit_test_send(campaign_id: int) -> ResponseReturnValue:
     return back
 
 
-def _library_assets() -> list[MediaAsset]:
-    """The newest images of the content library, to choose from."""
-    return list(db.session.scalars(select(MediaAsset).order_by(MediaAsset.id.desc()).limit(LIBRARY_IMAGES)))
+def partner_kits_for(session: Session, campaign: Campaign, user: User) -> list[Kit]:
+    """The campaign's kits of the partners `user` may see (account managers: their own), by partner name."""
+    visible = visible_partners(user).with_only_columns(Partner.id)
+    query = (
+        select(Kit)
+        .join(Partner, Partner.id == Kit.partner_id)
+        .where(Kit.campaign_id == campaign.id, Kit.partner_id.in_(visible))
+        .order_by(Partner.name, Kit.locale)
+        .options(contains_eager(Kit.partner))
+    )
+    return list(session.scalars(query))
+
+
+# What a failed kit's field means to a marketer: the engine names fields, people read these.
+FAILURE_FIELDS = {
+    "website": "The website in their brand",
+    "email": "The email address in their brand",
+    "phone": "The phone number in their brand",
+    "postal_address": "The postal address in their brand",
+    "tagline": "The tagline in their brand",
+    "contact_name": "The person to ask for in their brand",
+    "primary_colour": "The primary colour in their brand",
+    "accent_colour": "The accent colour in their brand",
+    "logo": "Their logo",
+    "partner_name": "Their company name",
+    "medium_copy": "The medium copy (kit pieces)",
+    "flyer_text": "The flyer's call to action (kit pieces)",
+    "flyer_title": "The flyer title (kit pieces)",
+    "bullets": "The flyer's key points (kit pieces)",
+}
+
+
+def failure_in_words(error: str) -> str:
+    """`website: use a full web address...` as `The website in their brand: use a full web address...`."""
+    field, _sep, message = error.partition(": ")
+    if field.startswith("social."):
+        return f"The {NETWORK_NAMES.get(field[7:], field[7:])} post (kit pieces): {message}"
+    if field.startswith("image."):
+        return f"The picture {field[6:].rsplit('.', 1)[0]!r} (kit pieces): {message}"
+    label = FAILURE_FIELDS.get(field)
+    return f"{label}: {message}" if label and message else error
+
+
+def _image_groups(campaign: Campaign, piece: KitPiece | None) -> tuple[list[MediaAsset], list[MediaAsset]]:
+    """(this campaign's pictures: its content items' images and those its pieces already use,
+    the rest of the library's newest images): the first are offered first, the rest on request."""
+    own_ids = [item.hero_image_id for item in campaign.content_items if item.hero_image_id]
+    own_ids += list(piece.image_ids) if piece is not None else []
+    own = {a.id: a for a in db.session.scalars(select(MediaAsset).where(MediaAsset.id.in_(own_ids)))}
+    library = db.session.scalars(select(MediaAsset).order_by(MediaAsset.id.desc()).limit(LIBRARY_IMAGES))
+    return [own[i] for i in dict.fromkeys(own_ids) if i in own], [a for a in library if a.id not in own]
+
+
+def _focal_points(piece: KitPiece | None) -> dict[int, tuple[float, float]]:
+    """Posted focal points (percent across and down, per chosen image), else the saved ones."""
+    if request.method == "POST":
+        points = {}
+        for key, value in request.form.items():
+            if key.startswith("focal_x-") and key[8:].isdigit():
+                image_id = int(key[8:])
+                try:
+                    points[image_id] = (float(value) / 100, float(request.form.get(f"focal_y-{image_id}", "50")) / 100)
+                except ValueError:
+                    raise KitInputError(f"focal_{image_id}", "Give the focal point in percent, 0 to 100.") from None
+        return points
+    saved = piece.focal_points if piece is not None else {}
+    return {int(image_id): (point[0], point[1]) for image_id, point in (saved or {}).items()}
 
 
 def _piece_form(piece: KitPiece | None, assets: list[MediaAsset]) -> KitPieceForm:
     form = KitPieceForm()
     form.image_ids.choices = [(asset.id, asset.original_filename or f"Image {asset.id}") for asset in assets]
+    for name in PICTURE_FIELDS.values():
+        getattr(form, name).choices = [(0, "No picture: a plain co-branded header"), *form.image_ids.choices]
     if piece is not None and request.method == "GET":
+        for name, bullet in zip(BULLET_FIELDS, piece.bullets or [], strict=False):
+            getattr(form, name).data = bullet
+        for role, name in PICTURE_FIELDS.items():
+            getattr(form, name).data = (piece.pictures or {}).get(role, 0)
         for name, line in zip(SUBJECT_FIELDS, piece.subject_lines, strict=False):
             getattr(form, name).data = line
         for name in ("preheader", "short_copy", "medium_copy", "long_copy", "cta_label", "cta_url", "flyer_title"):
@@ -136,7 +218,7 @@ def _piece_form(piece: KitPiece | None, assets: list[MediaAsset]) -> KitPieceFor
     return form
 
 
-def _draft(form: KitPieceForm) -> PieceDraft:
+def _draft(form: KitPieceForm, focal_points: dict[int, tuple[float, float]]) -> PieceDraft:
     return PieceDraft(
         subject_lines=form.subject_lines(),
         preheader=form.preheader.data or "",
@@ -149,6 +231,9 @@ def _draft(form: KitPieceForm) -> PieceDraft:
         cta_url=form.cta_url.data or "",
         flyer_title=form.flyer_title.data or "",
         flyer_text=form.flyer_text.data or "",
+        bullets=form.bullets(),
+        pictures=form.pictures(),
+        focal_points=focal_points,
     )
 
 
@@ -160,6 +245,8 @@ def _show_error(form: KitPieceForm, error: KitInputError) -> None:
     name = error.field
     if name.startswith("subject_lines."):
         name = f"subject_{name.split('.')[1]}"
+    elif name.startswith("bullets."):
+        name = f"bullet_{name.split('.')[1]}"
     elif name.startswith("social."):
         name = f"social_{name.split('.')[1]}"
     name = _ERROR_FIELDS.get(name, name)
@@ -177,11 +264,11 @@ def kit_pieces(campaign_id: int, locale: str) -> ResponseReturnValue:
     if locale not in LOCALES:
         abort(404)
     piece = pieces_of(db.session, campaign).get(locale)
-    assets = _library_assets()
-    form = _piece_form(piece, assets)
+    own, library = _image_groups(campaign, piece)
+    form = _piece_form(piece, [*own, *library])
     if form.validate_on_submit():
         try:
-            save_piece(db.session, campaign, locale, _draft(form))
+            save_piece(db.session, campaign, locale, _draft(form, _focal_points(piece)))
         except KitInputError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -189,8 +276,22 @@ def kit_pieces(campaign_id: int, locale: str) -> ResponseReturnValue:
             db.session.commit()
             flash(f"Kit pieces in {LOCALE_NAMES[locale]} saved; kits are rebuilt on the next minute.", "success")
             return redirect(url_for(".kit_pieces", campaign_id=campaign.id, locale=locale))
-    status = 400 if request.method == "POST" else 200
-    page = render_template(
+    return _pieces_page(campaign, locale, piece, form, own, library), 400 if request.method == "POST" else 200
+
+
+def _pieces_page(
+    campaign: Campaign,
+    locale: str,
+    piece: KitPiece | None,
+    form: KitPieceForm,
+    own: list[MediaAsset],
+    library: list[MediaAsset],
+) -> str:
+    try:
+        focal_points = _focal_points(piece)
+    except KitInputError:  # already shown beside its field: show the saved points
+        focal_points = {int(k): (v[0], v[1]) for k, v in ((piece.focal_points or {}) if piece else {}).items()}
+    return render_template(
         "campaigns/kit_pieces.html",
         campaign=campaign,
         locale=locale,
@@ -203,10 +304,16 @@ def kit_pieces(campaign_id: int, locale: str) -> ResponseReturnValue:
         counts={count.network: count for count in social_counts(form.social_posts())},
         limits=SOCIAL_LIMITS,
         networks=NETWORK_NAMES,
-        assets={asset.id: asset for asset in assets},
+        assets={asset.id: asset for asset in [*own, *library]},
+        own_images=own,
+        library_images=library,
+        picture_fields=PICTURE_FIELDS,
+        picture_labels=PICTURE_LABELS,
+        bullet_fields=BULLET_FIELDS,
+        focal_points=focal_points,
+        chosen=list(dict.fromkeys([*(form.image_ids.data or []), *form.pictures().values()])),
         closed=campaign.status in CLOSED,
     )
-    return page, status
 
 
 @bp.post("/<int:campaign_id>/kit/<locale>/delete")

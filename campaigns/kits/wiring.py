@@ -47,6 +47,8 @@ def build_command(campaign_ids: tuple[int, ...], partner_ids: tuple[int, ...], p
         )
     database.session.commit()
     click.echo(str(summary))
+    if summary.storage_error:  # reported and left for the next run; the exit code tells a script
+        raise SystemExit(1)
 
 
 def build_kits_tick(session: Session, now: dt.datetime) -> str:

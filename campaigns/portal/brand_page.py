@@ -103,7 +103,7 @@ def _preview_brand(partner: Partner, check: BrandCheck) -> BrandKit:
     return BrandKit(
         partner_name=partner.name, primary_colour=values["primary_color"], accent_colour=values["accent_color"],
         logo=logo, website=values["website"], phone=values["phone"], email=values["email"],
-        postal_address=values["postal_address"], tagline=values["tagline"],
+        postal_address=values["postal_address"], tagline=values["tagline"], contact_name=values["contact_name"],
     )  # fmt: skip
 
 

@@ -28,3 +28,4 @@ class BrandForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Length(max=300)])
     postal_address = TextAreaField(_l("Postal address"), validators=[Length(max=600)])
     tagline = StringField(_l("Tagline"), validators=[Length(max=250)])
+    contact_name = StringField(_l("Person to ask for"), validators=[Length(max=250)])

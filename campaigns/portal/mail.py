@@ -12,13 +12,14 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery import NewDelivery, enqueue, store_body
 from campaigns.delivery.models import Delivery
 from campaigns.delivery.worker import send_one_now
+from campaigns.kits.models import Kit
 from core.auth.mail import AccountMail
 from core.config import Settings
 from core.mail.placeholders import placeholder
@@ -124,3 +125,31 @@ def queue_account_mail(session: Session, account: AccountMail) -> int:
 def send_now(session: Session, delivery_id: int) -> None:
     """Hand one queued message to the transport now (after the caller committed it)."""
     send_one_now(session, _settings(), delivery_id)
+
+
+KIT_TEST_CATEGORY = "kit-test"
+KIT_EMAIL_IMAGES = ("logo.png", "hero.jpg")  # the files beside email.html that the email shows
+
+
+def send_kit_test(session: Session, kit: Kit, user: PartnerUser, html: str, text: str, subject: str) -> int:
+    """Queue the kit's co-branded email to the marketer who asked, as their customers would get it.
+
+    Its pictures point at `portal.kit_mail_image` (public, named by the ZIP's sha256: mail clients
+    fetch them without signing in). Its unsubscribe and preferences fields point at the sign-in page:
+    a test the person asked for has no list to leave."""
+    settings = _settings()
+    for name in KIT_EMAIL_IMAGES:
+        url = settings.public_base_url + url_for("portal.kit_mail_image", sha=kit.sha256, name=name)
+        html = html.replace(f'src="{name}"', f'src="{url}"')
+    with force_locale(user.locale):
+        subject = gettext("Test: %(subject)s", subject=subject)
+    sign_in_page = settings.public_base_url + url_for("portal.sign_in")
+    body = store_body(session, subject, html, text)
+    key = f"kit-test:{kit.id}:{user.id}:{secrets.token_hex(8)}"
+    message = NewDelivery(
+        idempotency_key=key, body=body, recipient_email=user.email, recipient_name=user.name,
+        fields={"unsubscribe_url": sign_in_page, "preferences_url": sign_in_page}, category=KIT_TEST_CATEGORY,
+    )  # fmt: skip
+    enqueue(session, [message])
+    delivery_id: int = session.scalars(select(Delivery.id).where(Delivery.idempotency_key == key)).one()
+    return delivery_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import zipfile
+import re
 from typing import Any
 
 from flask import (
@@ -20,19 +20,33 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import gettext
+from sqlalchemy import select
 
 from campaigns.delivery.models import Event, EventKind
 from campaigns.kits.builds import partner_kits, portal_campaigns
 from campaigns.kits.models import Kit, KitStatus
 from campaigns.portal.brand_page import brand_preview_response, colour_advice_response, logo_sha, save_brand_form
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
-from campaigns.portal.mail import send_now, send_preference_link, send_sign_in_link
+from campaigns.portal.kit_page import read_kit_page
+from campaigns.portal.kit_views import (
+    KitUnavailable,
+    PortalKitUrls,
+    email_with_inline_images,
+    kit_email_parts,
+    kit_file,
+    open_kit,
+    preview_response,
+)
+from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
+from core.audit import record
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
 from core.extensions import limiter
 from core.mail.addresses import normalise_email
 from core.storage import storage_for
+from core.web import email_preview_response
 from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand
 from subscribers.forms import FREQUENCY_LABELS
@@ -277,31 +291,100 @@ def _record_download(kit: Kit, piece: str | None) -> None:
     db.session.commit()
 
 
-def _open_kit(kit: Kit) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(storage_for().read(kit.storage_key)))
+@bp.errorhandler(KitUnavailable)
+def _kit_unavailable(_error: KitUnavailable) -> ResponseReturnValue:
+    page = render_template("portal/kit_unavailable.html", user=_user(), languages=LOCALE_NAMES)
+    return page, 503, {"Retry-After": "60"}
+
+
+YEAR = 365 * 24 * 3600
 
 
 @bp.get("/kits/<int:kit_id>")
 @portal_login_required
 def kit_page(kit_id: int) -> ResponseReturnValue:
     kit = _kit_or_404(kit_id)
-    with _open_kit(kit) as archive:
-        files = [(info.filename, info.file_size) for info in archive.infolist()]
-    return render_template("portal/kit.html", user=_user(), kit=kit, files=files, languages=LOCALE_NAMES,
-                           stale=kit.status is KitStatus.FAILED)  # fmt: skip
+    with open_kit(kit) as archive:
+        page = read_kit_page(archive)
+    return render_template("portal/kit.html", user=_user(), kit=kit, page=page, languages=LOCALE_NAMES,
+                           stale=kit.status is KitStatus.FAILED, preview=False, urls=PortalKitUrls(kit))  # fmt: skip
+
+
+@bp.get("/kits/<int:kit_id>/email")
+@portal_login_required
+def kit_email(kit_id: int) -> ResponseReturnValue:
+    """The kit's email for the page's frames, its pictures inline (the frame is sandboxed)."""
+    with open_kit(_kit_or_404(kit_id)) as archive:
+        return email_preview_response(email_with_inline_images(archive))
+
+
+@bp.get("/kits/<int:kit_id>/previews/<path:name>")
+@portal_login_required
+def kit_file_preview(kit_id: int, name: str) -> ResponseReturnValue:
+    """A picture made small, or the flyer's first page as PNG: made on first request, kept beside the kit."""
+    kit = _kit_or_404(kit_id)
+    return preview_response(kit, name)
+
+
+@bp.post("/kits/<int:kit_id>/send-test")
+@portal_login_required
+@limiter.limit("10 per hour")
+def send_kit_test_mail(kit_id: int) -> ResponseReturnValue:
+    """The kit's email to the signed-in marketer, through the outbox and sent at once."""
+    kit, user = _kit_or_404(kit_id), _user()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with open_kit(kit) as archive:
+        html, text, subject = kit_email_parts(archive)
+    delivery_id = send_kit_test(db.session, kit, user, html, text, subject)
+    record(db.session, "kit.test_sent", object_type="kit", object_id=kit.id, object_label=kit.campaign.name,
+           detail=f"to {user.email}", scope=f"partner:{kit.partner_id}")  # fmt: skip
+    db.session.commit()
+    send_now(db.session, delivery_id)
+    flash(_("We sent a test of the email to %(email)s.", email=user.email), "success")
+    return redirect(url_for(".kit_page", kit_id=kit.id, _anchor="email"))
+
+
+@bp.get("/kit-mail/<sha>/<name>")
+@limiter.exempt
+def kit_mail_image(sha: str, name: str) -> ResponseReturnValue:
+    """The logo and picture of a test email: public (mail clients fetch them), named by the ZIP's sha256."""
+    if name not in KIT_EMAIL_IMAGES or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        abort(404)
+    kit = db.session.scalar(select(Kit).where(Kit.sha256 == sha).limit(1))
+    if kit is None:
+        abort(404)
+    with open_kit(kit) as archive:
+        if f"email/{name}" not in archive.namelist():
+            abort(404)
+        data = archive.read(f"email/{name}")
+    response = send_file(io.BytesIO(data), mimetype=mimetypes.guess_type(name)[0], max_age=YEAR)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
 
 
 @bp.get("/kits/<int:kit_id>/download")
 @portal_login_required
 def download_kit(kit_id: int) -> ResponseReturnValue:
+    """Streamed in chunks from storage, or (STORAGE_DOWNLOADS=presigned, S3) a redirect to a 5-minute URL."""
     kit = _kit_or_404(kit_id)
     if request.if_none_match.contains(kit.sha256):
         return "", 304
+    name = kit.filename or f"kit-{kit.id}.zip"
+    stored = kit_file(kit)
     _record_download(kit, None)
-    return send_file(
-        io.BytesIO(storage_for().read(kit.storage_key)), mimetype="application/zip", as_attachment=True,
-        download_name=kit.filename or f"kit-{kit.id}.zip", etag=kit.sha256, max_age=0,
-    )  # fmt: skip
+    if _settings().storage_downloads == "presigned":
+        url = storage_for().download_url(kit.storage_key, filename=name, content_type="application/zip", seconds=300)
+        if url is not None:
+            stored.stream.close()
+            return redirect(url, 302)
+    response = Response(stored.chunks(), mimetype="application/zip", direct_passthrough=True)
+    response.content_length = stored.size
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.set_etag(kit.sha256)
+    response.cache_control.max_age = 0
+    response.cache_control.no_cache = True
+    return response
 
 
 PIECE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
@@ -312,7 +395,7 @@ PIECE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'
 def kit_piece(kit_id: int, name: str) -> ResponseReturnValue:
     """One file of the kit, to look at (inline) or to save (`?download=1`); names come from the ZIP only."""
     kit = _kit_or_404(kit_id)
-    with _open_kit(kit) as archive:
+    with open_kit(kit) as archive:
         if name not in archive.namelist():
             abort(404)
         data = archive.read(name)

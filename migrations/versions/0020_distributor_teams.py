@@ -7,7 +7,7 @@ but other details is kept as "Name (2)"), serving the countries of the partners 
 and partners point at it. Downgrading writes the team's details back onto each partner.
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import core.db
 
 revision: str = '0020'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

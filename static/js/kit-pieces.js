@@ -58,3 +58,47 @@
     update();
   });
 }());
+
+// Pictures: the chosen picture's thumbnail follows its menu; a click on a picture sets its focal point.
+(function () {
+  "use strict";
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picture-preview]"), function (preview) {
+    var select = document.getElementById(preview.dataset.picturePreview);
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      preview.textContent = "";
+      if (option.dataset.thumb) {
+        var image = document.createElement("img");
+        image.src = option.dataset.thumb;
+        image.alt = "";
+        preview.appendChild(image);
+      } else {
+        var text = document.createElement("span");
+        text.textContent = option.textContent;
+        preview.appendChild(text);
+      }
+    });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-focal]"), function (box) {
+    var image = box.querySelector("img");
+    var marker = box.querySelector(".focal__marker");
+    var across = box.querySelector('input[name^="focal_x-"]');
+    var down = box.querySelector('input[name^="focal_y-"]');
+    function place() {
+      marker.style.left = (parseFloat(across.value) || 0) + "%";
+      marker.style.top = (parseFloat(down.value) || 0) + "%";
+      marker.hidden = false;
+    }
+    place();
+    image.addEventListener("click", function (event) {
+      var rect = image.getBoundingClientRect();
+      across.value = Math.round(((event.clientX - rect.left) / rect.width) * 100);
+      down.value = Math.round(((event.clientY - rect.top) / rect.height) * 100);
+      place();
+    });
+    across.addEventListener("input", place);
+    down.addEventListener("input", place);
+  });
+}());

@@ -47,6 +47,12 @@ def test_development_secret_is_generated_once_and_reused(tmp_path: Path) -> None
         ({"FALLBACK_LOCALES": "en,en"}, "FALLBACK_LOCALES", "distinct languages"),
         ({"APP_ENV": "production"}, "SECRET_KEY", "long random value"),
         ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY", "long random value"),
+        ({"STORAGE_URL": "ftp://files.example/x"}, "STORAGE_URL", "s3://bucket-name"),
+        ({"STORAGE_URL": "s3://Bad_Bucket/x"}, "STORAGE_URL", "s3://bucket-name"),
+        ({"STORAGE_URL": "file:///srv/a", "STORAGE_DIR": "/srv/b"}, "STORAGE_DIR", "STORAGE_URL=file:///srv/b"),
+        ({"STORAGE_DOWNLOADS": "email"}, "STORAGE_DOWNLOADS", "stream, presigned"),
+        ({"S3_ENDPOINT_URL": "minio:9000"}, "S3_ENDPOINT_URL", "http"),
+        ({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}, "AWS_SECRET_ACCESS_KEY", "set both AWS keys"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_line_naming_the_variable_and_the_fix(
@@ -108,3 +114,26 @@ def test_fallback_languages_default_to_english_and_none_leaves_only_the_items_ow
     assert load_settings(base).fallback_locales == ("en",)
     assert load_settings({**base, "FALLBACK_LOCALES": "de, en"}).fallback_locales == ("de", "en")
     assert load_settings({**base, "FALLBACK_LOCALES": "none"}).fallback_locales == ()
+
+
+def test_files_default_to_a_directory_in_the_instance_folder(tmp_path: Path) -> None:
+    assert settings_from(tmp_path).storage_url == f"file://{tmp_path / 'storage'}"
+    assert settings_from(tmp_path, STORAGE_URL="file:///srv/files/").storage_url == "file:///srv/files"
+
+
+def test_the_deprecated_storage_dir_still_names_the_directory(tmp_path: Path) -> None:
+    assert settings_from(tmp_path, STORAGE_DIR=str(tmp_path / "old")).storage_url == f"file://{tmp_path / 'old'}"
+
+
+def test_an_s3_bucket_with_a_prefix_an_endpoint_and_keys(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        STORAGE_URL="s3://partner-files/channelcast/",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+        AWS_ACCESS_KEY_ID="AKIAEXAMPLE",
+        AWS_SECRET_ACCESS_KEY="secret",
+        AWS_DEFAULT_REGION="eu-central-1",
+    )
+    assert settings.storage_url == "s3://partner-files/channelcast"
+    assert settings.s3_endpoint_url == "http://127.0.0.1:9000"
+    assert (settings.aws_access_key_id, settings.aws_region) == ("AKIAEXAMPLE", "eu-central-1")

@@ -31,7 +31,7 @@ def test_distributor_teams_are_made_once_from_the_partner_columns_and_written_ba
     engine = make_engine(fresh_database_url(backend, tmp_path, "teams"))
     benelux = ("Techdata Benelux", "benelux@techdata.example", "+31 30 555 0200")
     try:
-        migrate.upgrade(engine, "0013")
+        migrate.upgrade(engine, "0014")
         with engine.begin() as connection:
             add_partner(connection, 1, "Small NL", "NL", benelux)
             add_partner(connection, 2, "Small BE", "BE", benelux)
@@ -50,7 +50,7 @@ def test_distributor_teams_are_made_once_from_the_partner_columns_and_written_ba
         assert links[1] == links[2] != links[3]
         assert links[4] is None
 
-        migrate.downgrade(engine, "0013")
+        migrate.downgrade(engine, "0014")
         with engine.connect() as connection:
             back = connection.execute(text(
                 "SELECT id, distributor_team_name, distributor_team_email, distributor_team_phone"

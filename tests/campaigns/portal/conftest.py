@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bench import kit_samples
 from campaigns.kits.builds import BuildSummary, build_due_kits
+from campaigns.kits.inputs import PICTURE_ROLES
 from campaigns.kits.pieces import PieceDraft, save_piece
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.media import store_upload
@@ -49,6 +50,8 @@ def draft(locale: str, image_ids: list[int], **changes: Any) -> PieceDraft:
         "cta_url": copy["campaign_url"],
         "flyer_title": copy["flyer_title"],
         "flyer_text": copy["flyer_text"],
+        "bullets": ["Up to 30% back", "Free pickup"],
+        "pictures": dict.fromkeys(PICTURE_ROLES, image_ids[0]) if image_ids else {},
         **changes,
     }
     return PieceDraft(**fields)

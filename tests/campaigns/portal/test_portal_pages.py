@@ -82,7 +82,7 @@ def test_single_pieces_are_previewed_and_downloaded_from_the_kit_page(
     portal_client(client, marketer_at_acme)
     page = client.get(f"/portal/kits/{kit.id}").get_data(as_text=True)
     assert "flyer.pdf" in page
-    assert "social/x.txt" in page
+    assert 'data-copy="post-x"' in page  # posts are copied, not downloaded one by one
     preview = client.get(f"/portal/kits/{kit.id}/files/email/email.html")
     assert preview.status_code == 200
     assert "sandbox" in preview.headers["Content-Security-Policy"]

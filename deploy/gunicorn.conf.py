@@ -1,0 +1,50 @@
+"""gunicorn settings for Channelcast: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Command-line flags override these (e.g. `--bind 0.0.0.0:8000 --workers 8`), and so does
+gunicorn's own WEB_CONCURRENCY for the number of workers. Every setting of the app itself still
+comes from its environment (see the README's settings table); this file only shapes the server.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+# Loopback by default: in production a reverse proxy (TLS) sits in front and forwards here.
+bind = ["127.0.0.1:8000"]
+
+# Pages are short and mostly wait on PostgreSQL: two processes per core, each with a few
+# threads, keep both cores busy while some requests wait on the database or on a slow client
+# downloading a kit. Measured on 2 cores (bench/web.py): see the README.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = 4
+
+# Load the app once in the master, then fork: workers start in milliseconds and share memory.
+preload_app = True
+
+timeout = 30  # a request stuck this long is killed and logged (kits stream in well under it)
+graceful_timeout = 20  # SIGTERM: finish what is in flight, then stop
+keepalive = 5
+# Recycle a worker now and then, staggered, so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# The heartbeat file in memory, not on a disk that may stall (Debian and most Linux have /dev/shm).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 (gunicorn's own heartbeat files, not our data)
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+
+# gunicorn 24+ opens a control socket in the home directory by default; several gunicorns on one
+# machine (or one user) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A forked worker must not share the master's pooled database connections."""
+    import wsgi
+
+    wsgi.app.extensions["channelcast.db"].engine.dispose(close=False)

@@ -237,10 +237,15 @@ def partners_bulk() -> ResponseReturnValue:
     value = form.manager_id.data if action == BULK_MANAGER else form.tier.data if action == BULK_TIER else ""
     plan = plan_bulk(db.session, partners, action, value or "", tiers=_tiers())
     if form.confirmed.data == "yes" and not plan.errors:
-        count = apply_bulk(db.session, plan, tiers=_tiers(), now=utc_now())
-        db.session.commit()
-        flash(_("%(count)s partners changed.", count=count), "success")
-        return redirect(url_for(".partners"))
+        try:
+            count = apply_bulk(db.session, plan, tiers=_tiers(), now=utc_now())
+        except PartnerInvalid as error:  # someone changed a partner since the plan was checked: none of it
+            db.session.rollback()
+            plan.errors.extend(error.errors.values())
+        else:
+            db.session.commit()
+            flash(_("%(count)s partners changed.", count=count), "success")
+            return redirect(url_for(".partners"))
     page = render_template(
         "subscribers/admin/bulk_confirm.html", plan=plan, form=form, action_label=BULK_LABELS.get(action, ""),
     )  # fmt: skip

@@ -25,7 +25,7 @@ from content.models import (
     content_item_areas,
 )
 from core.config import DEFAULT_TIERS, LOCALES
-from subscribers.models import Contact, ContactStatus, Partner, PartnerType, contact_interests
+from subscribers.models import Contact, ContactStatus, DistributorTeam, Partner, PartnerType, contact_interests
 from subscribers.schedule import Frequency
 
 # Tuesday 3 March 2026, 23:00 UTC: every weekly, fortnightly, monthly and quarterly contact in
@@ -94,6 +94,11 @@ def generate(engine: Engine, *, contacts: int, partners: int = 1000, items: int 
     with Session(engine) as session:
         area_ids = _areas(session)
         _items(session, rng, area_ids, items)
+        team = DistributorTeam(
+            name="Channel team Benelux", email="channel@distributor.example", phone="+31 20 555 0199", countries=["NL"]
+        )
+        session.add(team)
+        session.flush()
         partner_rows = [
             {
                 "name": f"Partner {n:05d} BV",
@@ -102,9 +107,7 @@ def generate(engine: Engine, *, contacts: int, partners: int = 1000, items: int 
                 "subcategory": "",
                 "country": COUNTRIES[n % len(COUNTRIES)],
                 "default_locale": LOCALES[n % len(LOCALES)],
-                "distributor_team_name": "Channel team Benelux",
-                "distributor_team_email": "channel@distributor.example",
-                "distributor_team_phone": "+31 20 555 0199",
+                "distributor_team_id": team.id,
                 "brand_version": "",
             }
             for n in range(partners)

@@ -27,4 +27,6 @@ AUDIT_ACTIONS = {
     "delivery.retry": _l("Message sent again"),
     "delivery.mark_sent": _l("Message marked as sent"),
     "portal_user.sign_in_link_sent": _l("Portal sign-in link sent"),
+    "contact.newsletter_test_sent": _l("Newsletter test sent to staff"),
+    "campaign.kit_test_sent": _l("Kit email test sent to staff"),
 }

@@ -12,11 +12,14 @@ def init_app(app: Flask) -> None:
     from core.auth import EDITORS
     from core.demo import register_demo_step
     from core.web import register_nav, register_panel
+    from subscribers import admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
     from subscribers.admin import bp as admin_bp
     from subscribers.audit import init_audit
     from subscribers.catalogues import compiled_catalogues
     from subscribers.cli import contacts_cli, portal_cli
+    from subscribers.countries import country_name
     from subscribers.demo import demo_partners_and_contacts
+    from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS
     from subscribers.overview import subscriber_figures
     from subscribers.public import bp as public_bp
 
@@ -26,6 +29,8 @@ def init_app(app: Flask) -> None:
     init_audit(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
+    app.add_template_filter(country_name, "country_name")
+    app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
     app.cli.add_command(contacts_cli)
     app.cli.add_command(portal_cli)
     register_nav(app, "Partners", "subscribers_admin.partners", order=20)

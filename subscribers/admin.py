@@ -1,15 +1,21 @@
 """Vendor admin pages: partners, contacts, import, support links and data rights.
 
 Everyone signed in reads (account managers only their own partners); viewers change nothing.
+Creating and changing partners, contacts and distributor teams: admin_partners, admin_contacts
+and admin_teams, on this blueprint.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from babel.dates import get_day_names
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from core.auth import EDITORS, Role, require_role
 from core.csv_export import csv_text
@@ -17,62 +23,24 @@ from core.db import db
 from core.extensions import csrf
 from subscribers.access import get_contact_or_404, get_partner_or_404
 from subscribers.audit import record_contact, record_partner
-from subscribers.forms import ConfirmForm, EraseForm, ImportForm
+from subscribers.forms import CONSENT_SOURCE_LABELS, ConfirmForm, EraseForm, ImportForm, PauseByStaffForm
 from subscribers.importer import ImportRefused, check_size, import_contacts
 from subscribers.links import preference_url, unsubscribe_url
-from subscribers.models import ConsentSource, Contact, PartnerType
-from subscribers.partners import (
-    PAGE_SIZE,
-    PartnerFilter,
-    account_managers,
-    contact_person,
-    partner_countries,
-    partner_page,
-)
+from subscribers.models import ConsentSource, Contact
+from subscribers.partners import may_change_partner
 from subscribers.rights import erase_contact, export_contact
 from subscribers.services import revoke_links
 
 bp = Blueprint("subscribers_admin", __name__, url_prefix="/admin")
 STAFF = (Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER)  # may act for a contact; viewers only read
 MB = 1024 * 1024
+ContactSection = Callable[[Session, Contact], Markup]
+_SECTIONS = "channelcast.contact_sections"
 
 
-def _filter_from_args() -> PartnerFilter:
-    manager = request.args.get("manager", "")
-    page = request.args.get("page", "1")
-    return PartnerFilter(
-        tier=request.args.get("tier", ""),
-        type=request.args.get("type", ""),
-        country=request.args.get("country", ""),
-        manager_id=int(manager) if manager.isdigit() else None,
-        page=int(page) if page.isdigit() else 1,
-    )
-
-
-@bp.get("/partners")
-@require_role()
-def partners() -> ResponseReturnValue:
-    chosen = _filter_from_args()
-    rows, total = partner_page(db.session, current_user, chosen)
-    return render_template(
-        "subscribers/admin/partners.html",
-        rows=rows,
-        total=total,
-        chosen=chosen,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        tiers=current_app.config["CHANNELCAST"].partner_tiers,
-        types=[kind.value for kind in PartnerType],
-        countries=partner_countries(db.session),
-        managers=account_managers(db.session),
-        contact_person=contact_person,
-    )
-
-
-@bp.get("/partners/<int:partner_id>")
-@require_role()
-def partner(partner_id: int) -> ResponseReturnValue:
-    found = get_partner_or_404(db.session, partner_id, current_user)
-    return render_template("subscribers/admin/partner.html", partner=found, person=contact_person(found))
+def register_contact_section(app: Flask, render: ContactSection) -> None:
+    """Another package's part of a contact's admin page (the messages sent to them), rendered by it."""
+    app.extensions.setdefault(_SECTIONS, []).append(render)
 
 
 def _slugs(contact: Contact) -> str:
@@ -99,13 +67,19 @@ def partner_contacts_csv(partner_id: int) -> ResponseReturnValue:
 
 def _render_contact(contact_id: int, **extra: object) -> str:
     contact = get_contact_or_404(db.session, contact_id, current_user)
+    sections: list[ContactSection] = current_app.extensions.get(_SECTIONS, [])
     return render_template(
         "subscribers/admin/contact.html",
         contact=contact,
         confirm_form=ConfirmForm(),
+        pause_form=PauseByStaffForm(formdata=None),
         erase_form=extra.pop("erase_form", None) or EraseForm(),
         may_act=current_user.has_role(*STAFF),
+        may_change=may_change_partner(contact.partner, current_user),
         is_admin=current_user.has_role(Role.ADMIN),
+        sections=[render(db.session, contact) for render in sections],
+        weekdays=get_day_names("wide", locale=current_user.locale or "en"),
+        consent_sources=CONSENT_SOURCE_LABELS,
         **extra,
     )
 
@@ -133,7 +107,7 @@ def contact_links(contact_id: int) -> ResponseReturnValue:
 def contact_revoke_links(contact_id: int) -> ResponseReturnValue:
     found = get_contact_or_404(db.session, contact_id, current_user)
     if ConfirmForm().validate_on_submit():
-        revoke_links(db.session, found, source=ConsentSource.ADMIN, ip=request.remote_addr)
+        revoke_links(db.session, found, source=ConsentSource.ADMIN, ip=request.remote_addr, by=current_user)
         db.session.commit()
         flash("Every link sent to this contact so far no longer works.", "success")
     return redirect(url_for(".contact", contact_id=contact_id))

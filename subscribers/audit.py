@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import Actor, AuditEntry, record
 from core.auth.models import User
-from subscribers.models import Contact, Partner, PartnerUser
+from subscribers.models import Contact, Partner, PartnerUser, Suppression
 
 Changes = Mapping[str, tuple[object, object]]
 
@@ -36,6 +36,16 @@ AUDIT_ACTIONS = {
     "portal_user.create": _l("Portal user added"),
     "portal_user.deactivate": _l("Portal user deactivated"),
     "portal_user.reactivate": _l("Portal user reactivated"),
+    "partner.create": _l("Partner added"),
+    "partner.update": _l("Partner edited"),
+    "partner.archive": _l("Partner archived"),
+    "partner.restore": _l("Partner restored"),
+    "contact.create": _l("Contact added"),
+    "contact.update": _l("Contact edited"),
+    "contact.move": _l("Contact moved to another partner"),
+    "distributor_team.create": _l("Distributor team added"),
+    "distributor_team.update": _l("Distributor team edited"),
+    "suppression.add": _l("Address suppressed by hand"),
 }
 
 
@@ -96,6 +106,13 @@ def contact_addresses(session: Session, ids: list[str]) -> Mapping[str, str]:
     return {str(ident): email for ident, email in rows}
 
 
+def suppressed_addresses(session: Session, ids: list[str]) -> Mapping[str, str]:
+    """The audit page's label for suppression entries: the address, or "erased contact" once only its hash is kept."""
+    numbers = [int(ident) for ident in ids if ident.isdigit()]
+    rows = session.execute(select(Suppression.id, Suppression.email).where(Suppression.id.in_(numbers))).all()
+    return {str(ident): email or str(_l("erased contact")) for ident, email in rows}
+
+
 def scopes_for(session: Session, user: User) -> list[str]:
     """The scopes of the partners `user` manages or stands in for (an account manager's audit page)."""
     ids = session.scalars(
@@ -110,4 +127,5 @@ def init_audit(app: Flask) -> None:
     register_action_labels(app, AUDIT_ACTIONS)
     register_actor_source(app, _signed_in_portal_actor)
     register_label_source(app, "contact", contact_addresses)
+    register_label_source(app, "suppression", suppressed_addresses)
     register_scope_source(app, scopes_for)

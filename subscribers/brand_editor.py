@@ -57,7 +57,7 @@ class BrandCheck:
         return not self.errors
 
 
-def _plain_text(value: str, *, multiline: bool) -> str | None:
+def plain_text(value: str, *, multiline: bool = False) -> str | None:
     """Trimmed text, or None when it holds HTML brackets or control characters."""
     text = value.replace("\r\n", "\n").strip()
     allowed = {"\n"} if multiline else set()
@@ -68,7 +68,10 @@ def _plain_text(value: str, *, multiline: bool) -> str | None:
     return text
 
 
-def _phone(value: str, country: str) -> str:
+def international_phone(value: str, country: str) -> str:
+    """A phone number in international format; parsed in `country` unless it starts with +.
+
+    Raises phonenumbers.NumberParseException for something that is not a valid number."""
     number = phonenumbers.parse(value, None if value.startswith("+") else country)
     if not phonenumbers.is_valid_number(number):
         raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.NOT_A_NUMBER, value)
@@ -85,7 +88,7 @@ def _check_one(name: str, raw: str, country: str, check: BrandCheck) -> None:
         check.advice[name] = advice
         check.values[name] = advice.colour
         return
-    text = _plain_text(raw, multiline=name == "postal_address")
+    text = plain_text(raw, multiline=name == "postal_address")
     if text is None:
         check.errors[name] = gettext("Plain text only: no HTML, line breaks or control characters.")
     elif len(text) > LENGTHS[name]:
@@ -99,7 +102,7 @@ def _check_one(name: str, raw: str, country: str, check: BrandCheck) -> None:
             check.errors[name] = gettext("Use a full web address starting with https://.")
     elif name == "phone":
         try:
-            check.values[name] = _phone(text, country)
+            check.values[name] = international_phone(text, country)
         except phonenumbers.NumberParseException:
             check.errors[name] = gettext("This is not a valid phone number; start with + and the country code.")
     elif name == "email":

@@ -18,6 +18,7 @@ from subscribers.models import (
     ConsentSource,
     Contact,
     ContactStatus,
+    DistributorTeam,
     Partner,
     PartnerType,
     SuppressionReason,
@@ -102,8 +103,24 @@ def _tiered(rng: random.Random, tiers: tuple[str, ...]) -> str:
     return rng.choices(tiers, weights=weights)[0]
 
 
-def _partner(rng: random.Random, number: int, tiers: tuple[str, ...], managers: dict[str, User]) -> Partner:
-    country, locale, _zones, manager_key, (team, team_phone) = COUNTRIES[number % len(COUNTRIES)]
+def _teams() -> dict[str, DistributorTeam]:
+    """One distributor channel team per country, for the small partners there."""
+    return {
+        country: DistributorTeam(
+            name=name, email=f"partners@{name.split()[0].lower()}.example", phone=phone, countries=[country]
+        )
+        for country, _locale, _zones, _manager, (name, phone) in COUNTRIES
+    }
+
+
+def _partner(
+    rng: random.Random,
+    number: int,
+    tiers: tuple[str, ...],
+    managers: dict[str, User],
+    teams: dict[str, DistributorTeam],
+) -> Partner:
+    country, locale, _zones, manager_key, _team = COUNTRIES[number % len(COUNTRIES)]
     kind = rng.choice(list(PartnerType))
     tier = _tiered(rng, tiers)
     name = f"{NAME_PARTS[0][number % 12]} {NAME_PARTS[1][(number * 7) % 10]} {country}"
@@ -117,9 +134,7 @@ def _partner(rng: random.Random, number: int, tiers: tuple[str, ...], managers: 
         country=country,
         default_locale=locale,
         account_manager=None if small else managers.get(manager_key),
-        distributor_team_name=team if small else "",
-        distributor_team_email=f"partners@{team.split()[0].lower()}.example" if small else "",
-        distributor_team_phone=team_phone if small else "",
+        distributor_team=teams[country] if small else None,
         brand_primary_color=rng.choice(COLOURS),
         brand_accent_color=rng.choice(COLOURS),
         brand_website=f"https://www.{domain}",
@@ -186,7 +201,8 @@ def demo_partners_and_contacts(session: Session, rng: random.Random) -> str:
         return "partners already there"
     tiers = current_app.config["CHANNELCAST"].partner_tiers if has_app_context() else DEFAULT_TIERS
     managers = {user.email.split("@")[0]: user for user in session.scalars(select(User))}
-    partners = [_partner(rng, number, tiers, managers) for number in range(PARTNERS)]
+    teams = _teams()
+    partners = [_partner(rng, number, tiers, managers, teams) for number in range(PARTNERS)]
     session.add_all(partners)
     areas = list(session.scalars(select(InterestArea).where(InterestArea.is_active.is_(True))))
     contacts = [_contact(rng, number, partners[rng.randrange(PARTNERS)], areas) for number in range(CONTACTS)]

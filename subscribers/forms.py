@@ -10,8 +10,17 @@ from babel.dates import get_day_names
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from content.models import InterestArea
@@ -22,6 +31,20 @@ FREQUENCY_LABELS = {
     "fortnightly": _l("Every two weeks"),
     "monthly": _l("Once a month"),
     "quarterly": _l("Once a quarter"),
+}
+CONTACT_STATUS_LABELS = {
+    "active": _l("Receives mail"),
+    "paused": _l("Paused"),
+    "unsubscribed": _l("Unsubscribed"),
+    "bounced": _l("Address bounced"),
+    "complained": _l("Marked us as spam"),
+}
+CONSENT_SOURCE_LABELS = {
+    "form": _l("By the contact"),
+    "import": _l("Import"),
+    "api": _l("API"),
+    "admin": _l("Staff"),
+    "provider": _l("Mail provider"),
 }
 PAUSE_CHOICES = {
     "2w": _l("2 weeks"),
@@ -112,3 +135,72 @@ class ImportForm(FlaskForm):
 
 class EraseForm(FlaskForm):
     confirm_email = StringField("Type the contact's email address to confirm", validators=[InputRequired()])
+
+
+# ------------------------------------------------------------------------------------------- vendor admin
+
+
+def optional_id(value: object) -> int | None:
+    """A select's value as an id; the empty option ("nobody", "none") as None."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isdigit() else -1  # -1: a made-up value, refused by the service by name
+
+
+class PartnerForm(FlaskForm):
+    """The partner's own fields; `subscribers.partner_editing` checks them (field errors name the rule)."""
+
+    name = StringField(_l("Name"), validators=[Length(max=300)])
+    tier = SelectField(_l("Tier"), validate_choice=False)
+    type = SelectField(_l("Partner type"), validate_choice=False)
+    subcategory = StringField(_l("Subcategory"), validators=[Length(max=200)])
+    country = SelectField(_l("Country"), validate_choice=False)
+    default_locale = SelectField(_l("Default language"), validate_choice=False)
+    account_manager_id = SelectField(_l("Account manager"), coerce=optional_id, validate_choice=False)
+    backup_manager_id = SelectField(_l("Stand-in (while the account manager is away)"), coerce=optional_id,
+                                    validate_choice=False)  # fmt: skip
+    distributor_team_id = SelectField(_l("Distributor team (instead of an account manager)"), coerce=optional_id,
+                                      validate_choice=False)  # fmt: skip
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[Length(max=300)])
+    email = StringField(_l("Email"), validators=[Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Length(max=60)])
+    countries = StringField(_l("Countries served"), validators=[Length(max=800)])
+
+    def country_codes(self) -> tuple[str, ...]:
+        text = (self.countries.data or "").replace(";", ",")
+        return tuple(code.strip().upper() for code in text.split(",") if code.strip())
+
+
+class ContactForm(PreferenceForm):
+    """Everything the preference centre offers, plus what only staff set (address, name, job role, partner)."""
+
+    email = StringField(_l("Email"), validators=[Length(max=300)])
+    name = StringField(_l("Name"), validators=[Length(max=300)])
+    job_role = StringField(_l("Job role"), validators=[Length(max=200)])
+    timezone = StringField(_l("Time zone"), validators=[Length(max=64)], render_kw={"list": "timezones"})
+    paused_until = DateField(_l("Newsletters paused until"), validators=[Optional()])
+
+
+class MoveForm(FlaskForm):
+    partner_id = SelectField(_l("Move to partner"), coerce=optional_id, validate_choice=False)
+    confirmed = HiddenField()
+
+
+class PauseByStaffForm(FlaskForm):
+    until = DateField(_l("Pause newsletters until"), validators=[InputRequired()])
+
+
+class BulkForm(FlaskForm):
+    """The partners list's bulk bar: which partners (ticked rows), what to change, and to what."""
+
+    partner_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    action = SelectField(_l("Change"), validate_choice=False)
+    manager_id = SelectField(_l("New account manager"), validate_choice=False)
+    tier = SelectField(_l("New tier"), validate_choice=False)
+    confirmed = HiddenField()

@@ -1,6 +1,8 @@
 """CSV import of partners and contacts: checked whole, then written whole or not at all.
 
 One row per contact; the partner columns create the partner the first time its name appears.
+A partner is known by its name and country (the same name may exist in two countries); a row
+without a country names the one partner of that name, if there is only one.
 Every problem is reported with its row (as a spreadsheet numbers it: the header is row 1),
 column and reason. Re-importing the same file changes nothing. Cells are stored exactly as
 given (a name starting with `=` stays text); `core.csv_export` escapes them on the way out.
@@ -39,6 +41,7 @@ from subscribers.models import (
     ConsentSource,
     Contact,
     ContactStatus,
+    DistributorTeam,
     Partner,
     PartnerType,
     Suppression,
@@ -46,6 +49,7 @@ from subscribers.models import (
     contact_interests,
 )
 from subscribers.schedule import Frequency
+from subscribers.suppression import STATUS_FOR_SUPPRESSION
 
 BATCH = 1_000
 CHUNK = 500
@@ -69,6 +73,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "subcategory": ("subcategory", "partner subcategory"),
     "country": ("country", "partner country"),
     "account_manager": ("account manager", "account manager email"),
+    "distributor_team": ("distributor team", "distributor channel team", "channel team"),
 }
 REQUIRED = ("email", "partner")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -95,12 +100,6 @@ CONTACT_FIELDS = (
     "preferred_weekday",
     "preferred_hour",
 )
-STATUS_FOR_SUPPRESSION = {
-    SuppressionReason.MANUAL: ContactStatus.UNSUBSCRIBED,
-    SuppressionReason.UNSUBSCRIBED: ContactStatus.UNSUBSCRIBED,
-    SuppressionReason.BOUNCED: ContactStatus.BOUNCED,
-    SuppressionReason.COMPLAINED: ContactStatus.COMPLAINED,
-}
 
 
 CONTACTS = cast(Table, Contact.__table__)
@@ -294,12 +293,16 @@ def read_rows(data: bytes, delimiter: str | None) -> tuple[dict[str, int], Itera
 # ---------------------------------------------------------------- checking the rows
 
 
+PartnerKey = tuple[str, str]  # lower-case name, country ("" while a new partner's country is unknown)
+
+
 @dataclass
 class _PartnerPlan:
     name: str
     row: int
     values: dict[str, object]
     id: int | None = None
+    country: str = ""
 
 
 @dataclass
@@ -307,9 +310,13 @@ class _Lookups:
     tiers: tuple[str, ...]
     areas: dict[str, int]
     managers: dict[str, int]
-    partners: dict[str, Partner]
+    teams: dict[str, int]  # lower-case team name -> id
+    partners: dict[PartnerKey, Partner]
     zones: set[str] = field(default_factory=available_timezones)
     countries: set[str] = field(default_factory=lambda: set(Locale("en").territories))
+
+    def partner_keys(self, name: str) -> set[PartnerKey]:
+        return {key for key in self.partners if key[0] == name}
 
 
 class _Row:
@@ -342,12 +349,7 @@ def _check_email(row: _Row) -> str | None:
     return normalise_email(raw)
 
 
-def _check_partner(row: _Row, lookups: _Lookups, plans: dict[str, _PartnerPlan]) -> _PartnerPlan | None:
-    name = row.get("partner")
-    if not name:
-        row.error("partner", "is empty; name the partner company")
-        return None
-    key = name.lower()
+def _partner_values(row: _Row, lookups: _Lookups) -> dict[str, object]:
     values: dict[str, object] = {}
     if row.has("tier"):
         if row.get("tier").lower() not in lookups.tiers:
@@ -359,25 +361,63 @@ def _check_partner(row: _Row, lookups: _Lookups, plans: dict[str, _PartnerPlan])
             row.error("type", f"{row.get('type')!r} is not a partner type; use one of: {', '.join(kinds)}")
         else:
             values["type"] = PartnerType(row.get("type").lower())
-    if row.has("country"):
-        if row.get("country").upper() not in lookups.countries:
-            row.error("country", f"{row.get('country')!r} is not a two-letter country code (e.g. NL, DE)")
-        values["country"] = row.get("country").upper()
+    if row.has("country") and row.get("country").upper() not in lookups.countries:
+        row.error("country", f"{row.get('country')!r} is not a two-letter country code (e.g. NL, DE)")
     if row.has("subcategory"):
         values["subcategory"] = row.get("subcategory")
+    values.update(_looked_after_by(row, lookups))
+    return values
+
+
+def _looked_after_by(row: _Row, lookups: _Lookups) -> dict[str, object]:
+    """An account manager or a distributor team (never both: naming one clears the other)."""
+    if row.has("account_manager") and row.has("distributor_team"):
+        row.error("distributor_team", "a partner has an account manager or a distributor team, not both")
+        return {}
     if row.has("account_manager"):
         manager = lookups.managers.get(normalise_email(row.get("account_manager")))
         if manager is None:
             row.error("account_manager", f"{row.get('account_manager')!r} is not an account manager's email")
-        values["account_manager_id"] = manager
+        return {"account_manager_id": manager, "distributor_team_id": None}
+    if row.has("distributor_team"):
+        team = lookups.teams.get(row.get("distributor_team").lower())
+        if team is None:
+            row.error("distributor_team", f"{row.get('distributor_team')!r} is not a distributor team; "
+                      "add it on the Distributor teams page first")  # fmt: skip
+        return {"distributor_team_id": team, "account_manager_id": None, "backup_manager_id": None}
+    return {}
+
+
+def _partner_key(row: _Row, name: str, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> PartnerKey | None:
+    """Name and country; without a country, the one partner (known or earlier in the file) of that name."""
+    country = row.get("country").upper()
+    if country:
+        return name.lower(), country
+    known = lookups.partner_keys(name.lower()) | {key for key in plans if key[0] == name.lower()}
+    if len(known) > 1:
+        where = ", ".join(sorted(key[1] for key in known if key[1]))
+        row.error("country", f"is empty, and there is a partner {name!r} in {where}: say which country")
+        return None
+    return next(iter(known), (name.lower(), ""))
+
+
+def _check_partner(row: _Row, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
+    name = row.get("partner")
+    if not name:
+        row.error("partner", "is empty; name the partner company")
+        return None
+    values = _partner_values(row, lookups)
+    key = _partner_key(row, name, lookups, plans)
+    if key is None:
+        return None
     plan = plans.get(key)
     if plan is None:
         existing = lookups.partners.get(key)
         if existing is None:
             for column in ("tier", "type", "country"):
-                if column not in values:
+                if column not in values and not (column == "country" and key[1]):
                     row.error(column, f"is empty; {name!r} is a new partner and needs a {column}")
-        plan = plans[key] = _PartnerPlan(existing.name if existing else name, row.number, values)
+        plan = plans[key] = _PartnerPlan(existing.name if existing else name, row.number, values, country=key[1])
         plan.id = existing.id if existing else None
     else:
         for column, value in values.items():
@@ -443,8 +483,8 @@ class _ContactPlan:
 
 def _check_rows(
     positions: dict[str, int], rows: Iterator[list[str]], lookups: _Lookups, report: ImportReport
-) -> tuple[dict[str, _PartnerPlan], list[_ContactPlan]]:
-    plans: dict[str, _PartnerPlan] = {}
+) -> tuple[dict[PartnerKey, _PartnerPlan], list[_ContactPlan]]:
+    plans: dict[PartnerKey, _PartnerPlan] = {}
     contacts: list[_ContactPlan] = []
     first_row_of: dict[str, int] = {}
     for number, cells in enumerate(rows, start=2):
@@ -454,10 +494,7 @@ def _check_rows(
         row = _Row(number, cells, positions, report.issues)
         email = _check_email(row)
         partner = _check_partner(row, lookups, plans)
-        country = str(partner.values.get("country", "")) if partner else ""
-        if partner and partner.id is not None:
-            country = country or lookups.partners[partner.name.lower()].country
-        values = _check_contact(row, lookups, country)
+        values = _check_contact(row, lookups, partner.country if partner else "")
         interests = _check_interests(row, lookups.areas)
         if email and email in first_row_of:
             row.error("email", f"{email} appears twice: also in row {first_row_of[email]}")
@@ -482,8 +519,11 @@ def _lookups(session: Session, tiers: tuple[str, ...]) -> _Lookups:
     managers: dict[str, int] = dict(
         session.execute(select(User.email, User.id).where(User.role == Role.ACCOUNT_MANAGER)).tuples().all()
     )
-    partners = {partner.name.lower(): partner for partner in session.scalars(select(Partner))}
-    return _Lookups(tiers=tiers, areas=areas, managers=managers, partners=partners)
+    teams: dict[str, int] = {
+        name.lower(): ident for name, ident in session.execute(select(DistributorTeam.name, DistributorTeam.id))
+    }
+    partners = {(partner.name.lower(), partner.country): partner for partner in session.scalars(select(Partner))}
+    return _Lookups(tiers=tiers, areas=areas, managers=managers, teams=teams, partners=partners)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -524,7 +564,7 @@ def _partner_changes(plan: _PartnerPlan, existing: Partner) -> dict[str, object]
     return {name: value for name, value in plan.values.items() if getattr(existing, name) != value}
 
 
-def _count_partners(plans: dict[str, _PartnerPlan], lookups: _Lookups, report: ImportReport) -> None:
+def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, report: ImportReport) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
         if existing is None:
@@ -533,12 +573,12 @@ def _count_partners(plans: dict[str, _PartnerPlan], lookups: _Lookups, report: I
             report.partners_updated += 1
 
 
-def _write_partners(session: Session, plans: dict[str, _PartnerPlan], lookups: _Lookups) -> None:
+def _write_partners(session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
         if existing is None:
-            locale = COUNTRY_DEFAULTS.get(str(plan.values["country"]), ("en", ""))[0]
-            lookups.partners[key] = Partner(name=plan.name, default_locale=locale, **plan.values)
+            locale = COUNTRY_DEFAULTS.get(plan.country, ("en", ""))[0]
+            lookups.partners[key] = Partner(name=plan.name, country=plan.country, default_locale=locale, **plan.values)
             session.add(lookups.partners[key])
         else:
             for name, value in _partner_changes(plan, existing).items():

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from sqlalchemy import Column, Date, ForeignKey, SmallInteger, String, Table, event
+from sqlalchemy import JSON, Column, Date, ForeignKey, SmallInteger, String, Table, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.models import InterestArea
@@ -109,13 +109,32 @@ def brand_version_of(values: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+class DistributorTeam(Base):
+    """A distributor's channel team: the named contact of the small partners it looks after."""
+
+    __tablename__ = "distributor_teams"
+
+    id: Mapped[int_pk]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str_255] = mapped_column(default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 3166-1 alpha-2 codes it serves
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
+
+    def __repr__(self) -> str:
+        return f"<DistributorTeam {self.name}>"
+
+
 class Partner(Base):
     """A company that resells the vendor's products, with its brand and its named contact person."""
 
     __tablename__ = "partners"
+    # The same company name may exist in two countries (two subsidiaries), never twice in one.
+    __table_args__ = (UniqueConstraint("name", "country"),)
 
     id: Mapped[int_pk]
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(30))  # one of settings.partner_tiers
     type: Mapped[PartnerType] = mapped_column(enum_column(PartnerType, 20))
     subcategory: Mapped[str] = mapped_column(String(100), default="")
@@ -125,9 +144,11 @@ class Partner(Base):
     # Stands in for the account manager (holidays): sees the partner too.
     backup_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Small partners are looked after by a distributor's channel team instead of an account manager.
-    distributor_team_name: Mapped[str] = mapped_column(String(200), default="")
-    distributor_team_email: Mapped[str_255] = mapped_column(default="")
-    distributor_team_phone: Mapped[str] = mapped_column(String(50), default="")
+    distributor_team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("distributor_teams.id", ondelete="SET NULL"), index=True
+    )
+    # Archived partners get no newsletters and no kits, and their portal users cannot sign in.
+    archived_at: Mapped[dt.datetime | None]
     logo_path: Mapped[str_255] = mapped_column(default="")
     brand_primary_color: Mapped[str] = mapped_column(String(7), default="")
     brand_accent_color: Mapped[str] = mapped_column(String(7), default="")
@@ -144,7 +165,12 @@ class Partner(Base):
 
     account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
     backup_manager: Mapped[User | None] = relationship(foreign_keys=[backup_manager_id])
+    distributor_team: Mapped[DistributorTeam | None] = relationship()
     contacts: Mapped[list[Contact]] = relationship(back_populates="partner", order_by="Contact.email")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def refresh_brand_version(self) -> None:
         self.brand_version = brand_version_of({name: getattr(self, name) for name in BRAND_FIELDS})
@@ -211,9 +237,12 @@ class ConsentRecord(Base):
     source: Mapped[ConsentSource] = mapped_column(enum_column(ConsentSource, 20))
     detail: Mapped[str] = mapped_column(String(1000), default="")
     ip: Mapped[str | None] = mapped_column(String(45))  # for changes made on the web
+    # The vendor user who made the change (source `admin`); None for the contact, an import or a provider.
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[utc_created]
 
     contact: Mapped[Contact] = relationship(back_populates="consent_records")
+    actor_user: Mapped[User | None] = relationship()
 
 
 class PartnerUser(Base):

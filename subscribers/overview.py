@@ -13,7 +13,9 @@ from subscribers.models import ConsentRecord, Contact, ContactStatus, Partner
 
 def subscriber_figures(session: Session, now: dt.datetime) -> list[Figure]:
     receiving = session.scalar(
-        select(func.count(Contact.id)).where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+        select(func.count(Contact.id))
+        .join(Partner, Partner.id == Contact.partner_id)
+        .where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]), Partner.archived_at.is_(None))
     )
     stopped_lately = session.scalar(
         select(func.count(func.distinct(ConsentRecord.contact_id))).where(
@@ -22,7 +24,11 @@ def subscriber_figures(session: Session, now: dt.datetime) -> list[Figure]:
         )
     )
     return [
-        Figure("Partners", session.scalar(select(func.count(Partner.id))) or 0, "subscribers_admin.partners"),
+        Figure(
+            "Partners",
+            session.scalar(select(func.count(Partner.id)).where(Partner.archived_at.is_(None))) or 0,
+            "subscribers_admin.partners",
+        ),
         Figure("Contacts receiving mail", receiving or 0, "subscribers_admin.partners", "ok"),
         Figure("Stopped mail in the last 30 days", stopped_lately or 0, "subscribers_admin.partners"),
     ]

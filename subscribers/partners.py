@@ -24,16 +24,13 @@ class ContactPerson:
 
 
 def contact_person(partner: Partner) -> ContactPerson | None:
-    manager = partner.account_manager
-    if manager is not None and manager.is_active:
-        return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
-    if partner.distributor_team_name:
-        return ContactPerson(
-            partner.distributor_team_name,
-            partner.distributor_team_email,
-            partner.distributor_team_phone,
-            "distributor team",
-        )
+    """The account manager; while they are deactivated, their stand-in; else the distributor team."""
+    for manager in (partner.account_manager, partner.backup_manager if partner.account_manager else None):
+        if manager is not None and manager.is_active:
+            return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
+    team = partner.distributor_team
+    if team is not None:
+        return ContactPerson(team.name, team.email, team.phone, "distributor team")
     return None
 
 
@@ -48,11 +45,26 @@ def may_see_partner(partner: Partner, user: User | None) -> bool:
     return sees_every_partner(user) or user.id in (partner.account_manager_id, partner.backup_manager_id)
 
 
+def may_change_partner(partner: Partner, user: User | None) -> bool:
+    """Admins and marketers change every partner; account managers the ones they manage or stand in for."""
+    if user is None or user.role is Role.VIEWER:
+        return False
+    return user.role is not Role.ACCOUNT_MANAGER or user.id in (partner.account_manager_id, partner.backup_manager_id)
+
+
+def may_change_partners(user: User | None) -> bool:
+    """Whether `user` may change any partner at all (the list's bulk actions, the edit buttons)."""
+    return user is not None and user.role is not Role.VIEWER
+
+
 def visible_partners(user: User) -> Select[tuple[Partner]]:
     statement = select(Partner)
     if not sees_every_partner(user):
         statement = statement.where(or_(Partner.account_manager_id == user.id, Partner.backup_manager_id == user.id))
     return statement
+
+
+SHOW_ACTIVE, SHOW_ARCHIVED, SHOW_ALL = "active", "archived", "all"
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class PartnerFilter:
     type: str = ""
     country: str = ""
     manager_id: int | None = None
+    team_id: int | None = None
+    show: str = SHOW_ACTIVE  # archived partners stay out of the list unless asked for
     page: int = 1
 
 
@@ -75,6 +89,12 @@ def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[l
         statement = statement.where(Partner.country == chosen.country.upper())
     if chosen.manager_id is not None:
         statement = statement.where(Partner.account_manager_id == chosen.manager_id)
+    if chosen.team_id is not None:
+        statement = statement.where(Partner.distributor_team_id == chosen.team_id)
+    if chosen.show == SHOW_ARCHIVED:
+        statement = statement.where(Partner.archived_at.is_not(None))
+    elif chosen.show != SHOW_ALL:
+        statement = statement.where(Partner.archived_at.is_(None))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     page = session.scalars(
         statement.options(selectinload(Partner.account_manager))  # the contact person column, in one query
@@ -96,5 +116,9 @@ def partner_countries(session: Session) -> list[str]:
     return list(session.scalars(select(Partner.country).distinct().order_by(Partner.country)))
 
 
-def account_managers(session: Session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER).order_by(User.name)))
+def account_managers(session: Session, *, active_only: bool = False) -> list[User]:
+    """The users who may look after partners (the form offers the active ones, the filter all)."""
+    statement = select(User).where(User.role == Role.ACCOUNT_MANAGER).order_by(User.name)
+    if active_only:
+        statement = statement.where(User.is_active.is_(True))
+    return list(session.scalars(statement))

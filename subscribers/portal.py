@@ -37,10 +37,15 @@ def sign_in_token(user: PartnerUser) -> str:
     return signer(current_app).sign(SIGN_IN, user.id, user.link_version)
 
 
+def may_sign_in(user: PartnerUser | None) -> bool:
+    """An active portal user of a partner that is not archived."""
+    return user is not None and user.is_active and user.partner.archived_at is None
+
+
 def portal_user_by_email(session: Session, email: str) -> PartnerUser | None:
-    """The active partner user with this address, if any (the caller must answer the same either way)."""
+    """The partner user with this address who may sign in, if any (the caller must answer the same either way)."""
     user = session.scalar(select(PartnerUser).where(PartnerUser.email == normalise_email(email)))
-    return user if user is not None and user.is_active else None
+    return user if may_sign_in(user) else None
 
 
 def use_sign_in_link(session: Session, token: str, *, now: dt.datetime) -> PartnerUser | None:
@@ -48,7 +53,9 @@ def use_sign_in_link(session: Session, token: str, *, now: dt.datetime) -> Partn
 
     def current_version(user_id: int) -> int | None:
         return session.scalar(
-            select(PartnerUser.link_version).where(PartnerUser.id == user_id, PartnerUser.is_active.is_(True))
+            select(PartnerUser.link_version)
+            .join(Partner, Partner.id == PartnerUser.partner_id)
+            .where(PartnerUser.id == user_id, PartnerUser.is_active.is_(True), Partner.archived_at.is_(None))
         )
 
     try:
@@ -88,7 +95,7 @@ def current_portal_user() -> PartnerUser | None:
     if "portal_user" not in g:
         user_id = session.get(SESSION_KEY)
         user = current_db().session.get(PartnerUser, user_id) if isinstance(user_id, int) else None
-        g.portal_user = user if user is not None and user.is_active else None
+        g.portal_user = user if may_sign_in(user) else None  # archiving the partner ends the session at once
     found: PartnerUser | None = g.portal_user
     return found
 

@@ -12,16 +12,29 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
+from core.audit import record
+from core.auth.models import User
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
-from subscribers.audit import record_contact
-from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, SoftBounce, SuppressionReason
+from core.timezones import is_zone
+from subscribers.audit import partner_scope, record_contact
+from subscribers.models import (
+    ConsentRecord,
+    ConsentSource,
+    Contact,
+    ContactStatus,
+    SoftBounce,
+    Suppression,
+    SuppressionReason,
+)
 from subscribers.schedule import Frequency
-from subscribers.suppression import lift_suppression, suppress
+from subscribers.suppression import lift_suppression, suppress, suppression_of
 
 SOFT_BOUNCE_WINDOW = dt.timedelta(days=30)
 # Statuses whose suppression reason comes from outside the preference centre.
@@ -43,13 +56,14 @@ class PreferenceError(ValueError):
 
 @dataclass(frozen=True)
 class PreferenceChoice:
-    """What the preference form (or an admin, or the API) asks for."""
+    """What the preference form (or an admin, or the API) asks for; `timezone=None` keeps the contact's."""
 
     interests: list[InterestArea]
     frequency: Frequency
     preferred_weekday: int
     preferred_hour: int
     locale: str
+    timezone: str | None = None
 
 
 def record_consent(
@@ -60,8 +74,13 @@ def record_consent(
     source: ConsentSource,
     detail: str = "",
     ip: str | None = None,
+    by: User | None = None,
 ) -> ConsentRecord:
-    record = ConsentRecord(contact=contact, action=action, source=source, detail=detail[:1000], ip=ip)
+    """One line of the consent log; `by` is the vendor user who made the change (source `admin`)."""
+    record = ConsentRecord(
+        contact=contact, action=action, source=source, detail=detail[:1000], ip=ip,
+        actor_user_id=by.id if by is not None else None,
+    )  # fmt: skip
     session.add(record)
     session.flush()
     return record
@@ -84,35 +103,58 @@ def _lock_for_change(session: Session, contact: Contact) -> None:
     session.expire(contact, ["interests"])
 
 
-def _describe(choice: PreferenceChoice) -> dict[str, str]:
-    return {
+def describe_choice(choice: PreferenceChoice) -> dict[str, str]:
+    """A choice as the consent log (and the audit trail) writes it."""
+    described = {
         "interests": ", ".join(area.slug for area in choice.interests) or "(none)",
         "frequency": choice.frequency.value,
         "weekday": calendar.day_name[choice.preferred_weekday],
         "hour": f"{choice.preferred_hour:02d}:00",
         "language": choice.locale,
     }
+    if choice.timezone is not None:
+        described["time zone"] = choice.timezone
+    return described
 
 
-def _current_choice(contact: Contact) -> PreferenceChoice:
+def current_choice(contact: Contact) -> PreferenceChoice:
     return PreferenceChoice(
         interests=list(contact.interests),
         frequency=contact.frequency,
         preferred_weekday=contact.preferred_weekday,
         preferred_hour=contact.preferred_hour,
         locale=contact.locale,
+        timezone=contact.timezone,
     )
 
 
-def update_preferences(
-    session: Session, contact: Contact, choice: PreferenceChoice, *, source: ConsentSource, ip: str | None = None
-) -> bool:
-    """Apply the contact's choice; records what changed. Returns whether anything did."""
+def check_choice(choice: PreferenceChoice) -> None:
+    """What no form can promise: topics still offered, a real hour and day, a known time zone."""
     retired = [area.slug for area in choice.interests if not area.is_active]
     if retired:
         raise PreferenceError("interests", f"These topics are no longer offered: {', '.join(retired)}.")
+    if not 0 <= choice.preferred_hour <= 23:
+        raise PreferenceError("preferred_hour", "Choose an hour from 00:00 to 23:00.")
+    if not 0 <= choice.preferred_weekday <= 6:
+        raise PreferenceError("preferred_weekday", "Choose a day of the week.")
+    if choice.timezone is not None and not is_zone(choice.timezone):
+        raise PreferenceError("timezone", f"{choice.timezone!r} is not a time zone; choose one like Europe/Amsterdam.")
+
+
+def update_preferences(
+    session: Session,
+    contact: Contact,
+    choice: PreferenceChoice,
+    *,
+    source: ConsentSource,
+    ip: str | None = None,
+    by: User | None = None,
+) -> bool:
+    """Apply the contact's choice; records what changed. Returns whether anything did."""
+    check_choice(choice)
     _lock_for_change(session, contact)
-    before, after = _describe(_current_choice(contact)), _describe(choice)
+    before = describe_choice(current_choice(contact))
+    after = describe_choice(choice)
     changes = [f"{key}: {before[key]} -> {after[key]}" for key in after if before[key] != after[key]]
     if not changes:
         return False
@@ -121,12 +163,20 @@ def update_preferences(
     contact.preferred_weekday = choice.preferred_weekday
     contact.preferred_hour = choice.preferred_hour
     contact.locale = choice.locale
-    record_consent(session, contact, "preferences", source=source, detail="; ".join(changes), ip=ip)
+    if choice.timezone is not None:
+        contact.timezone = choice.timezone
+    record_consent(session, contact, "preferences", source=source, detail="; ".join(changes), ip=ip, by=by)
     return True
 
 
 def pause_contact(
-    session: Session, contact: Contact, until: dt.date, *, source: ConsentSource, ip: str | None = None
+    session: Session,
+    contact: Contact,
+    until: dt.date,
+    *,
+    source: ConsentSource,
+    ip: str | None = None,
+    by: User | None = None,
 ) -> None:
     """No newsletters before `until`; the first slot on or after it resumes the normal rhythm."""
     if until <= local_today(contact):
@@ -136,16 +186,18 @@ def pause_contact(
         raise PreferenceError("pause_until", "You are unsubscribed; there is nothing to pause.")
     contact.status = ContactStatus.PAUSED
     contact.paused_until = until
-    record_consent(session, contact, "paused", source=source, detail=f"until {until.isoformat()}", ip=ip)
+    record_consent(session, contact, "paused", source=source, detail=f"until {until.isoformat()}", ip=ip, by=by)
 
 
-def resume_contact(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
+def resume_contact(
+    session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, by: User | None = None
+) -> None:
     _lock_for_change(session, contact)
     if contact.status is not ContactStatus.PAUSED:
         return
     contact.status = ContactStatus.ACTIVE
     contact.paused_until = None
-    record_consent(session, contact, "resumed", source=source, ip=ip)
+    record_consent(session, contact, "resumed", source=source, ip=ip, by=by)
 
 
 def unsubscribe(
@@ -222,8 +274,45 @@ def record_soft_bounce(
     return True
 
 
-def revoke_links(session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None) -> None:
+def revoke_links(
+    session: Session, contact: Contact, *, source: ConsentSource, ip: str | None = None, by: User | None = None
+) -> None:
     """Every preference and unsubscribe link sent so far stops working; new emails carry new ones."""
     contact.link_version += 1
-    record_consent(session, contact, "links revoked", source=source, ip=ip)
+    record_consent(session, contact, "links revoked", source=source, ip=ip, by=by)
     record_contact(session, "contact.links_revoked", contact, detail="every link sent so far stops working")
+
+
+class SuppressionRefused(ValueError):
+    """An address staff cannot add to the suppression list as asked; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def suppress_by_hand(session: Session, email: str, reason: str, *, by: User, ip: str | None = None) -> Suppression:
+    """Staff stop all mail to an address, with the reason; a contact with it is unsubscribed. Audited."""
+    if not email.strip():
+        raise SuppressionRefused("email", gettext("Give the address to stop mailing."))
+    try:
+        address = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise SuppressionRefused("email", gettext("%(email)s is not an email address.", email=email.strip())) from None
+    note = " ".join(reason.split())
+    if not note or len(note) > 255:
+        raise SuppressionRefused("reason", gettext("Say why, in at most %(count)s characters.", count=255))
+    existing = suppression_of(session, address)
+    if existing is not None:
+        raise SuppressionRefused("email", gettext("This address is on the list already (%(reason)s).",
+                                                  reason=existing.reason.value))  # fmt: skip
+    entry = suppress(session, address, SuppressionReason.MANUAL, source=ConsentSource.ADMIN.value, detail=note)
+    contact = find_contact(session, address)
+    if contact is not None and contact.status.receives_mail:
+        contact.status, contact.paused_until = ContactStatus.UNSUBSCRIBED, None
+        record_consent(session, contact, "unsubscribed", source=ConsentSource.ADMIN, ip=ip, by=by,
+                       detail=f"suppressed by hand: {note}")  # fmt: skip
+    record(session, "suppression.add", object_type="suppression", object_id=entry.id, detail=note,
+           scope=partner_scope(contact.partner_id) if contact is not None else None)  # fmt: skip
+    return entry

@@ -8,9 +8,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.mail.addresses import email_hash, normalise_email
-from subscribers.models import Suppression, SuppressionReason
+from subscribers.models import ContactStatus, Suppression, SuppressionReason
 
 CHUNK = 500  # stays under every database's bound-parameter limit
+# The status a contact gets when it is created (imported, added by staff) for a suppressed address.
+STATUS_FOR_SUPPRESSION = {
+    SuppressionReason.MANUAL: ContactStatus.UNSUBSCRIBED,
+    SuppressionReason.UNSUBSCRIBED: ContactStatus.UNSUBSCRIBED,
+    SuppressionReason.BOUNCED: ContactStatus.BOUNCED,
+    SuppressionReason.COMPLAINED: ContactStatus.COMPLAINED,
+}
 
 
 class SuppressionError(Exception):
@@ -19,6 +26,10 @@ class SuppressionError(Exception):
 
 def is_suppressed(session: Session, email: str) -> bool:
     return session.scalar(select(Suppression.id).where(Suppression.email_hash == email_hash(email))) is not None
+
+
+def suppression_of(session: Session, email: str) -> Suppression | None:
+    return session.scalar(select(Suppression).where(Suppression.email_hash == email_hash(email)))
 
 
 def suppressed_among(session: Session, emails: Iterable[str]) -> set[str]:

@@ -7,10 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind, KeptMailboxMessage
+from core.mail.addresses import email_hash
 from subscribers.models import Suppression, SuppressionReason
 
 HOURS = 24
@@ -163,16 +165,54 @@ def problem_page(session: Session, status: DeliveryStatus, *, limit: int = 200) 
     )
 
 
+@dataclass(frozen=True)
+class SuppressionSearch:
+    """The suppression page's filters; dates are UTC bounds [since, until)."""
+
+    address: str = ""
+    reason: SuppressionReason | None = None
+    source: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _address_condition(address: str) -> ColumnElement[bool]:
+    """Part of a stored address; a whole address also finds an erased entry by its hash."""
+    text = address.strip().lower()
+    condition: ColumnElement[bool] = Suppression.email.ilike(_like(text), escape="\\")
+    if "@" in text:
+        condition = or_(condition, Suppression.email_hash == email_hash(text))
+    return condition
+
+
 def suppression_page(
-    session: Session, *, reason: SuppressionReason | None, page: int
-) -> tuple[list[Suppression], dict[str, int], bool]:
+    session: Session, *, reason: SuppressionReason | None = None, page: int = 1,
+    search: SuppressionSearch | None = None,
+) -> tuple[list[Suppression], dict[str, int], bool]:  # fmt: skip
     """One page of the suppression list (newest first), the count per reason, and whether more follow."""
+    search = search or SuppressionSearch(reason=reason)
     query = select(Suppression).order_by(Suppression.updated_at.desc(), Suppression.id.desc())
-    if reason is not None:
-        query = query.where(Suppression.reason == reason)
+    if search.reason is not None:
+        query = query.where(Suppression.reason == search.reason)
+    if search.address.strip():
+        query = query.where(_address_condition(search.address))
+    if search.source:
+        query = query.where(Suppression.source == search.source)
+    if search.since is not None:
+        query = query.where(Suppression.updated_at >= search.since)
+    if search.until is not None:
+        query = query.where(Suppression.updated_at < search.until)
     offset = (page - 1) * SUPPRESSIONS_PER_PAGE
     rows = list(session.scalars(query.offset(offset).limit(SUPPRESSIONS_PER_PAGE + 1)))
     counts = dict.fromkeys((r.value for r in SuppressionReason), 0)
     for found, count in session.execute(select(Suppression.reason, func.count()).group_by(Suppression.reason)):
         counts[found.value] = count
     return rows[:SUPPRESSIONS_PER_PAGE], counts, len(rows) > SUPPRESSIONS_PER_PAGE
+
+
+def suppression_sources(session: Session) -> list[str]:
+    return list(session.scalars(select(Suppression.source).distinct().order_by(Suppression.source)))

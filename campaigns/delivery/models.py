@@ -90,7 +90,8 @@ class Delivery(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("rendered_bodies.id"))
     recipient_email: Mapped[str_255]
     recipient_name: Mapped[str_255] = mapped_column(default="")
-    contact_id: Mapped[int | None]
+    # A contact's page lists their messages by this; a lookup there must not scan the whole outbox.
+    contact_id: Mapped[int | None] = mapped_column(index=True)
     fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     category: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, 20), default=DeliveryStatus.QUEUED)

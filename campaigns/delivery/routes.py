@@ -3,6 +3,7 @@ dashboard, problem messages, suppressions, the bounce mailbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
@@ -10,6 +11,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaigns.delivery import dashboard, outbox
@@ -23,6 +26,7 @@ from campaigns.delivery.events import (
     record_sendgrid_events,
     signature_is_valid,
 )
+from campaigns.delivery.forms import SuppressionForm
 from campaigns.delivery.models import Delivery, DeliveryStatus
 from campaigns.delivery.providers import PayloadError, postmark_event, ses_events
 from campaigns.delivery.sns import SnsError, SnsVerifier
@@ -30,7 +34,9 @@ from core.auth import EDITORS, Role, User, get_or_404, require_role
 from core.config import Settings
 from core.db import db, utc_now
 from core.mail.transports import verp_from_settings
+from core.timezones import LocalTimeError, local_to_utc
 from subscribers.models import SuppressionReason
+from subscribers.services import SuppressionRefused, suppress_by_hand
 
 WEBHOOK_MAX_BYTES = 1024 * 1024
 log = logging.getLogger("channelcast.delivery.webhook")
@@ -206,13 +212,75 @@ def mark_sent(delivery_id: int) -> ResponseReturnValue:
     return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
 
 
+REASON_LABELS = {
+    SuppressionReason.MANUAL: _l("Added by hand"),
+    SuppressionReason.UNSUBSCRIBED: _l("Unsubscribed"),
+    SuppressionReason.BOUNCED: _l("Bounced"),
+    SuppressionReason.COMPLAINED: _l("Spam complaint"),
+    SuppressionReason.ERASED: _l("Erased on request"),
+}
+
+
+def _day(name: str, *, end: bool) -> tuple[str, dt.datetime | None, bool]:
+    """A YYYY-MM-DD filter as a UTC bound in the reader's zone; (raw, bound, whether it was understood)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return "", None, True
+    try:
+        day = dt.date.fromisoformat(raw) + dt.timedelta(days=1 if end else 0)
+        return raw, local_to_utc(dt.datetime.combine(day, dt.time()), current_user.timezone), True
+    except (ValueError, LocalTimeError):
+        return raw, None, False
+
+
+def _suppression_search() -> tuple[dashboard.SuppressionSearch, dict[str, str], list[str]]:
+    reason_arg = request.args.get("reason", "")
+    since_raw, since, since_ok = _day("since", end=False)
+    until_raw, until, until_ok = _day("until", end=True)
+    problems = [_("%(day)s is not a date like 2026-03-31.", day=raw) for raw, ok in
+                ((since_raw, since_ok), (until_raw, until_ok)) if not ok]  # fmt: skip
+    values = {"address": request.args.get("address", "").strip()[:255], "reason": reason_arg,
+              "source": request.args.get("source", "").strip()[:50], "since": since_raw,
+              "until": until_raw}  # fmt: skip
+    search = dashboard.SuppressionSearch(
+        address=values["address"], source=values["source"], since=since, until=until,
+        reason=SuppressionReason(reason_arg) if reason_arg in {r.value for r in SuppressionReason} else None,
+    )  # fmt: skip
+    return search, values, problems
+
+
+def _render_suppressions(form: SuppressionForm, status: int = 200) -> ResponseReturnValue:
+    search, values, problems = _suppression_search()
+    page = request.args.get("page", 1, type=int) or 1
+    rows, counts, more = dashboard.suppression_page(db.session, page=max(1, page), search=search)
+    html = render_template(
+        "campaigns/delivery/suppressions.html", rows=rows, counts=counts, reason=search.reason, page=page, more=more,
+        values=values, problems=problems, sources=dashboard.suppression_sources(db.session), reasons=REASON_LABELS,
+        form=form,
+    )  # fmt: skip
+    return html, status
+
+
 @admin.get("/suppressions")
 @require_role(*EDITORS)
 def suppressions() -> ResponseReturnValue:
-    reason_arg = request.args.get("reason", "")
-    reason = SuppressionReason(reason_arg) if reason_arg in {r.value for r in SuppressionReason} else None
-    page = request.args.get("page", 1, type=int) or 1
-    rows, counts, more = dashboard.suppression_page(db.session, reason=reason, page=max(1, page))
-    return render_template(
-        "campaigns/delivery/suppressions.html", rows=rows, counts=counts, reason=reason, page=page, more=more
-    )
+    return _render_suppressions(SuppressionForm(formdata=None))
+
+
+@admin.post("/suppressions")
+@require_role(*EDITORS)
+def suppression_add() -> ResponseReturnValue:
+    """Stop all mail to an address by hand, with the reason (audited; a contact with it is unsubscribed)."""
+    form = SuppressionForm()
+    if not form.validate_on_submit():
+        return _render_suppressions(form, 400)
+    try:
+        entry = suppress_by_hand(db.session, form.email.data or "", form.reason.data or "", by=current_user,
+                                 ip=request.remote_addr)  # fmt: skip
+    except SuppressionRefused as error:
+        db.session.rollback()
+        form[error.field].errors = [error.message]
+        return _render_suppressions(form, 400)
+    db.session.commit()
+    flash(_("%(email)s gets no more mail from us.", email=entry.email), "success")
+    return redirect(url_for(".suppressions"))

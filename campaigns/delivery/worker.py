@@ -27,7 +27,15 @@ from campaigns.delivery import outbox
 from campaigns.delivery.outbox import ClaimedDelivery
 from core.config import Settings
 from core.db import utc_now
-from core.mail.transports import MessageBody, Outcome, OutgoingMessage, SendResult, SendUnit, Transport
+from core.mail.transports import (
+    MessageBody,
+    Outcome,
+    OutgoingMessage,
+    SendResult,
+    SendUnit,
+    Transport,
+    transport_from_settings,
+)
 
 log = logging.getLogger("channelcast.delivery")
 BODY_CACHE_SIZE = 64
@@ -326,3 +334,17 @@ class Worker:
             self._bodies.move_to_end(body_id)
         while len(self._bodies) > max(BODY_CACHE_SIZE, len(ids)):
             self._bodies.popitem(last=False)
+
+
+def send_one_now(session: Session, settings: Settings, delivery_id: int) -> None:
+    """Hand one queued message to the transport now (after the caller committed it).
+
+    For mail someone is waiting for (a sign-in link, a test): if the send fails, the message stays
+    in the outbox and the tick or a worker retries it as usual.
+    """
+    try:
+        worker = Worker(session, transport_from_settings(settings), WorkerOptions.from_settings(settings))
+        worker.run_once(only_ids=[delivery_id])
+    except Exception:
+        session.rollback()
+        log.exception("could not send message %s at once; the outbox will retry it", delivery_id)

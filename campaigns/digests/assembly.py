@@ -150,7 +150,11 @@ def _contacts_after(
 ) -> Sequence[Row[Any]]:
     statement = (
         contact_rows()
-        .where(Contact.id > last_id, Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+        .where(
+            Contact.id > last_id,
+            Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]),
+            Partner.archived_at.is_(None),  # an archived partner's contacts get no newsletters
+        )
         .order_by(Contact.id)
         .limit(limit)
     )
@@ -253,7 +257,13 @@ def load_partner_fields(session: Session, state: RunState, partner_ids: set[int]
     if not missing:
         return
     partners = session.scalars(
-        select(Partner).where(Partner.id.in_(missing)).options(selectinload(Partner.account_manager))
+        select(Partner)
+        .where(Partner.id.in_(missing))
+        .options(
+            selectinload(Partner.account_manager),
+            selectinload(Partner.backup_manager),
+            selectinload(Partner.distributor_team),
+        )
     )
     for partner in partners:
         person = contact_person(partner)

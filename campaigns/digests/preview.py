@@ -35,9 +35,14 @@ class DigestPreview:
         return not self.items
 
 
-def preview_next_digest(session: Session, app: Flask, contact: Contact, now: dt.datetime) -> DigestPreview:
-    """The contact's next newsletter, selected as at its own moment and filled with their own fields."""
-    when = next_newsletter_at(contact, now)
+def preview_next_digest(
+    session: Session, app: Flask, contact: Contact, now: dt.datetime, *, links: str | None = None
+) -> DigestPreview:
+    """The contact's next newsletter, selected as at its own moment and filled with their own fields.
+
+    `links` replaces the contact's signed preference and unsubscribe links (a test sent to staff).
+    An archived partner's contacts get none, like stopped ones."""
+    when = None if contact.partner.archived_at is not None else next_newsletter_at(contact, now)
     if when is None:
         return DigestPreview(None, (), "", "", "")
     state = new_run_state(session, app, when, app.config["CHANNELCAST"].digest_max_items)
@@ -48,6 +53,8 @@ def preview_next_digest(session: Session, app: Flask, contact: Contact, now: dt.
     rendered = state.rendered[edition_for(state, contact.locale, items)]
     load_partner_fields(session, state, {reader.partner_id})
     fields = recipient_fields(state, reader)
+    if links is not None:
+        fields = {**fields, "preferences_url": links, "unsubscribe_url": links}
     return DigestPreview(
         when=when,
         items=items,

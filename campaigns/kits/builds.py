@@ -99,8 +99,8 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
 
 
 def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
-    """Partners the campaign targets by tier, type and country (an empty list means everyone)."""
-    query = select(Partner).where(*partner_conditions(campaign)).order_by(Partner.id)
+    """Partners the campaign targets by tier, type and country (an empty list means everyone); never archived ones."""
+    query = select(Partner).where(*partner_conditions(campaign), Partner.archived_at.is_(None)).order_by(Partner.id)
     if partner_ids:
         query = query.where(Partner.id.in_(partner_ids))
     return list(session.scalars(query))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -63,3 +64,10 @@ class KitPieceForm(FlaskForm):
 
     def social_posts(self) -> dict[str, str]:
         return {network: (getattr(self, f"social_{network}").data or "").strip() for network in SOCIAL_LIMITS}
+
+
+class KitProofForm(FlaskForm):
+    """A test of the kit's co-branded email to oneself: in which language, with whose brand."""
+
+    locale = SelectField(_l("Language"), validate_choice=False)
+    partner_id = SelectField(_l("With the brand of"), validate_choice=False)

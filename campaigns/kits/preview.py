@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from dataclasses import replace
 
 from markupsafe import escape
 
@@ -16,7 +17,7 @@ from campaigns.kits import markdown_bridge
 from campaigns.kits.build import fit_email_logo
 from campaigns.kits.images import cobranded_banner, decode_image
 from campaigns.kits.inputs import BrandKit, KitCopy, VendorInfo
-from campaigns.kits.kit_email import LOGO_FILE, render_email
+from campaigns.kits.kit_email import LOGO_FILE, KitEmail, render_email
 
 _BODY_TAG = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
@@ -63,3 +64,20 @@ def brand_preview_html(copy: KitCopy, brand: BrandKit, vendor: VendorInfo, *, ba
     )
     match = _BODY_TAG.search(html)
     return html[: match.end()] + figure + html[match.end() :] if match else figure + html
+
+
+def proof_email(copy: KitCopy, brand: BrandKit, vendor: VendorInfo, *, logo_url: str | None) -> KitEmail:
+    """The kit's co-branded email as a partner would send it, for a test to staff.
+
+    The kit refers to its logo as the file beside it; a mail has no such file, so the logo is
+    the partner's own logo at `logo_url` (the public media address), at the size the kit shows it.
+    """
+    logo = decode_image(brand.logo, field="logo") if brand.logo and logo_url else None
+    email = render_email(
+        copy, brand, vendor, fit_email_logo(logo),
+        body_html=markdown_bridge.to_html(copy.medium_copy), body_text=markdown_bridge.to_text(copy.medium_copy),
+        built_at=dt.datetime.now(dt.UTC), message_key="proof",
+    )  # fmt: skip
+    if logo_url:
+        return replace(email, html=email.html.replace(f'src="{LOGO_FILE}"', f'src="{escape(logo_url)}"'))
+    return email

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from campaigns.delivery.outbox import OutboxError
+from campaigns.delivery.proofs import queue_proof
+from campaigns.delivery.worker import send_one_now
+from campaigns.kits.builds import brand_kit, eligible_partners, vendor_info
 from campaigns.kits.errors import KitInputError
-from campaigns.kits.forms import BULLET_FIELDS, PICTURE_FIELDS, PICTURE_LABELS, SUBJECT_FIELDS, KitPieceForm
-from campaigns.kits.inputs import SUBJECT_GUIDELINE, subject_lines_over_guideline
+from campaigns.kits.forms import (
+    BULLET_FIELDS,
+    PICTURE_FIELDS,
+    PICTURE_LABELS,
+    SUBJECT_FIELDS,
+    KitPieceForm,
+    KitProofForm,
+)
+from campaigns.kits.inputs import SUBJECT_GUIDELINE, BrandKit, subject_lines_over_guideline
 from campaigns.kits.models import Kit, KitPiece, KitStatus
-from campaigns.kits.pieces import CLOSED, PieceDraft, delete_piece, pieces_of, save_piece
+from campaigns.kits.pieces import CLOSED, PieceDraft, delete_piece, kit_copy, pieces_of, save_piece
+from campaigns.kits.preview import proof_email
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS, social_counts
 from campaigns.planning.models import Campaign
 from campaigns.planning.routes import READERS, get_campaign_or_404
+from content.brand import InvalidField
 from content.models import MediaAsset
+from core.audit import record
 from core.auth import EDITORS, User, require_role
-from core.config import LOCALE_NAMES, LOCALES
+from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db
+from core.storage import storage_for
+from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner
 from subscribers.partners import visible_partners
 
@@ -37,16 +54,78 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         .group_by(Kit.locale, Kit.status)
     ).all()
     kits = partner_kits_for(db.session, campaign, current_user)
+    pieces = pieces_of(db.session, campaign)
     return render_template(
         "campaigns/kit_overview.html",
         campaign=campaign,
-        pieces=pieces_of(db.session, campaign),
+        pieces=pieces,
         kit_counts={(locale, status.value): count for locale, status, count in counts},
         languages=LOCALE_NAMES,
         closed=campaign.status in CLOSED,
         kits=kits,
         failed=[(kit, failure_in_words(kit.error)) for kit in kits if kit.status is KitStatus.FAILED],
+        proof_form=_proof_form(campaign, list(pieces)),
     )
+
+
+def _proof_form(campaign: Campaign, locales: list[str]) -> KitProofForm:
+    form = KitProofForm()
+    form.locale.choices = [(locale, LOCALE_NAMES[locale]) for locale in locales]
+    partners = [(str(p.id), f"{p.name} ({p.country})") for p in eligible_partners(db.session, campaign)]
+    form.partner_id.choices = [("", _("A sample partner (default colours, no logo)")), *partners]
+    return form
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CHANNELCAST"]
+    return settings
+
+
+def _proof_brand(partner: Partner | None) -> tuple[BrandKit, str | None]:
+    """The chosen partner's brand and the public address of its logo, or a sample brand."""
+    if partner is None:
+        return BrandKit(
+            partner_name=_("Your partner"), primary_colour=DEFAULT_PRIMARY, accent_colour=DEFAULT_ACCENT
+        ), None
+    sha = partner.logo_path.rsplit("/", 1)[-1].split(".", 1)[0] if partner.logo_path else ""
+    logo_url = _settings().public_base_url + url_for("media.rendition", sha=sha, kind="thumb") if sha else None
+    return brand_kit(partner, storage_for()), logo_url
+
+
+@bp.post("/<int:campaign_id>/kit/test-send")
+@require_role(*EDITORS)
+def kit_test_send(campaign_id: int) -> ResponseReturnValue:
+    """The kit's co-branded email in one language, with a partner's brand, to the signed-in user."""
+    campaign = get_campaign_or_404(campaign_id)
+    pieces = pieces_of(db.session, campaign)
+    form = _proof_form(campaign, list(pieces))
+    back = redirect(url_for(".kit_overview", campaign_id=campaign.id))
+    if not form.validate_on_submit() or form.locale.data not in pieces:
+        flash(_("Choose a language that has kit pieces."), "error")
+        return back
+    chosen = form.partner_id.data or ""
+    partner = db.session.get(Partner, int(chosen)) if chosen.isdigit() else None
+    try:
+        brand, logo_url = _proof_brand(partner)
+        locale = form.locale.data or ""
+        email = proof_email(kit_copy(campaign, pieces[locale], locale), brand, vendor_info(_settings()),
+                            logo_url=logo_url)  # fmt: skip
+        link = _settings().public_base_url + url_for(".kit_overview", campaign_id=campaign.id)
+        delivery_id = queue_proof(
+            db.session, to_email=current_user.email, to_name=current_user.name, subject=email.subject,
+            html=email.html, text=email.text, links_to=link, kind=f"kit:{campaign.id}:{locale}",
+        )  # fmt: skip
+    except (InvalidField, OutboxError) as error:
+        db.session.rollback()
+        flash(_("The test could not be made: %(reason)s", reason=str(error)), "error")
+        return back
+    detail = f"{LOCALE_NAMES[locale]}, {brand.partner_name}, to {current_user.name}"
+    record(db.session, "campaign.kit_test_sent", object_type="campaign", object_id=campaign.id,
+           object_label=campaign.name, detail=detail)  # fmt: skip
+    db.session.commit()
+    send_one_now(db.session, _settings(), delivery_id)
+    flash(_("A test of the kit email is on its way to you (%(email)s).", email=current_user.email), "success")
+    return back
 
 
 def partner_kits_for(session: Session, campaign: Campaign, user: User) -> list[Kit]:

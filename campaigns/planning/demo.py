@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.models import InterestArea
+from core.audit import record
 from core.db import utc_now
 
 DEMO_CAMPAIGNS = [
@@ -84,6 +85,15 @@ DEMO_CAMPAIGNS = [
 ]
 
 
+def _record_demo_history(session: Session, campaign: Campaign) -> None:
+    """The history page reads the audit trail: say that the demo made the campaign, and in which state."""
+    record(session, "campaign.create", object_type="campaign", object_id=campaign.id, object_label=campaign.name,
+           detail="demo data")  # fmt: skip
+    if campaign.status is not CampaignStatus.DRAFT:
+        record(session, "campaign.move", object_type="campaign", object_id=campaign.id, object_label=campaign.name,
+               changes={"status": (CampaignStatus.DRAFT, campaign.status)}, detail="demo data")  # fmt: skip
+
+
 def demo_campaigns(session: Session, _rng: random.Random) -> str:
     existing = set(session.scalars(select(Campaign.name)))
     areas = {area.slug: area for area in session.scalars(select(InterestArea))}
@@ -94,18 +104,19 @@ def demo_campaigns(session: Session, _rng: random.Random) -> str:
         if name in existing:
             continue
         launch = dt.datetime.combine(monday + dt.timedelta(days=offset), dt.time(8, 0), dt.UTC)
-        session.add(
-            Campaign(
-                name=name,
-                goal=goal,
-                timezone="Europe/Amsterdam",
-                launch_at=launch,
-                ends_at=launch + dt.timedelta(days=days),
-                status=status,
-                target_tiers=tiers,
-                interest_areas=[areas[slug] for slug in slugs if slug in areas],
-            )
+        campaign = Campaign(
+            name=name,
+            goal=goal,
+            timezone="Europe/Amsterdam",
+            launch_at=launch,
+            ends_at=launch + dt.timedelta(days=days),
+            status=status,
+            target_tiers=tiers,
+            interest_areas=[areas[slug] for slug in slugs if slug in areas],
         )
+        session.add(campaign)
+        session.flush()
+        _record_demo_history(session, campaign)
         created += 1
     session.flush()
     return f"{created} campaigns created" if created else "campaigns already there"

@@ -20,16 +20,9 @@ def _known_timezone(_form: FlaskForm, field: StringField) -> None:
         )
 
 
-class CampaignForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    goal = TextAreaField("Goal", validators=[Optional(), Length(max=2000)])
-    timezone = StringField(
-        "Time zone",
-        default="Europe/Amsterdam",
-        validators=[DataRequired(), _known_timezone],
-        render_kw={"list": "timezones"},
-    )
-    launch_at = DateTimeLocalField("Launch", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+class LiveCampaignForm(FlaskForm):
+    """What a live campaign still lets change: its end, its content, and targeting that narrows."""
+
     ends_at = DateTimeLocalField("End", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     interest_areas = CheckboxListField("Interest areas", coerce=int)
     content_items = CheckboxListField("Content to boost while live", coerce=int)
@@ -42,3 +35,17 @@ class CampaignForm(FlaskForm):
         return [
             code.strip().upper() for code in (self.countries.data or "").replace(";", ",").split(",") if code.strip()
         ]
+
+
+class CampaignForm(LiveCampaignForm):
+    """Everything, for a draft or scheduled campaign."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    goal = TextAreaField("Goal", validators=[Optional(), Length(max=2000)])
+    timezone = StringField(
+        "Time zone",
+        default="Europe/Amsterdam",
+        validators=[DataRequired(), _known_timezone],
+        render_kw={"list": "timezones"},
+    )
+    launch_at = DateTimeLocalField("Launch", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

@@ -4,23 +4,29 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from campaigns.planning.calendar import month_bounds, month_grid
-from campaigns.planning.forms import CampaignForm
+from campaigns.planning.forms import CampaignForm, LiveCampaignForm
 from campaigns.planning.models import Campaign, CampaignStatus
 from campaigns.planning.services import (
     CampaignDraft,
     CampaignError,
+    LiveEdit,
+    LiveEditRefused,
     attachable_content,
+    campaign_history,
     campaigns_between,
     create_campaign,
     list_campaigns,
     move_campaign,
     update_campaign,
+    update_live_campaign,
 )
 from campaigns.planning.targeting import PARTNER_TYPES, campaign_reach
 from content.services import active_interest_areas
+from core.audit import action_label
 from core.auth import EDITORS, get_or_404, require_role
 from core.auth.models import Role
 from core.config import LOCALE_NAMES
@@ -37,8 +43,8 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
     return get_or_404(db.session, Campaign, campaign_id, current_user)
 
 
-def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:
-    form = CampaignForm(obj=None)
+def _campaign_form(campaign: Campaign | None = None, *, live: bool = False) -> CampaignForm:
+    form = LiveCampaignForm(obj=None) if live else CampaignForm(obj=None)
     settings = current_app.config["CHANNELCAST"]
     form.interest_areas.choices = [(area.id, area.name()) for area in active_interest_areas(db.session)]
     form.content_items.choices = [
@@ -48,8 +54,9 @@ def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:
     form.partner_types.choices = [(kind, kind.capitalize()) for kind in PARTNER_TYPES]
     form.locales.choices = list(LOCALE_NAMES.items())
     if campaign is not None and request.method == "GET":
-        form.name.data, form.goal.data, form.timezone.data = campaign.name, campaign.goal, campaign.timezone
-        form.launch_at.data = utc_to_local(campaign.launch_at, campaign.timezone)
+        if isinstance(form, CampaignForm):
+            form.name.data, form.goal.data, form.timezone.data = campaign.name, campaign.goal, campaign.timezone
+            form.launch_at.data = utc_to_local(campaign.launch_at, campaign.timezone)
         form.ends_at.data = utc_to_local(campaign.ends_at, campaign.timezone)
         form.interest_areas.data = [area.id for area in campaign.interest_areas]
         form.content_items.data = [item.id for item in campaign.content_items]
@@ -119,7 +126,10 @@ def _parse_month(text: str) -> dt.date:
 @require_role(*READERS)
 def campaign_detail(campaign_id: int) -> ResponseReturnValue:
     campaign = get_campaign_or_404(campaign_id)
-    return render_template("campaigns/detail.html", campaign=campaign, reach=campaign_reach(db.session, campaign))
+    return render_template(
+        "campaigns/detail.html", campaign=campaign, reach=campaign_reach(db.session, campaign),
+        history=campaign_history(db.session, campaign), action_label=action_label,
+    )  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -139,10 +149,44 @@ def campaign_new() -> ResponseReturnValue:
     return render_template("campaigns/form.html", form=form, campaign=None, timezones=all_timezones()), status
 
 
+def _live_edit_from(form: LiveCampaignForm) -> LiveEdit:
+    return LiveEdit(
+        ends_local=form.ends_at.data, interest_area_ids=list(form.interest_areas.data or []),
+        content_item_ids=list(form.content_items.data or []), tiers=list(form.tiers.data or []),
+        partner_types=list(form.partner_types.data or []), countries=form.country_codes(),
+        locales=list(form.locales.data or []),
+    )  # fmt: skip
+
+
+def _edit_live(campaign: Campaign) -> ResponseReturnValue:
+    """A live campaign: its end, its content, and targeting that narrows (never widens)."""
+    form = _campaign_form(campaign, live=True)
+    if form.validate_on_submit():
+        try:
+            changes = update_live_campaign(db.session, campaign, _live_edit_from(form), now=utc_now(), **_vocabulary())
+        except LiveEditRefused as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        except CampaignError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved; they apply from the next newsletter and kit build.") if changes
+                  else _("Nothing changed."), "success")  # fmt: skip
+            return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
+    status = 400 if request.method == "POST" else 200
+    page = render_template("campaigns/form.html", form=form, campaign=campaign, live=True, timezones=all_timezones())
+    return page, status
+
+
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
 @require_role(*EDITORS)
 def campaign_edit(campaign_id: int) -> ResponseReturnValue:
     campaign = get_campaign_or_404(campaign_id)
+    if campaign.status is CampaignStatus.LIVE:
+        return _edit_live(campaign)
     form = _campaign_form(campaign)
     if form.validate_on_submit():
         try:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.planning.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange
 from content.models import ContentItem, ContentStatus, InterestArea
-from core.audit import SCHEDULER, changes_between, record
+from core.audit import SCHEDULER, AuditEntry, changes_between, record, user_actor
 from core.auth.models import User
-from core.config import LOCALES
+from core.config import LOCALE_NAMES, LOCALES
 from core.timezones import LocalTimeError, local_to_utc
 
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
@@ -126,10 +127,12 @@ def _record(
     changes: dict[str, tuple[object, object]],
     *,
     by_scheduler: bool = False,
+    by: User | None = None,
 ) -> None:
+    actor = SCHEDULER if by_scheduler else user_actor(by) if by is not None else None
     record(
         session, action, object_type="campaign", object_id=campaign.id, object_label=campaign.name, changes=changes,
-        actor=SCHEDULER if by_scheduler else None,
+        actor=actor,
     )  # fmt: skip
 
 
@@ -154,6 +157,120 @@ def update_campaign(
     _record(session, "campaign.update", campaign, changes_between(before, _facts(campaign)))
 
 
+@dataclass
+class LiveEdit:
+    """What may change while a campaign is live, the end in the campaign's own time zone."""
+
+    ends_local: dt.datetime
+    interest_area_ids: list[int] = field(default_factory=list)
+    content_item_ids: list[int] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    partner_types: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    locales: list[str] = field(default_factory=list)
+
+
+class LiveEditRefused(CampaignError):
+    """Every reason a live edit cannot be saved, by form field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors)), next(iter(errors.values())))
+        self.errors = errors
+
+
+def _narrowing_problem(what: str, old: list[str], new: list[str], names: dict[str, str]) -> str | None:
+    """A live campaign reaches no one new: an empty list means "everyone", so it may only shrink."""
+    if not old:
+        return None  # everyone before: any choice narrows (or keeps) it
+    problem: str | None = None
+    added = [names.get(value, value) for value in new if value not in old]
+    if not new:
+        problem = _("Removing every %(what)s would mean all of them: a live campaign's targeting can only narrow.",
+                    what=what)  # fmt: skip
+    elif added:
+        problem = _("Adding %(values)s would widen a live campaign: its targeting can only narrow.",
+                    values=", ".join(added))  # fmt: skip
+    return problem
+
+
+def _live_targeting_problems(session: Session, campaign: Campaign, edit: LiveEdit) -> dict[str, str]:
+    areas = {str(area.id): area.name() for area in session.scalars(select(InterestArea))}
+    checks: tuple[tuple[str, str, list[str], list[str], dict[str, str]], ...] = (
+        ("tiers", _("tier"), campaign.target_tiers, edit.tiers, {}),
+        ("partner_types", _("partner type"), campaign.target_partner_types, edit.partner_types, {}),
+        ("countries", _("country"), campaign.target_countries, sorted({c.upper() for c in edit.countries}), {}),
+        ("locales", _("language"), campaign.target_locales, edit.locales, dict(LOCALE_NAMES)),
+        ("interest_areas", _("interest area"), [str(area.id) for area in campaign.interest_areas],
+         [str(ident) for ident in edit.interest_area_ids], areas),
+    )  # fmt: skip
+    errors: dict[str, str] = {}
+    for name, what, old, new, names in checks:
+        problem = _narrowing_problem(what, list(old), list(new), names)
+        if problem:
+            errors[name] = problem
+    return errors
+
+
+def _live_end(campaign: Campaign, edit: LiveEdit, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+    try:
+        ends_at = local_to_utc(edit.ends_local, campaign.timezone)
+    except LocalTimeError as error:
+        return None, str(error)
+    if ends_at <= now:
+        return None, _("A live campaign's end must be in the future; to stop it now, cancel it.")
+    if ends_at <= campaign.launch_at:
+        return None, _("The campaign must end after it launches.")
+    return ends_at, None
+
+
+def update_live_campaign(
+    session: Session, campaign: Campaign, edit: LiveEdit, *, tiers: tuple[str, ...], partner_types: tuple[str, ...],
+    now: dt.datetime,
+) -> dict[str, tuple[object, object]]:  # fmt: skip
+    """A live campaign's end, content and narrower targeting; recorded in its history (the audit trail)."""
+    if campaign.status is not CampaignStatus.LIVE:
+        raise CampaignError("", f"A {campaign.status.value} campaign is not live.")
+    draft = CampaignDraft(name=campaign.name, goal=campaign.goal, timezone=campaign.timezone,
+                          launch_local=edit.ends_local, ends_local=edit.ends_local, tiers=edit.tiers,
+                          partner_types=edit.partner_types, countries=edit.countries, locales=edit.locales)  # fmt: skip
+    _check_targeting(draft, tiers, partner_types)
+    errors = _live_targeting_problems(session, campaign, edit)
+    ends_at, end_problem = _live_end(campaign, edit, now)
+    if end_problem:
+        errors["ends_at"] = end_problem
+    if errors or ends_at is None:
+        raise LiveEditRefused(errors)
+    before = _facts(campaign)
+    campaign.ends_at = ends_at
+    campaign.target_tiers, campaign.target_partner_types = list(edit.tiers), list(edit.partner_types)
+    campaign.target_countries, campaign.target_locales = sorted({c.upper() for c in edit.countries}), list(edit.locales)
+    campaign.interest_areas = list(
+        session.scalars(select(InterestArea).where(InterestArea.id.in_(edit.interest_area_ids)))
+    )
+    campaign.content_items = list(session.scalars(select(ContentItem).where(ContentItem.id.in_(edit.content_item_ids))))
+    changes = changes_between(before, _facts(campaign))
+    if changes:
+        campaign.version += 1
+        session.flush()
+        record(session, "campaign.update", object_type="campaign", object_id=campaign.id, object_label=campaign.name,
+               changes=changes, detail="edited while live")  # fmt: skip
+    return changes
+
+
+def campaign_history(session: Session, campaign: Campaign) -> list[AuditEntry]:
+    """Every step of the campaign, oldest first: creation, edits, and every move, the scheduler's too.
+
+    One source: the audit trail, which records each of them with who and when (entries older than
+    AUDIT_RETENTION_DAYS are purged from it, and so from this history)."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "campaign", AuditEntry.object_id == str(campaign.id))
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
 def move_campaign(
     session: Session, campaign: Campaign, to: CampaignStatus, *, by: User | None, now: dt.datetime
 ) -> None:
@@ -167,7 +284,7 @@ def move_campaign(
             campaign=campaign, from_status=campaign.status, to_status=to, at=now, by_id=by.id if by else None
         )
     )
-    _record(session, "campaign.move", campaign, {"status": (campaign.status, to)})
+    _record(session, "campaign.move", campaign, {"status": (campaign.status, to)}, by=by)
     campaign.status = to
     session.flush()
 

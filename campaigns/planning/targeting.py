@@ -51,11 +51,13 @@ def partner_conditions(campaign: Campaign) -> list[ColumnElement[bool]]:
 
 
 def campaign_reach(session: Session, campaign: Campaign) -> Reach:
-    """One grouped count query; an empty targeting list means everyone on that dimension."""
+    """One grouped count query; an empty targeting list means everyone on that dimension.
+
+    Archived partners' contacts get no mail, so they are not counted."""
     query = (
         select(Partner.tier, Contact.locale, func.count(Contact.id))
         .join(Partner, Contact.partner_id == Partner.id)
-        .where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]))
+        .where(Contact.status.in_([ContactStatus.ACTIVE, ContactStatus.PAUSED]), Partner.archived_at.is_(None))
         .group_by(Partner.tier, Contact.locale)
     )
     query = query.where(*partner_conditions(campaign))

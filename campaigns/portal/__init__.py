@@ -5,6 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from campaigns.portal.admin import bp as admin_bp
+    from campaigns.portal.admin_brand import bp as brand_admin_bp
     from campaigns.portal.kit_preview import bp as kit_preview_bp
     from campaigns.portal.mail import queue_account_mail, send_now
     from campaigns.portal.routes import bp
@@ -12,5 +13,6 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(brand_admin_bp)
     app.register_blueprint(kit_preview_bp)
     register_account_mailer(app, queue_account_mail, send_now)

@@ -93,7 +93,7 @@ def add(partner_id: int) -> ResponseReturnValue:
         db.session.rollback()
         form[error.field].errors = [error.message]
         return _render(partner, form, 400)
-    if form.send_link.data:
+    if form.send_link.data and partner.archived_at is None:
         _send_link(user)
         flash(_("%(email)s can use the portal; a sign-in link is on its way.", email=user.email), "success")
     else:
@@ -119,7 +119,9 @@ def send_link(partner_id: int, user_id: int) -> ResponseReturnValue:
     partner = get_partner_or_404(db.session, partner_id, current_user)
     user = _portal_user_or_404(partner, user_id)
     if ConfirmForm().validate_on_submit():
-        if not user.is_active:
+        if partner.archived_at is not None:
+            flash(_("%(partner)s is archived: its portal users cannot sign in.", partner=partner.name), "warning")
+        elif not user.is_active:
             flash(_("%(email)s is deactivated: reactivate them first.", email=user.email), "warning")
         else:
             _send_link(user)

@@ -8,7 +8,6 @@ If sending fails now, the message stays queued and the outbox tick or a worker s
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 
@@ -19,16 +18,14 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery import NewDelivery, enqueue, store_body
 from campaigns.delivery.models import Delivery
-from campaigns.delivery.worker import Worker, WorkerOptions
+from campaigns.delivery.worker import send_one_now
 from campaigns.kits.models import Kit
 from core.auth.mail import AccountMail
 from core.config import Settings
 from core.mail.placeholders import placeholder
-from core.mail.transports import transport_from_settings
 from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact, PartnerUser
 
-log = logging.getLogger("channelcast.portal")
 SIGN_IN_CATEGORY = "portal-sign-in"
 PREFERENCE_LINK_CATEGORY = "preference-link"
 
@@ -127,13 +124,7 @@ def queue_account_mail(session: Session, account: AccountMail) -> int:
 
 def send_now(session: Session, delivery_id: int) -> None:
     """Hand one queued message to the transport now (after the caller committed it)."""
-    settings = _settings()
-    try:
-        worker = Worker(session, transport_from_settings(settings), WorkerOptions.from_settings(settings))
-        worker.run_once(only_ids=[delivery_id])
-    except Exception:  # the outbox still holds it: the tick or a worker retries
-        session.rollback()
-        log.exception("could not send message %s at once; the outbox will retry it", delivery_id)
+    send_one_now(session, _settings(), delivery_id)
 
 
 KIT_TEST_CATEGORY = "kit-test"

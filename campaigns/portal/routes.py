@@ -13,7 +13,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -24,14 +23,11 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 
 from campaigns.delivery.models import Event, EventKind
-from campaigns.kits.builds import brand_kit, partner_kits, portal_campaigns, vendor_info
-from campaigns.kits.inputs import BrandKit, KitCopy
+from campaigns.kits.builds import partner_kits, portal_campaigns
 from campaigns.kits.models import Kit, KitStatus
-from campaigns.kits.pieces import kit_copy, pieces_of
-from campaigns.kits.preview import SAMPLE_COPY, brand_preview_html
+from campaigns.portal.brand_page import brand_preview_response, colour_advice_response, logo_sha, save_brand_form
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
 from campaigns.portal.kit_page import read_kit_page
 from campaigns.portal.kit_views import (
@@ -44,9 +40,6 @@ from campaigns.portal.kit_views import (
     preview_response,
 )
 from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
-from content.brand import InvalidField, advise_colour
-from content.languages import configured_fallbacks, first_available, reading_order
-from content.media import MediaError, MediaLimits
 from core.audit import record
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
@@ -55,7 +48,7 @@ from core.mail.addresses import normalise_email
 from core.storage import storage_for
 from core.web import email_preview_response
 from subscribers.audit import record_contact
-from subscribers.brand_editor import BrandCheck, brand_values, check_brand, remove_logo, save_brand
+from subscribers.brand_editor import BrandCheck, brand_values, check_brand
 from subscribers.forms import FREQUENCY_LABELS
 from subscribers.models import Contact, PartnerUser
 from subscribers.portal import (
@@ -170,15 +163,10 @@ def home() -> ResponseReturnValue:
 # ------------------------------------------------------------------------------------------- brand
 
 
-def _brand_form_values() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in BrandForm().data if name not in ("logo", "csrf_token")}
-
-
 def _render_brand(form: BrandForm, check: BrandCheck, status: int = 200) -> ResponseReturnValue:
     user = _user()
-    logo_sha = user.partner.logo_path.rsplit("/", 1)[-1].split(".", 1)[0] if user.partner.logo_path else ""
     page = render_template(
-        "portal/brand.html", form=form, check=check, partner=user.partner, user=user, logo_sha=logo_sha
+        "portal/brand.html", form=form, check=check, partner=user.partner, user=user, logo_sha=logo_sha(user.partner)
     )
     return page, status
 
@@ -186,15 +174,7 @@ def _render_brand(form: BrandForm, check: BrandCheck, status: int = 200) -> Resp
 @bp.get("/brand/advice")
 @portal_login_required
 def colour_advice() -> ResponseReturnValue:
-    """The editor's live contrast line for one colour (WCAG ratio of white text, nearest readable shade)."""
-    try:
-        advice = advise_colour(request.args.get("colour", ""))
-    except InvalidField:
-        abort(400)
-    message = _("White text on this colour: contrast %(ratio)s:1.", ratio=advice.ratio)
-    if not advice.readable:
-        message += " " + _("Below 4.5:1, hard to read. Nearest readable shade: %(shade)s.", shade=advice.suggestion)
-    return jsonify(ratio=advice.ratio, readable=advice.readable, suggestion=advice.suggestion, message=message)
+    return colour_advice_response(request.args.get("colour", ""))
 
 
 @bp.get("/brand")
@@ -206,61 +186,15 @@ def brand() -> ResponseReturnValue:
     return _render_brand(form, check_brand(values, country=partner.country))
 
 
-def _uploaded_logo() -> FileStorage | None:
-    logo = request.files.get("logo")
-    return logo if logo is not None and logo.filename else None
-
-
 @bp.post("/brand")
 @portal_login_required
 def save_brand_page() -> ResponseReturnValue:
-    partner = _user().partner
-    form = BrandForm()
-    check = check_brand(_brand_form_values(), country=partner.country)
-    if not form.validate_on_submit() or not check.ok:
-        return _render_brand(form, check, 400)
-    if request.form.get("remove_logo"):
-        remove_logo(db.session, partner)
-    try:
-        save_brand(
-            db.session, partner, check.values, logo=_uploaded_logo(), storage=storage_for(),
-            limits=MediaLimits.from_settings(_settings()),
-        )  # fmt: skip
-    except MediaError as error:
-        db.session.rollback()
-        check.errors["logo"] = str(error)
+    form, check, saved = save_brand_form(_user().partner)
+    if not saved:
         return _render_brand(form, check, 400)
     db.session.commit()
     flash(_("Your brand is saved. Your kits are rebuilt with it within a minute."), "success")
     return redirect(url_for(".brand"))
-
-
-def _preview_copy(user: PartnerUser) -> KitCopy:
-    """The first campaign's pieces in the user's language, else a sample text."""
-    for campaign in portal_campaigns(db.session, user.partner, utc_now()):
-        pieces = pieces_of(db.session, campaign)
-        locale = first_available(reading_order(user.locale, configured_fallbacks()), pieces)
-        piece = pieces[locale] if locale else None
-        if piece is not None:
-            try:
-                return kit_copy(campaign, piece, piece.locale)
-            except InvalidField:
-                continue
-    return SAMPLE_COPY
-
-
-def _preview_brand(user: PartnerUser, check: BrandCheck) -> BrandKit:
-    saved = brand_kit(user.partner, storage_for())
-    uploaded = _uploaded_logo()
-    logo = uploaded.read(MediaLimits.from_settings(_settings()).max_bytes + 1) if uploaded else saved.logo
-    if request.form.get("remove_logo"):
-        logo = None
-    values = check.values
-    return BrandKit(
-        partner_name=user.partner.name, primary_colour=values["primary_color"], accent_colour=values["accent_color"],
-        logo=logo, website=values["website"], phone=values["phone"], email=values["email"],
-        postal_address=values["postal_address"], tagline=values["tagline"], contact_name=values["contact_name"],
-    )  # fmt: skip
 
 
 @bp.post("/brand/preview")
@@ -268,17 +202,7 @@ def _preview_brand(user: PartnerUser, check: BrandCheck) -> BrandKit:
 def brand_preview() -> ResponseReturnValue:
     """What the editor's form would make, unsaved: the co-branded email with the banner above it."""
     user = _user()
-    check = check_brand(_brand_form_values(), country=user.partner.country)
-    if not BrandForm().validate_on_submit() or not check.ok:
-        return email_preview_response(render_template("portal/preview_error.html", errors=check.errors), 400)
-    try:
-        html = brand_preview_html(
-            _preview_copy(user), _preview_brand(user, check), vendor_info(_settings()),
-            banner_alt=_("Banner preview with your logo"),
-        )  # fmt: skip
-    except InvalidField as error:
-        return email_preview_response(render_template("portal/preview_error.html", errors={"logo": error.message}), 400)
-    return email_preview_response(html)
+    return brand_preview_response(user.partner, user.locale)
 
 
 # ------------------------------------------------------------------------------------------- contacts

@@ -43,11 +43,13 @@ def get_or_404(
     user: User | None = None,
     *,
     allowed: Callable[[T, User | None], bool] = lambda _obj, _user: True,
+    scope: Callable[[T], str | None] = lambda _obj: None,
 ) -> T:
     """Load `model` by primary key and check `allowed(obj, user)`.
 
     A missing object and one the user may not see give the same 404 when read, so ids reveal nothing;
-    posting a form for an object the user may not touch gets 403. Either refusal is audited.
+    posting a form for an object the user may not touch gets 403. Either refusal is audited, under
+    `scope(obj)` (so whoever reads that scope's trail sees the attempt).
     Domain packages wrap this once per model (`get_item_or_404(session, id, user)`) and every
     route uses the wrapper.
     """
@@ -57,7 +59,7 @@ def get_or_404(
     if not allowed(obj, user):
         # Recorded as an attempt. Reading gets the same 404 as a made-up id; a form post gets 403.
         reading = not has_request_context() or request.method in ("GET", "HEAD")
-        deny_access(_object_type(model), ident, status=404 if reading else 403)
+        deny_access(_object_type(model), ident, scope=scope(obj), status=404 if reading else 403)
     return obj
 
 

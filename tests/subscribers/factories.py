@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import factory
 
-from subscribers.models import Contact, ContactStatus, Partner, PartnerType
+from subscribers.models import Contact, ContactStatus, DistributorTeam, Partner, PartnerType
 from subscribers.schedule import Frequency
 from tests.factories import BaseFactory
+
+
+class DistributorTeamFactory(BaseFactory[DistributorTeam]):
+    class Meta:
+        model = DistributorTeam
+
+    name = factory.Sequence(lambda n: f"Distributor {n} channel team")
+    email = factory.Sequence(lambda n: f"channel{n}@distributor.example")
+    phone = "+31 30 555 0200"
+    countries = factory.LazyFunction(lambda: ["NL"])
 
 
 class PartnerFactory(BaseFactory[Partner]):

@@ -17,7 +17,7 @@ from subscribers.services import (
     unsubscribe,
 )
 from subscribers.suppression import is_suppressed, suppress
-from tests.subscribers.factories import PartnerFactory
+from tests.subscribers.factories import DistributorTeamFactory, PartnerFactory
 
 
 def test_the_brand_version_changes_with_any_brand_field_and_only_then(session: Session) -> None:
@@ -37,13 +37,28 @@ def test_the_contact_person_is_the_account_manager_or_else_the_distributor_team(
     session: Session, account_manager: User
 ) -> None:
     managed = PartnerFactory.create(account_manager=account_manager)
-    small = PartnerFactory.create(distributor_team_name="Techdata channel team", distributor_team_phone="+31 30 555")
+    team = DistributorTeamFactory.create(name="Techdata channel team", phone="+31 30 555")
+    small = PartnerFactory.create(distributor_team=team)
     managed_person, small_person = contact_person(managed), contact_person(small)
     assert managed_person is not None
     assert managed_person.name == "Otto Owner"
     assert small_person is not None
-    assert small_person.name == "Techdata channel team"
+    assert (small_person.name, small_person.phone, small_person.kind) == (
+        "Techdata channel team",
+        "+31 30 555",
+        "distributor team",
+    )
     assert contact_person(PartnerFactory.create()) is None
+
+
+def test_while_the_account_manager_is_deactivated_their_stand_in_is_the_contact_person(
+    session: Session, account_manager: User, teammate: User
+) -> None:
+    partner = PartnerFactory.create(account_manager=account_manager, backup_manager=teammate)
+    account_manager.is_active = False
+    person = contact_person(partner)
+    assert person is not None
+    assert person.name == "Tess Teammate"
 
 
 def test_a_bounce_stops_the_contact_suppresses_the_address_and_is_logged(session: Session, contact: Contact) -> None:

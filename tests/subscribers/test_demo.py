@@ -16,7 +16,7 @@ def test_the_demo_has_60_partners_and_400_varied_contacts_and_loads_once(app: Fl
     partners = session.scalars(select(Partner)).all()
     assert {p.country for p in partners} == {"NL", "DE", "FR", "SE", "PL", "GB"}
     assert {p.tier for p in partners} == {"registered", "silver", "gold", "platinum"}
-    assert all(p.account_manager_id or p.distributor_team_name for p in partners)
+    assert all(p.account_manager_id or p.distributor_team_id for p in partners)
     contacts = session.scalars(select(Contact)).all()
     assert {c.status for c in contacts} == set(ContactStatus)
     assert len({c.timezone for c in contacts}) >= 6

@@ -6,11 +6,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
+from core.auth.models import User
 from core.csv_export import csv_text, safe_cell
 from subscribers.importer import ImportRefused, ImportReport, import_contacts
 from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, Partner, SuppressionReason
 from subscribers.schedule import Frequency
 from subscribers.suppression import forget_address, suppress
+from tests.conftest import refreshed
+from tests.subscribers.factories import DistributorTeamFactory
 
 TIERS = ("registered", "silver", "gold", "platinum")
 HEADER = "Email,Partner,Tier,Type,Country,Name,Interests,Frequency,Weekday,Hour,Timezone,Locale"
@@ -312,3 +315,59 @@ def test_the_cli_refuses_a_200_mb_file_before_reading_it(app: Flask, tmp_path: P
     result = app.test_cli_runner().invoke(args=["contacts", "import", str(huge)])
     assert result.exit_code != 0
     assert "The file is 200 MB; imports take at most 100 MB" in result.output
+
+
+# ------------------------------------------------------------------------------------------- partner identity
+
+
+def test_a_partner_is_known_by_name_and_country_so_one_name_may_live_in_two_countries(
+    session: Session, areas: list[InterestArea]
+) -> None:
+    report = run(session, csv(
+        "jan@acme.example,Acme IT,gold,solution,NL,Jan,,,,,,",
+        "jonas@acme.example,Acme IT,silver,sales,DE,Jonas,,,,,,",
+        "eva@acme.example,acme it,,,nl,Eva,,,,,,",
+    ))  # fmt: skip
+    assert report.ok, report.issues
+    assert sorted(session.execute(select(Partner.country, Partner.tier)).tuples()) == [("DE", "silver"), ("NL", "gold")]
+    eva = session.scalars(select(Contact).where(Contact.email == "eva@acme.example")).one()
+    assert (eva.partner.country, eva.locale) == ("NL", "nl")
+    again = run(session, csv("piet@acme.example,Acme IT,gold,solution,NL,Piet,,,,,,"))
+    assert (again.partners_created, again.partners_updated) == (0, 0)
+
+
+def test_a_row_without_a_country_for_a_name_in_two_countries_is_an_error(
+    session: Session, areas: list[InterestArea]
+) -> None:
+    run(session, csv("jan@acme.example,Acme IT,gold,solution,NL,Jan,,,,,,",
+                     "jonas@acme.example,Acme IT,silver,sales,DE,Jonas,,,,,,"))  # fmt: skip
+    report = run(session, "email,partner\npiet@acme.example,Acme IT\n")
+    assert [str(issue) for issue in report.issues] == [
+        "row 2, column country: is empty, and there is a partner 'Acme IT' in DE, NL: say which country"
+    ]
+    single = run(session, "email,partner\nlars@nordic.example,Nordic\n")
+    assert [issue.column for issue in single.issues] == ["tier", "type", "country"]
+
+
+def test_a_distributor_team_column_names_the_team_and_never_together_with_an_account_manager(
+    session: Session, areas: list[InterestArea], account_manager: User
+) -> None:
+    team = DistributorTeamFactory.create(name="Techdata Benelux channel team")
+    header = "email,partner,tier,type,country,account manager,distributor team"
+    good = run(session, csv("jan@small.example,Small IT,registered,sales,NL,,techdata benelux channel team",
+                            header=header))  # fmt: skip
+    assert good.ok, good.issues
+    small = session.scalars(select(Partner).where(Partner.name == "Small IT")).one()
+    assert (small.distributor_team_id, small.account_manager_id) == (team.id, None)
+    bad = run(session, csv(
+        f"eva@big.example,Big IT,gold,sales,NL,{account_manager.email},Techdata Benelux channel team",
+        "lars@other.example,Other IT,gold,sales,NL,,No such team",
+        header=header,
+    ))  # fmt: skip
+    assert [(issue.row, issue.column) for issue in bad.issues] == [(2, "distributor_team"), (3, "distributor_team")]
+    assert "not both" in bad.issues[0].reason
+    assert "add it on the Distributor teams page first" in bad.issues[1].reason
+    switched = run(session, csv(f"jan@small.example,Small IT,,,NL,{account_manager.email},", header=header))
+    assert switched.ok, switched.issues
+    small = refreshed(session, small)
+    assert (small.distributor_team_id, small.account_manager_id) == (None, account_manager.id)

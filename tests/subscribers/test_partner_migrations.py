@@ -37,7 +37,7 @@ def test_distributor_teams_are_made_once_from_the_partner_columns_and_written_ba
             add_partner(connection, 2, "Small BE", "BE", benelux)
             add_partner(connection, 3, "Other", "NL", ("Techdata Benelux", "other@techdata.example", ""))
             add_partner(connection, 4, "Managed", "NL", ("", "", ""))
-        migrate.upgrade(engine, "0020")
+        migrate.upgrade(engine, "0015")
         with engine.connect() as connection:
             teams = connection.execute(text("SELECT id, name, email, countries FROM distributor_teams ORDER BY id"))
             made = [(name, email, json.loads(countries) if isinstance(countries, str) else countries)
@@ -66,7 +66,7 @@ def test_distributor_teams_are_made_once_from_the_partner_columns_and_written_ba
 def test_a_name_unique_per_country_goes_back_to_a_name_unique_everywhere(backend: str, tmp_path: Path) -> None:
     engine = make_engine(fresh_database_url(backend, tmp_path, "names"))
     try:
-        migrate.upgrade(engine, "0021")
+        migrate.upgrade(engine, "0016")
         with engine.begin() as connection:
             for ident, country in ((1, "NL"), (2, "DE")):
                 connection.execute(
@@ -79,7 +79,7 @@ def test_a_name_unique_per_country_goes_back_to_a_name_unique_everywhere(backend
                     ),
                     {"id": ident, "country": country},
                 )
-        migrate.downgrade(engine, "0020")
+        migrate.downgrade(engine, "0015")
         with engine.connect() as connection:
             names = connection.execute(text("SELECT name FROM partners ORDER BY id")).scalars().all()
         assert names == ["Acme IT", "Acme IT (DE)"]

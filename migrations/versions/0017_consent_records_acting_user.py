@@ -3,8 +3,8 @@
 A change staff make to a contact in the admin is logged with source `admin`; the log now also
 names who: the acting vendor user (kept as an id; a user is deactivated, never deleted).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 09:20:00.000000
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0022'
-down_revision: str | None = '0021'
+revision: str = '0017'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """deliveries: an index on the contact, for the messages on a contact's admin page
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 09:30:00.000000
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0023'
-down_revision: str | None = '0022'
+revision: str = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

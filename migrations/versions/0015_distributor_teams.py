@@ -6,7 +6,7 @@ typed again for every partner it looks after. Each distinct team becomes one row
 but other details is kept as "Name (2)"), serving the countries of the partners that named it,
 and partners point at it. Downgrading writes the team's details back onto each partner.
 
-Revision ID: 0020
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 09:00:00.000000
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import core.db
 
-revision: str = '0020'
+revision: str = '0015'
 down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

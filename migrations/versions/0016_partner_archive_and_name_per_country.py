@@ -5,8 +5,8 @@ name was unique across the world; two subsidiaries of one company in two countri
 partners with one name, so the rule becomes name + country. Downgrading cannot keep two partners
 with one name: the later ones get their country added to their name ("Acme IT (DE)").
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 09:10:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import core.db
 
-revision: str = '0021'
-down_revision: str | None = '0020'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

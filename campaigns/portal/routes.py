@@ -32,6 +32,7 @@ from campaigns.kits.pieces import kit_copy, pieces_of
 from campaigns.kits.preview import SAMPLE_COPY, brand_preview_html
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
 from campaigns.portal.mail import send_now, send_preference_link, send_sign_in_link
+from campaigns.webhooks import KIT_DOWNLOADED
 from content.brand import InvalidField, advise_colour
 from content.languages import configured_fallbacks, first_available, reading_order
 from content.media import MediaError, MediaLimits
@@ -41,6 +42,7 @@ from core.extensions import limiter
 from core.mail.addresses import normalise_email
 from core.storage import storage_for
 from core.web import email_preview_response
+from core.webhooks import emit
 from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand, remove_logo, save_brand
 from subscribers.forms import FREQUENCY_LABELS
@@ -351,6 +353,7 @@ def _record_download(kit: Kit, piece: str | None) -> None:
         "partner_user_id": user.id, "file": piece,
     }  # fmt: skip
     db.session.add(Event(kind=EventKind.KIT_DOWNLOAD, occurred_at=utc_now(), detail=detail))
+    emit(db.session, KIT_DOWNLOADED, detail)  # hook (h12-api): outbound webhook, sent after this commits
     db.session.commit()
 
 

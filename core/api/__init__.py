@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
@@ -36,6 +37,7 @@ __all__ = [
     "API_BASE",
     "ApiBlueprint",
     "ApiProblem",
+    "ApiResult",
     "FieldProblem",
     "KeysetPage",
     "PageArgs",
@@ -58,6 +60,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("channelcast.api")
+# What an API view returns: the object(s) its `@blp.response` schema serializes, optionally with a
+# status and headers, as flask-smorest takes them.
+ApiResult = Any
+
 API_ACTIONS = {
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),

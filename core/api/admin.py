@@ -51,9 +51,15 @@ def _token_form() -> TokenForm:
 
 def _page(form: TokenForm, *, new_secret: str | None = None, new_token: ApiToken | None = None) -> ResponseReturnValue:
     page = render_template(
-        "api/tokens.html", form=form, tokens=list_tokens(db.session), now=utc_now(), revoke_form=RevokeForm(),
-        new_secret=new_secret, new_token=new_token, label=label,
-    )  # fmt: skip
+        "api/tokens.html",
+        form=form,
+        tokens=list_tokens(db.session),
+        now=utc_now(),
+        revoke_form=RevokeForm(),
+        new_secret=new_secret,
+        new_token=new_token,
+        label=label,
+    )
     # The page may hold a secret: never keep it in a cache or the browser's history.
     return page, 200 if form.errors == {} else 400, {"Cache-Control": "no-store"}
 
@@ -73,9 +79,14 @@ def create() -> ResponseReturnValue:
     days = int(form.expires_days.data) if form.expires_days.data else None
     try:
         made = create_token(
-            db.session, name=form.name.data or "", scopes=form.scopes.data or [], by=current_user,
-            known_scopes=known_scopes(current_app), now=utc_now(), expires_in_days=days,
-        )  # fmt: skip
+            db.session,
+            name=form.name.data or "",
+            scopes=form.scopes.data or [],
+            by=current_user,
+            known_scopes=known_scopes(current_app),
+            now=utc_now(),
+            expires_in_days=days,
+        )
     except TokenError as error:
         getattr(form, error.field).errors = [error.message]
         return _page(form)

@@ -35,9 +35,14 @@ def create_command(name: str, scopes: str, expires_days: int | None, owner: str 
     session = current_db().session
     try:
         made = create_token(
-            session, name=name, scopes=scopes.split(","), known_scopes=known_scopes(current_app),
-            by=_owner(owner), now=utc_now(), expires_in_days=expires_days,
-        )  # fmt: skip
+            session,
+            name=name,
+            scopes=scopes.split(","),
+            known_scopes=known_scopes(current_app),
+            by=_owner(owner),
+            now=utc_now(),
+            expires_in_days=expires_days,
+        )
     except TokenError as error:
         option = {"name": "--name", "scopes": "--scopes", "expires_days": "--expires-days"}.get(error.field, "")
         raise click.BadParameter(error.message, param_hint=option or None) from None

@@ -35,6 +35,7 @@ class PageArgs(ma.Schema):
 
     after = ma.fields.String(
         load_default=None,
+        allow_none=False,
         validate=ma.validate.Length(max=500),
         metadata={"description": "The `next` value of the previous page; leave out for the first page."},
     )

@@ -140,11 +140,16 @@ def _keep_and_commit(session: Session, token_id: int, key: str, fingerprint: str
     )
     session.add(
         IdempotencyRecord(
-            token_id=token_id, key=key, request_hash=fingerprint, status_code=response.status_code,
-            response_body=response.get_data(as_text=True), created_at=now, expires_at=now + IDEMPOTENCY_TTL,
+            token_id=token_id,
+            key=key,
+            request_hash=fingerprint,
+            status_code=response.status_code,
+            response_body=response.get_data(as_text=True),
+            created_at=now,
+            expires_at=now + IDEMPOTENCY_TTL,
             response_headers={name: response.headers[name] for name in KEPT_HEADERS if name in response.headers},
         )
-    )  # fmt: skip
+    )
     try:
         session.flush()
         session.commit()

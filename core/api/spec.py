@@ -50,7 +50,7 @@ it is stale, 428 when it is missing).
 """
 
 
-class ChannelcastApi(flask_smorest.Api):  # type: ignore[misc]
+class ChannelcastApi(flask_smorest.Api):
     """flask-smorest's Api with problem+json errors; the app's own error handlers answer them."""
 
     ERROR_SCHEMA = ProblemSchema
@@ -70,7 +70,7 @@ class ChannelcastApi(flask_smorest.Api):  # type: ignore[misc]
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
-class ApiBlueprint(flask_smorest.Blueprint):  # type: ignore[misc]
+class ApiBlueprint(flask_smorest.Blueprint):
     """A package's endpoints under /api/v1: every call passes core.api.gate first."""
 
     def __init__(self, name: str, import_name: str, *, url_prefix: str, description: str) -> None:

@@ -23,7 +23,7 @@ from core.api.models import ApiToken
 from core.audit import record
 from core.auth.models import User
 
-TOKEN_TAG = "cc_"
+TOKEN_TAG = "cc_"  # noqa: S105 (a marker, not a secret)
 PREFIX_LENGTH = len(TOKEN_TAG) + 8
 NAME_MAX = 100
 MAX_EXPIRY_DAYS = 3650
@@ -89,16 +89,24 @@ def create_token(
         raise TokenError("expires_days", f"Let it expire in 1 to {MAX_EXPIRY_DAYS} days, or never.")
     secret = TOKEN_TAG + secrets.token_urlsafe(32)
     token = ApiToken(
-        name=clean_name, prefix=secret[:PREFIX_LENGTH], token_hash=token_digest(secret), scopes=chosen,
-        created_by=by, created_at=now,
+        name=clean_name,
+        prefix=secret[:PREFIX_LENGTH],
+        token_hash=token_digest(secret),
+        scopes=chosen,
+        created_by=by,
+        created_at=now,
         expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
-    )  # fmt: skip
+    )
     session.add(token)
     session.flush()
     record(
-        session, "api_token.create", object_type="api_token", object_id=token.id, object_label=label(token),
+        session,
+        "api_token.create",
+        object_type="api_token",
+        object_id=token.id,
+        object_label=label(token),
         changes={"scopes": (None, chosen), "expires_at": (None, token.expires_at)},
-    )  # fmt: skip
+    )
     return NewToken(token, secret)
 
 
@@ -109,9 +117,13 @@ def revoke_token(session: Session, token: ApiToken, *, by: User | None, now: dt.
     token.revoked_at, token.revoked_by = now, by
     session.flush()
     record(
-        session, "api_token.revoke", object_type="api_token", object_id=token.id, object_label=label(token),
+        session,
+        "api_token.revoke",
+        object_type="api_token",
+        object_id=token.id,
+        object_label=label(token),
         changes={"revoked_at": (None, now)},
-    )  # fmt: skip
+    )
     return True
 
 

@@ -77,9 +77,13 @@ def _counts() -> dict[int, dict[str, int]]:
 def _index(form: EndpointForm, *, new_endpoint: WebhookEndpoint | None = None) -> ResponseReturnValue:
     endpoints = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
     page = render_template(
-        "api/webhooks.html", form=form, endpoints=endpoints, counts=_counts(), new_endpoint=new_endpoint,
+        "api/webhooks.html",
+        form=form,
+        endpoints=endpoints,
+        counts=_counts(),
+        new_endpoint=new_endpoint,
         types=event_types(),
-    )  # fmt: skip
+    )
     return page, 400 if form.errors else 200, {"Cache-Control": "no-store"}
 
 
@@ -97,10 +101,14 @@ def create() -> ResponseReturnValue:
         return _index(form)
     try:
         endpoint = create_endpoint(
-            db.session, url=form.url.data or "", description=form.description.data or "",
-            event_types=form.event_types.data or [], known_types=event_types(), by=current_user,
+            db.session,
+            url=form.url.data or "",
+            description=form.description.data or "",
+            event_types=form.event_types.data or [],
+            known_types=event_types(),
+            by=current_user,
             https_only=_https_only(),
-        )  # fmt: skip
+        )
     except WebhookError as error:
         getattr(form, error.field).errors = [error.message]
         return _index(form)
@@ -121,9 +129,14 @@ def _detail(endpoint: WebhookEndpoint, form: EndpointForm, *, new_secret: str | 
         .options(selectinload(WebhookDelivery.attempt_log))
     ).all()
     page = render_template(
-        "api/webhook.html", endpoint=endpoint, form=form, deliveries=deliveries, action_form=ActionForm(),
-        new_secret=new_secret, counts=_counts().get(endpoint.id, {}),
-    )  # fmt: skip
+        "api/webhook.html",
+        endpoint=endpoint,
+        form=form,
+        deliveries=deliveries,
+        action_form=ActionForm(),
+        new_secret=new_secret,
+        counts=_counts().get(endpoint.id, {}),
+    )
     return page, 400 if form.errors else 200, {"Cache-Control": "no-store"}
 
 
@@ -143,10 +156,15 @@ def update(endpoint_id: int) -> ResponseReturnValue:
         return _detail(endpoint, form)
     try:
         update_endpoint(
-            db.session, endpoint, url=form.url.data or "", description=form.description.data or "",
-            event_types=form.event_types.data or [], is_active=bool(form.is_active.data),
-            known_types=event_types(), https_only=_https_only(),
-        )  # fmt: skip
+            db.session,
+            endpoint,
+            url=form.url.data or "",
+            description=form.description.data or "",
+            event_types=form.event_types.data or [],
+            is_active=bool(form.is_active.data),
+            known_types=event_types(),
+            https_only=_https_only(),
+        )
     except WebhookError as error:
         db.session.rollback()
         getattr(form, error.field).errors = [error.message]

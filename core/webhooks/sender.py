@@ -123,21 +123,37 @@ def claim(session: Session, *, owner: str, now: dt.datetime, limit: int) -> list
 
 
 def _record(
-    session: Session, delivery: WebhookDelivery, result: AttemptResult, now: dt.datetime, options: SendOptions,
+    session: Session,
+    delivery: WebhookDelivery,
+    result: AttemptResult,
+    now: dt.datetime,
+    options: SendOptions,
     rng: random.Random,
-) -> str:  # fmt: skip
+) -> str:
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = result.status_code, result.error
     delivery.lease_owner = delivery.lease_expires_at = None
-    session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=result.status_code,
-                               error=result.error, duration_ms=result.duration_ms))  # fmt: skip
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+    )
     if result.ok:
         delivery.status, delivery.sent_at = WebhookStatus.SENT, now
         return "sent"
     if delivery.attempts >= options.max_attempts:
         delivery.status = WebhookStatus.DEAD
-        log.warning("webhook %s to endpoint %s is dead after %d attempts: %s", delivery.message_id,
-                    delivery.endpoint_id, delivery.attempts, result.error)  # fmt: skip
+        log.warning(
+            "webhook %s to endpoint %s is dead after %d attempts: %s",
+            delivery.message_id,
+            delivery.endpoint_id,
+            delivery.attempts,
+            result.error,
+        )
         return "dead"
     delivery.status, delivery.next_attempt_at = WebhookStatus.QUEUED, now + backoff(delivery.attempts, rng)
     return "retry"

@@ -54,8 +54,12 @@ def emit_many(
     rows: list[dict[str, Any]] = []
     added = 0
     for payload in payloads:
-        body = json.dumps({"type": event_type, "timestamp": stamp, "data": dict(payload)}, ensure_ascii=False,
-                          separators=(",", ":"), default=str)  # fmt: skip
+        body = json.dumps(
+            {"type": event_type, "timestamp": stamp, "data": dict(payload)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        )
         rows.extend(_row(endpoint_id, event_type, body, now) for endpoint_id in endpoints)
         if len(rows) >= INSERT_CHUNK:
             added += _insert(session, rows)
@@ -73,9 +77,16 @@ def _subscribed(session: Session, event_type: str) -> list[int]:
 
 def _row(endpoint_id: int, event_type: str, body: str, now: dt.datetime) -> dict[str, Any]:
     return {
-        "endpoint_id": endpoint_id, "message_id": new_message_id(), "event_type": event_type, "body": body,
-        "status": WebhookStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now, "last_error": "",
-    }  # fmt: skip
+        "endpoint_id": endpoint_id,
+        "message_id": new_message_id(),
+        "event_type": event_type,
+        "body": body,
+        "status": WebhookStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": "",
+    }
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -86,7 +97,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
 # ---------------------------------------------------------------------------------------------- endpoints
 
 
-def _clean(url: str, description: str, types: Sequence[str], known: Collection[str], *, https_only: bool) -> tuple:
+def _clean(
+    url: str, description: str, types: Sequence[str], known: Collection[str], *, https_only: bool
+) -> tuple[str, str, list[str]]:
     url = url.strip()
     parts = urlsplit(url)
     allowed = ("https",) if https_only else ("https", "http")
@@ -106,15 +119,25 @@ def _clean(url: str, description: str, types: Sequence[str], known: Collection[s
 
 
 def _facts(endpoint: WebhookEndpoint) -> dict[str, object]:
-    return {"url": endpoint.url, "description": endpoint.description, "events": endpoint.event_types,
-            "active": endpoint.is_active}  # fmt: skip
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": endpoint.event_types,
+        "active": endpoint.is_active,
+    }
 
 
 def _record(
     session: Session, action: str, endpoint: WebhookEndpoint, changes: dict[str, tuple[object, object]]
 ) -> None:
-    record(session, action, object_type="webhook_endpoint", object_id=endpoint.id, object_label=endpoint.url,
-           changes=changes)  # fmt: skip
+    record(
+        session,
+        action,
+        object_type="webhook_endpoint",
+        object_id=endpoint.id,
+        object_label=endpoint.url,
+        changes=changes,
+    )
 
 
 def create_endpoint(
@@ -128,8 +151,9 @@ def create_endpoint(
     https_only: bool,
 ) -> WebhookEndpoint:
     url, description, chosen = _clean(url, description, event_types, known_types, https_only=https_only)
-    endpoint = WebhookEndpoint(url=url, description=description, event_types=chosen, secret=new_secret(),
-                               is_active=True, created_by=by)  # fmt: skip
+    endpoint = WebhookEndpoint(
+        url=url, description=description, event_types=chosen, secret=new_secret(), is_active=True, created_by=by
+    )
     session.add(endpoint)
     session.flush()
     _record(session, "webhook.create", endpoint, {name: (None, value) for name, value in _facts(endpoint).items()})
@@ -179,6 +203,12 @@ def send_again(session: Session, delivery: WebhookDelivery, *, now: dt.datetime)
         return False
     delivery.status, delivery.attempts, delivery.next_attempt_at = WebhookStatus.QUEUED, 0, now
     session.flush()
-    record(session, "webhook.send_again", object_type="webhook_endpoint", object_id=delivery.endpoint_id,
-           object_label=delivery.endpoint.url, detail=f"{delivery.event_type} {delivery.message_id}")  # fmt: skip
+    record(
+        session,
+        "webhook.send_again",
+        object_type="webhook_endpoint",
+        object_id=delivery.endpoint_id,
+        object_label=delivery.endpoint.url,
+        detail=f"{delivery.event_type} {delivery.message_id}",
+    )
     return True

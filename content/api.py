@@ -18,6 +18,7 @@ from content.models import ContentItem, ContentKind, ContentStatus, InterestArea
 from content.selection import visible_at
 from content.services import ContentError, ContentInvalid, ItemInput, VariantInput, save_item
 from core.api import (
+    ID,
     ApiBlueprint,
     ApiProblem,
     ApiResult,
@@ -28,6 +29,7 @@ from core.api import (
     keyset_page,
     page_schema,
     require_scope,
+    row_id,
 )
 from core.config import LOCALES
 from core.db import db, utc_now
@@ -122,7 +124,7 @@ class TextInput(RequestSchema):
 
 class DraftInput(RequestSchema):
     kind = ma.fields.Enum(ContentKind, by_value=True, load_default=ContentKind.ARTICLE)
-    interest_area_ids = ma.fields.List(ma.fields.Integer(), load_default=list, validate=ma.validate.Length(max=100))
+    interest_area_ids = ma.fields.List(row_id(), load_default=list, validate=ma.validate.Length(max=100))
     allowed_tiers = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=30)), load_default=list, validate=ma.validate.Length(max=20)
     )
@@ -141,9 +143,7 @@ class DraftInput(RequestSchema):
 
 class ItemListArgs(PageArgs):
     kind = ma.fields.Enum(ContentKind, by_value=True, load_default=None, allow_none=False)
-    interest_area_id = ma.fields.Integer(
-        load_default=None, allow_none=False, metadata={"description": "Only items in this area."}
-    )
+    interest_area_id = row_id(load_default=None, allow_none=False, metadata={"description": "Only items in this area."})
 
 
 AreaPage = page_schema(InterestAreaSchema, "InterestAreaPage")
@@ -168,7 +168,7 @@ def list_areas(args: dict[str, Any]) -> ApiResult:
         limit=args["limit"],
         list_name="interest-areas",
     )
-    return page.body(InterestAreaSchema)
+    return page
 
 
 def _visible_items() -> Select[tuple[ContentItem]]:
@@ -206,10 +206,10 @@ def list_items(args: dict[str, Any]) -> ApiResult:
         limit=args["limit"],
         list_name="content-items",
     )
-    return page.body(ContentItemSchema)
+    return page
 
 
-@items_api.route("/<int:item_id>")
+@items_api.route(f"/<{ID}:item_id>")
 @require_scope("content:read")
 @items_api.response(200, ContentItemSchema)
 def get_item(item_id: int) -> ApiResult:

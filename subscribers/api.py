@@ -84,7 +84,7 @@ def list_suppressions(args: dict[str, Any]) -> ApiResult:
         limit=args["limit"],
         list_name="suppressions",
     )
-    return page.body(SuppressionSchema)
+    return page
 
 
 def _valid_email(raw: str) -> str:

@@ -19,6 +19,7 @@ from campaigns.planning.models import Campaign, CampaignStatus
 from campaigns.planning.services import CampaignDraft, CampaignError, create_campaign, move_campaign
 from content.models import ContentItem, InterestArea
 from core.api import (
+    ID,
     ApiBlueprint,
     ApiProblem,
     ApiResult,
@@ -33,6 +34,7 @@ from core.api import (
     page_schema,
     require_scope,
     requires_if_match,
+    row_id,
 )
 from core.config import LOCALES
 from core.db import db, utc_now
@@ -91,8 +93,8 @@ class CampaignInput(RequestSchema):
         required=True, metadata={"description": "Local time in `timezone`, e.g. 2026-03-02T09:00:00."}
     )
     ends_at = ma.fields.NaiveDateTime(required=True, metadata={"description": "Local time in `timezone`."})
-    interest_area_ids = ma.fields.List(ma.fields.Integer(), load_default=list, validate=ma.validate.Length(max=100))
-    content_item_ids = ma.fields.List(ma.fields.Integer(), load_default=list, validate=ma.validate.Length(max=200))
+    interest_area_ids = ma.fields.List(row_id(), load_default=list, validate=ma.validate.Length(max=100))
+    content_item_ids = ma.fields.List(row_id(), load_default=list, validate=ma.validate.Length(max=200))
     tiers = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=30)), load_default=list, validate=ma.validate.Length(max=20)
     )
@@ -139,10 +141,10 @@ def list_campaigns(args: dict[str, Any]) -> ApiResult:
     page = keyset_page(
         db.session, statement, order=(Campaign.id,), after=args["after"], limit=args["limit"], list_name="campaigns"
     )
-    return page.body(CampaignSchema)
+    return page
 
 
-@api.route("/<int:campaign_id>")
+@api.route(f"/<{ID}:campaign_id>")
 @require_scope("campaigns:read")
 @documents_etag(200)
 @api.response(200, CampaignSchema)
@@ -218,7 +220,7 @@ def create_draft(data: dict[str, Any]) -> ApiResult:
     return campaign, 201, etag_headers(_representation(campaign))
 
 
-@api.route("/<int:campaign_id>/schedule", methods=["POST"])
+@api.route(f"/<{ID}:campaign_id>/schedule", methods=["POST"])
 @require_scope("campaigns:write")
 @requires_if_match
 @idempotent

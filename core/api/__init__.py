@@ -27,14 +27,15 @@ from core.api.cursors import KeysetPage, PageArgs, keyset_page, page_schema
 from core.api.etags import check_if_match, documents_etag, etag_headers, etag_of, requires_if_match
 from core.api.idempotency import idempotent, purge_expired_keys, writes
 from core.api.problems import ApiProblem, FieldProblem, field_problems, problem_response
-from core.api.schemas import RequestSchema
+from core.api.schemas import RequestSchema, row_id
 from core.api.scopes import known_scopes, register_scopes, require_scope
-from core.api.spec import API_BASE, ApiBlueprint, register_api_blueprint
+from core.api.spec import API_BASE, ID, ApiBlueprint, register_api_blueprint
 from core.audit import record_access_denied
 from core.db import db
 
 __all__ = [
     "API_BASE",
+    "ID",
     "ApiBlueprint",
     "ApiProblem",
     "ApiResult",
@@ -56,6 +57,7 @@ __all__ = [
     "register_scopes",
     "require_scope",
     "requires_if_match",
+    "row_id",
     "writes",
 ]
 

@@ -7,7 +7,7 @@ a cursor that was edited, or taken from another list, is a 422 naming `after`.
 
     page = keyset_page(session, select(Suppression), order=(Suppression.id,), after=args["after"],
                        limit=args["limit"], list_name="suppressions")
-    return page.body(SuppressionSchema)   # {"items": [...], "next": "..." or null}
+    return page   # @blp.response(200, page_schema(SuppressionSchema, "SuppressionPage")): {"items": [...], "next": ...}
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     fields: dict[str, Any] = {
         "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
         "next": ma.fields.String(
+            attribute="next_cursor",
             allow_none=True,
             required=True,
             metadata={"description": "Pass as `after` for the next page; null on the last page."},
@@ -91,10 +92,6 @@ def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
 class KeysetPage(Generic[T]):
     items: list[T]
     next_cursor: str | None
-
-    def body(self, item_schema: type[ma.Schema] | ma.Schema) -> dict[str, Any]:
-        schema = item_schema() if isinstance(item_schema, type) else item_schema
-        return {"items": schema.dump(self.items, many=True), "next": self.next_cursor}
 
 
 def keyset_page(

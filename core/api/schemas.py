@@ -1,8 +1,40 @@
-"""Schemas every resource shares: the problem document, and a strict base for request bodies."""
+"""Schemas every resource shares: the problem document, a strict base for request bodies, row ids."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import marshmallow as ma
+
+MAX_ROW_ID = 2**31 - 1
+# NUL and unpaired surrogates cannot be stored as text (PostgreSQL refuses both): a field error, not a 500.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def row_id(**kwargs: Any) -> ma.fields.Integer:
+    """An id of a row: 1 to 2^31-1 (anything else names no row and is refused as the field's error)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ROW_ID), **kwargs)
+
+
+def _unstorable(value: Any) -> Any:
+    """The error tree for `value`'s strings holding NUL or a lone surrogate (None when all are fine)."""
+    if isinstance(value, str):
+        return (
+            ["Contains a character that cannot be stored (NUL or an unpaired surrogate)."]
+            if _UNSTORABLE.search(value)
+            else None
+        )
+    if isinstance(value, dict):
+        found = {key: error for key, item in value.items() if (error := _unstorable(item)) is not None}
+        bad_keys = {
+            key: ["This key cannot be stored."] for key in value if isinstance(key, str) and _UNSTORABLE.search(key)
+        }
+        return {**found, **bad_keys} or None
+    if isinstance(value, list):
+        found_items = {index: error for index, item in enumerate(value) if (error := _unstorable(item)) is not None}
+        return found_items or None
+    return None
 
 
 class RequestSchema(ma.Schema):
@@ -10,6 +42,13 @@ class RequestSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def refuse_unstorable_text(self, data: Any, **_kwargs: Any) -> Any:
+        errors = _unstorable(data)
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
 
 
 class FieldProblemSchema(ma.Schema):

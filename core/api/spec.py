@@ -28,6 +28,9 @@ from core.api.schemas import ProblemSchema
 from core.extensions import csrf
 
 API_BASE = "/api/v1"
+# Row ids in URLs: `f"/<{ID}:campaign_id>"`. Out of range is a 404 (and documented as such), never a
+# number the database cannot hold.
+ID = "int(min=1, max=2147483647)"
 _API = "channelcast.api"
 
 DESCRIPTION = """\

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,7 +26,12 @@ from core.db import db, utc_now
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api")
 
-EXPIRY_CHOICES = [("30", _l("In 30 days")), ("90", _l("In 90 days")), ("365", _l("In a year")), ("", _l("Never"))]
+EXPIRY_CHOICES = [
+    SelectChoice("30", _l("In 30 days")),
+    SelectChoice("90", _l("In 90 days")),
+    SelectChoice("365", _l("In a year")),
+    SelectChoice("", _l("Never")),
+]
 
 
 class ScopeChecks(SelectMultipleField):
@@ -45,7 +51,7 @@ class RevokeForm(FlaskForm):
 
 def _token_form() -> TokenForm:
     form = TokenForm()
-    form.scopes.choices = [(name, f"{name}: {text}") for name, text in known_scopes().items()]
+    form.scopes.choices = [SelectChoice(name, f"{name}: {text}") for name, text in known_scopes().items()]
     return form
 
 

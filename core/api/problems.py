@@ -155,8 +155,10 @@ def field_problems(messages: Mapping[Any, Any], location: str | None = None) -> 
 
 def _walk(node: Any, path: list[str | int], location: str, out: list[FieldProblem]) -> None:
     if isinstance(node, Mapping):
+        # marshmallow's Dict fields wrap their errors in {"key": ..., "value": ...}: the entry itself is the field.
+        dict_entry = bool(path) and set(node) <= {"key", "value"}
         for key, child in node.items():
-            _walk(child, [*path, key] if key != "_schema" else path, location, out)
+            _walk(child, path if key == "_schema" or dict_entry else [*path, key], location, out)
         return
     texts = node if isinstance(node, list) else [node]
     if texts and all(isinstance(text, str) for text in texts):

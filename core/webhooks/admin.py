@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -54,7 +55,7 @@ class ActionForm(FlaskForm):
 
 def _endpoint_form(endpoint: WebhookEndpoint | None = None) -> EndpointForm:
     form = EndpointForm(obj=endpoint)
-    form.event_types.choices = [(name, f"{name}: {text}") for name, text in event_types().items()]
+    form.event_types.choices = [SelectChoice(name, f"{name}: {text}") for name, text in event_types().items()]
     return form
 
 

@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast lint bench browser fonts mailtools translations clean
+.PHONY: help install run test test-fast lint bench browser fonts mailtools translations vendor-swagger-ui clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
@@ -90,6 +90,15 @@ translations: $(STAMP)
 		-o $(CATALOGUE)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --ignore-obsolete
 	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
+
+# The API reference page's Swagger UI is committed in static/vendor/swagger-ui (the app needs no network).
+# This fetches it again from the npm registry, e.g. after changing the version.
+SWAGGER_UI_VERSION := 5.35.0
+vendor-swagger-ui:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz && \
+		cp package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt package/swagger-ui.css package/LICENSE package/NOTICE \
+		$(CURDIR)/static/vendor/swagger-ui/ && rm -rf $$tmp
+	@echo "swagger-ui-dist $(SWAGGER_UI_VERSION) in static/vendor/swagger-ui (update its VERSION file)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

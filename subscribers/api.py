@@ -61,8 +61,10 @@ class SuppressionSchema(ma.Schema):
 
 class SuppressionInput(RequestSchema):
     email = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=254))
-    reason = ma.fields.Enum(
-        SuppressionReason, by_value=True, load_default=SuppressionReason.MANUAL, validate=ma.validate.OneOf(API_REASONS)
+    reason = ma.fields.String(
+        load_default=SuppressionReason.MANUAL.value,
+        validate=ma.validate.OneOf([reason.value for reason in API_REASONS]),
+        metadata={"description": "Why: manual (the default), unsubscribed, bounced or complained."},
     )
     detail = ma.fields.String(load_default="", validate=ma.validate.Length(max=255))
 
@@ -105,7 +107,7 @@ def add_suppression(data: dict[str, Any]) -> ApiResult:
     email = _valid_email(data["email"])
     existing = db.session.scalar(select(Suppression).where(Suppression.email_hash == email_hash(email)))
     before = (existing.reason, existing.source) if existing is not None else None
-    entry = suppress(db.session, email, data["reason"], source="api", detail=data["detail"])
+    entry = suppress(db.session, email, SuppressionReason(data["reason"]), source="api", detail=data["detail"])
     if before == (entry.reason, entry.source) and existing is not None:
         return entry, 200
     record(

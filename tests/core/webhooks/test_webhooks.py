@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -152,14 +153,15 @@ def test_a_failing_receiver_is_retried_with_growing_gaps_then_dead_and_shown(
     delivery = session.scalars(select(WebhookDelivery)).one()
     moment, gaps = utc_now(), []
     for attempt in range(1, OPTIONS.max_attempts + 1):
-        stats = deliver_due(session, OPTIONS, owner="test", clock=lambda at=moment: at)
+        clock = functools.partial(lambda at: at, moment)
+        stats = deliver_due(session, OPTIONS, owner="test", clock=clock)
         delivery = refreshed(session, delivery)
         assert delivery.attempts == attempt
         if attempt < OPTIONS.max_attempts:
             assert stats.retry == 1
             assert delivery.status is WebhookStatus.QUEUED
             # Not due before its time: a batch now claims nothing.
-            assert deliver_due(session, OPTIONS, owner="test", clock=lambda at=moment: at).retry == 0
+            assert deliver_due(session, OPTIONS, owner="test", clock=clock).retry == 0
             gaps.append((delivery.next_attempt_at - moment).total_seconds())
             moment = delivery.next_attempt_at
     assert delivery.status is WebhookStatus.DEAD

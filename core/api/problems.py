@@ -23,7 +23,6 @@ from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
-VALIDATION_TYPE = "/api/v1/docs#section/Errors"
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class ApiProblem(Exception):
         summary = detail or (
             f"{first.field}: {first.detail}" if first and first.field else (first.detail if first else "")
         )
-        return cls(422, detail=summary, errors=problems, type_=VALIDATION_TYPE)
+        return cls(422, detail=summary, errors=problems)
 
 
 def is_api_request() -> bool:

@@ -61,6 +61,9 @@ class ChannelcastApi(flask_smorest.Api):
     def _register_error_handlers(self) -> None:
         """core.web's handlers serve HTML pages and, on /api/ paths, problem documents (core.api.problems)."""
 
+    def _register_pagination_header(self) -> None:
+        """Our lists page by cursor in the body (core.api.cursors), not by flask-smorest's page header."""
+
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}

@@ -55,7 +55,10 @@ class ActionForm(FlaskForm):
 
 def _endpoint_form(endpoint: WebhookEndpoint | None = None) -> EndpointForm:
     form = EndpointForm(obj=endpoint)
-    form.event_types.choices = [SelectChoice(name, f"{name}: {text}") for name, text in event_types().items()]
+    # The form shows what each event means; its payload is in the README and the registry text.
+    form.event_types.choices = [
+        SelectChoice(name, f"{name}: {text.partition(' Payload:')[0]}") for name, text in event_types().items()
+    ]
     return form
 
 

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+BULK_FIELD = "rows"  # a bulk request's body is {"rows": [...]}: its errors name the row
 
 
 @dataclass(frozen=True)
@@ -169,14 +170,12 @@ def _walk(node: Any, path: list[str | int], location: str, out: list[FieldProble
 
 
 def _field_name(path: list[str | int]) -> tuple[str, int | None]:
-    """["rows", 3, "email"] -> ("rows[3].email", 3): the first index is the row of a bulk request."""
-    name, row = "", None
+    """["rows", 3, "email"] -> ("rows[3].email", 3). A bulk request carries its rows in `rows`
+    (BULK_FIELD); only there does an index name a row, elsewhere it is a position in a list."""
+    name = ""
     for part in path:
-        if isinstance(part, int):
-            name += f"[{part}]"
-            row = part if row is None else row
-        else:
-            name += ("." if name else "") + str(part)
+        name += f"[{part}]" if isinstance(part, int) else ("." if name else "") + str(part)
+    row = path[1] if len(path) > 1 and path[0] == BULK_FIELD and isinstance(path[1], int) else None
     return name, row
 
 

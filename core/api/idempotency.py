@@ -134,9 +134,12 @@ def _replay(kept: IdempotencyRecord, fingerprint: str) -> Response:
 
 def _keep_and_commit(session: Session, token_id: int, key: str, fingerprint: str, response: Response) -> Response:
     now = utc_now()
-    # An expired record with this key would block the new one on the unique constraint.
+    # An expired record with this key would block the new one on the unique constraint. Only an expired
+    # one: a concurrent request's fresh record must stay, so that our insert collides with it.
     session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key)
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key, IdempotencyRecord.expires_at <= now
+        )
     )
     session.add(
         IdempotencyRecord(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from flask import Flask
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
@@ -78,6 +79,17 @@ def test_a_refused_request_keeps_no_answer_so_the_corrected_one_can_use_the_key(
     bad = call(client, "POST", "/api/v1/content-items", token, json={"texts": {"en": {"title": ""}}}, headers=headers)
     assert bad.status_code == 422
     assert call(client, "POST", "/api/v1/content-items", token, json=DRAFT, headers=headers).status_code == 201
+
+
+def test_an_expired_key_may_be_used_again_for_a_new_request(app: Flask, session: Session, token: str) -> None:
+    client = app.test_client()
+    call(client, "POST", "/api/v1/content-items", token, json=DRAFT, headers={"Idempotency-Key": "reused"})
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)):
+        other = {**DRAFT, "priority": 10}
+        again = call(client, "POST", "/api/v1/content-items", token, json=other, headers={"Idempotency-Key": "reused"})
+    assert again.status_code == 201
+    assert "Idempotency-Replayed" not in again.headers
+    assert count(session, ContentItem) == 2
 
 
 def test_keys_expire_after_a_day_and_are_purged(app: Flask, session: Session, token: str) -> None:

@@ -120,6 +120,7 @@ def test_a_campaign_draft_is_checked_like_the_admin_form(client: FlaskClient, se
     assert (bad_zone.status_code, bad_zone.get_json()["errors"][0]["field"]) == (422, "timezone")
 
 
+@pytest.mark.usefixtures("empty_trail")
 def test_scheduling_a_live_campaign_is_a_conflict(client: FlaskClient, session: Session, token: str) -> None:
     live = CampaignFactory.create(status=CampaignStatus.LIVE)
     response = call(client, "POST", f"/api/v1/campaigns/{live.id}/schedule", token, headers={"If-Match": "*"})
@@ -129,6 +130,7 @@ def test_scheduling_a_live_campaign_is_a_conflict(client: FlaskClient, session: 
     assert "campaign.move" not in entries
 
 
+@pytest.mark.usefixtures("empty_trail")
 def test_suppressions_are_listed_and_added_once(client: FlaskClient, session: Session, token: str) -> None:
     suppress(session, "bounced@partner.example", SuppressionReason.BOUNCED, source="sendgrid")
     listed = call(client, "GET", "/api/v1/suppressions", token).get_json()["items"]

@@ -89,11 +89,16 @@ def backoff(attempts: int, rng: random.Random) -> dt.timedelta:
 
 def claim(session: Session, *, owner: str, now: dt.datetime, limit: int) -> list[int]:
     """Lease up to `limit` due deliveries of active endpoints (and take back expired leases first)."""
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.status == WebhookStatus.LEASED, WebhookDelivery.lease_expires_at < now)
-        .values(status=WebhookStatus.QUEUED, lease_owner=None, lease_expires_at=None)
+    expired = select(WebhookDelivery.id).where(
+        WebhookDelivery.status == WebhookStatus.LEASED, WebhookDelivery.lease_expires_at < now
     )
+    # Read first, write only when there is something to take back: an idle loop takes no write lock (SQLite).
+    if session.scalars(expired.limit(1)).first() is not None:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(expired.scalar_subquery()))
+            .values(status=WebhookStatus.QUEUED, lease_owner=None, lease_expires_at=None)
+        )
     statement = (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -220,3 +221,19 @@ def test_nobody_but_admins_sees_or_registers_receivers(client: FlaskClient, sess
     assert client.get("/admin/webhooks/").status_code == 403
     assert client.post("/admin/webhooks/", data={"url": "https://x.example"}).status_code in (400, 403)
     assert session.scalar(select(func.count(WebhookEndpoint.id))) == 0
+
+
+def test_a_dead_workers_lease_runs_out_and_another_sends_the_delivery(
+    app: Flask, session: Session, receiver: Receiver
+) -> None:
+    from core.webhooks.sender import LEASE_SECONDS, claim
+
+    register(app, session, receiver.url, "contact.unsubscribed")
+    with app.app_context():
+        emit(session, "contact.unsubscribed", {"contact_id": 3})
+    moment = utc_now()
+    assert len(claim(session, owner="worker-that-dies", now=moment, limit=10)) == 1
+    assert deliver_due(session, OPTIONS, owner="other", clock=lambda: moment).sent == 0  # still leased
+    later = moment + dt.timedelta(seconds=LEASE_SECONDS + 1)
+    assert deliver_due(session, OPTIONS, owner="other", clock=lambda: later).sent == 1
+    assert len(receiver.calls) == 1

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Tests run in this many processes (pytest-xdist; `auto` is one per core), a file's tests together.
 TEST_WORKERS ?= auto
 
-.PHONY: help install run test test-fast lint bench browser fonts mailtools translations wrk prod-local clean
+.PHONY: help install run test test-fast lint bench browser fonts mailtools translations wrk prod-local vendor-swagger-ui clean
 
 help:
 	@echo "make run        serve on http://127.0.0.1:5000 with demo data and the scheduler"
@@ -107,6 +107,15 @@ translations: $(STAMP)
 # Production on this machine: PostgreSQL and Redis must be running (see the README's production section).
 prod-local: $(STAMP) fonts
 	$(BIN)/python deploy/prod_local.py $(PROD_LOCAL_ARGS)
+
+# The API reference page's Swagger UI is committed in static/vendor/swagger-ui (the app needs no network).
+# This fetches it again from the npm registry, e.g. after changing the version.
+SWAGGER_UI_VERSION := 5.35.0
+vendor-swagger-ui:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz && \
+		cp package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt package/swagger-ui.css package/LICENSE package/NOTICE \
+		$(CURDIR)/static/vendor/swagger-ui/ && rm -rf $$tmp
+	@echo "swagger-ui-dist $(SWAGGER_UI_VERSION) in static/vendor/swagger-ui (update its VERSION file)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

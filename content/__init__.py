@@ -31,6 +31,16 @@ def init_app(app: Flask) -> None:
     register_demo_step(app, "interest areas", demo_interest_areas, order=10)
     register_demo_step(app, "content library", demo_content, order=15)
     register_action_labels(app, AUDIT_ACTIONS)
+    _init_api(app)
+
+
+def _init_api(app: Flask) -> None:
+    from content.api import SCOPES, areas_api, items_api
+    from core.api import register_api_blueprint, register_scopes
+
+    register_scopes(app, SCOPES)
+    register_api_blueprint(app, areas_api)
+    register_api_blueprint(app, items_api)
 
 
 AUDIT_ACTIONS = {

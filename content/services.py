@@ -253,7 +253,7 @@ def save_item(
     item: ContentItem | None,
     data: ItemInput,
     *,
-    by: User,
+    by: User | None,
     tiers: Sequence[str],
     hero_image: MediaAsset | None = None,
     remove_image: bool = False,

@@ -9,7 +9,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import audit, auth, cli, logs, storage, web
+from core import api, audit, auth, cli, logs, storage, web, webhooks
 from core import models as models
 from core.config import LOCALES, Settings
 from core.db import Database
@@ -44,6 +44,7 @@ def configure(app: Flask, settings: Settings) -> None:
         PREFERRED_URL_SCHEME="https" if settings.public_base_url.startswith("https") else "http",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead: forms left open for hours still work
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="UTC",
@@ -64,5 +65,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     web.init_app(app)
     auth.init_app(app)
     audit.init_app(app)
+    api.init_app(app)
+    webhooks.init_app(app)
     cli.init_app(app)
     register_demo_step(app, "vendor users", demo_users, order=0)

@@ -106,6 +106,11 @@ class Settings:
     aws_access_key_id: str = ""
     aws_secret_access_key: str = ""
     aws_session_token: str = ""
+    api_rate_limit: str = "600/minute"
+    api_max_body_mb: int = 5
+    ratelimit_key_prefix: str = "channelcast"
+    webhook_max_attempts: int = 10
+    webhook_timeout_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -428,6 +433,27 @@ def _postmark_password(reader: _Reader) -> str:
     return value
 
 
+def _rate_limit(reader: _Reader) -> str:
+    """API_RATE_LIMIT as the `limits` library reads it ("600/minute", "100 per 10 seconds")."""
+    from limits import parse
+
+    value = reader.text("API_RATE_LIMIT", "600/minute")
+    try:
+        item = parse(value)
+    except ValueError:
+        item = None
+    if item is None or item.amount < 1:
+        raise ConfigError("API_RATE_LIMIT", f"is {value!r}", "give calls per period, e.g. 600/minute or 50 per second")
+    return value
+
+
+def _key_prefix(reader: _Reader) -> str:
+    value = reader.text("RATELIMIT_KEY_PREFIX", "channelcast")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):
+        raise ConfigError("RATELIMIT_KEY_PREFIX", f"is {value!r}", "use 1 to 64 letters, digits, dots, dashes or _")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
     """Build Settings from `environ` (default: the process environment over `.env`)."""
     merged: dict[str, str] = {}
@@ -506,4 +532,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         aws_region=reader.text("AWS_REGION", reader.text("AWS_DEFAULT_REGION", "")),
         **_aws_keys(reader),
         aws_session_token=reader.text("AWS_SESSION_TOKEN", ""),
+        api_rate_limit=_rate_limit(reader),
+        api_max_body_mb=reader.integer("API_MAX_BODY_MB", 5, low=1, high=100),
+        ratelimit_key_prefix=_key_prefix(reader),
+        webhook_max_attempts=reader.integer("WEBHOOK_MAX_ATTEMPTS", 10, low=1, high=50),
+        webhook_timeout_seconds=reader.integer("WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=120),
     )

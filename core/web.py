@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.api.problems import is_api_request, problem_from_http_error, problem_response
 from core.audit import record_access_denied
 from core.auth.models import Role
 from core.db import db, utc_now
@@ -154,6 +155,8 @@ def _record_refusal(code: int) -> None:
 
 def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
     _record_refusal(error.code or 500)
+    if is_api_request():  # the public API answers RFC 9457 problem documents (core/api/problems.py)
+        return problem_response(problem_from_http_error(error))
     response = render_error(error.code or 500)
     retry_after = error.get_response().headers.get("Retry-After")
     if retry_after:
@@ -170,6 +173,8 @@ def _handle_unexpected(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return _handle_http_error(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return problem_response(problem_from_http_error(InternalServerError()))
     return render_error(500)
 
 

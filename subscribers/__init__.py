@@ -37,3 +37,16 @@ def init_app(app: Flask) -> None:
     register_panel(app, "Partners and contacts", subscriber_figures, order=20)
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
+    _init_api_and_webhooks(app)
+
+
+def _init_api_and_webhooks(app: Flask) -> None:
+    """The public API's suppression endpoints, and the webhook events this package emits."""
+    from core.api import register_api_blueprint, register_scopes
+    from core.webhooks import register_event_types
+    from subscribers.api import SCOPES, api
+    from subscribers.webhooks import EVENT_TYPES
+
+    register_scopes(app, SCOPES)
+    register_api_blueprint(app, api)
+    register_event_types(app, EVENT_TYPES)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.audit import changes_between, record
 from core.auth.models import User
 from core.mail.addresses import normalise_email
+from core.webhooks import emit
 from subscribers.audit import partner_scope, record_contact
 from subscribers.brand_editor import plain_text
 from subscribers.models import ConsentSource, Contact, ContactStatus, Partner, SuppressionReason
@@ -35,6 +36,7 @@ from subscribers.services import (
     update_preferences,
 )
 from subscribers.suppression import STATUS_FOR_SUPPRESSION, suppression_of
+from subscribers.webhooks import CONTACT_CREATED, contact_payload
 
 PERSONAL = ("email", "name", "job role")  # audited as "changed", never with their values
 _SOURCE = ConsentSource.ADMIN
@@ -145,6 +147,7 @@ def create_contact(
     record_consent(session, contact, "subscribed", source=_SOURCE, detail=f"added by staff{note}", ip=ip, by=by)
     _pause_or_resume(session, contact, draft.paused_until, by=by, ip=ip)
     record_contact(session, "contact.create", contact, changes=_audited({}, contact_facts(contact)))
+    emit(session, CONTACT_CREATED, contact_payload(contact, "admin"))
     return contact
 
 

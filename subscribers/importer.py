@@ -36,6 +36,7 @@ from core.auth.models import Role, User
 from core.config import LOCALES
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
+from core.webhooks import emit_many
 from subscribers.models import (
     ConsentRecord,
     ConsentSource,
@@ -50,6 +51,7 @@ from subscribers.models import (
 )
 from subscribers.schedule import Frequency
 from subscribers.suppression import STATUS_FOR_SUPPRESSION
+from subscribers.webhooks import CONTACT_CREATED
 
 BATCH = 1_000
 CHUNK = 500
@@ -676,6 +678,16 @@ def _write_contacts(
                 update(table).where(table.c.id == bindparam("contact_id")).values(**values, updated_at=utc_now()),
                 same_shape,
             )
+    # Hook (h12-api): one webhook event per new contact, queued with the import's transaction.
+    partner_of = {str(row["email"]): row["partner_id"] for row in new_rows}
+    emit_many(
+        session,
+        CONTACT_CREATED,
+        (
+            {"contact_id": contact_id, "email": email, "partner_id": partner_of.get(email), "source": "import"}
+            for email, contact_id in ids.items()
+        ),
+    )
     consent = _consent_rows(list(ids.values()), "subscribed", f"imported from {file_name}")
     changed_ids = sorted({int(str(row["contact_id"])) for row in updates} | set(interest_changes))
     consent += _consent_rows(changed_ids, "preferences", f"updated by import of {file_name}")

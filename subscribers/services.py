@@ -23,6 +23,7 @@ from core.auth.models import User
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
 from core.timezones import is_zone
+from core.webhooks import emit
 from subscribers.audit import partner_scope, record_contact
 from subscribers.models import (
     ConsentRecord,
@@ -35,6 +36,7 @@ from subscribers.models import (
 )
 from subscribers.schedule import Frequency
 from subscribers.suppression import lift_suppression, suppress, suppression_of
+from subscribers.webhooks import CONTACT_PREFERENCES_CHANGED, CONTACT_UNSUBSCRIBED, contact_payload
 
 SOFT_BOUNCE_WINDOW = dt.timedelta(days=30)
 # Statuses whose suppression reason comes from outside the preference centre.
@@ -166,6 +168,19 @@ def update_preferences(
     if choice.timezone is not None:
         contact.timezone = choice.timezone
     record_consent(session, contact, "preferences", source=source, detail="; ".join(changes), ip=ip, by=by)
+    # Hook (h12-api): integrations hear of it at once (core.webhooks; sent after this commits).
+    emit(
+        session,
+        CONTACT_PREFERENCES_CHANGED,
+        contact_payload(
+            contact,
+            source.value,
+            changes=changes,
+            interests=[area.slug for area in contact.interests],
+            frequency=contact.frequency.value,
+            locale=contact.locale,
+        ),
+    )
     return True
 
 
@@ -211,6 +226,7 @@ def unsubscribe(
     contact.paused_until = None
     suppress(session, contact.email, SuppressionReason.UNSUBSCRIBED, source=source.value, detail=detail)
     record_consent(session, contact, "unsubscribed", source=source, detail=detail, ip=ip)
+    emit(session, CONTACT_UNSUBSCRIBED, contact_payload(contact, source.value, detail=detail))  # hook (h12-api)
     return True
 
 

@@ -18,6 +18,7 @@ from campaigns.delivery.worker import Worker, WorkerOptions, WorkerStats
 from core.config import Settings
 from core.db import Database
 from core.mail.transports import transport_from_settings
+from core.webhooks import SenderThread, send_options
 
 
 def _peak_rss_mb() -> float:
@@ -38,9 +39,14 @@ def run_worker(app: Flask, *, drain: bool) -> WorkerStats:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # Hook (h12-api): outbound webhooks go out from a thread of each worker, on their own queue,
+        # so a slow receiver never holds up mail (core/webhooks/sender.py).
+        webhooks = SenderThread(database, send_options(app), f"{worker.owner}:webhooks")
+        webhooks.start()
         try:
             stats = worker.run(drain=drain)
         finally:
+            webhooks.stop()
             session.close()
     seconds = time.perf_counter() - started
     click.echo(f"worker {worker.owner}: {stats.summary()}; {seconds:.1f} s; peak RSS {_peak_rss_mb()} MB", err=True)

@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
 from campaigns.delivery.outbox import insert_for, settle_uncertain
+from campaigns.webhooks import EMAIL_BOUNCED, EMAIL_COMPLAINED
 from core.mail.addresses import normalise_email
 from core.mail.transports.sendgrid import REF_ARG
-from subscribers.models import ConsentSource, SuppressionReason
+from core.webhooks import emit
+from subscribers.models import ConsentSource, Contact, SuppressionReason
 from subscribers.services import find_contact, mark_bounced, mark_complained, record_soft_bounce, unsubscribe
 from subscribers.suppression import suppress
 
@@ -236,15 +238,32 @@ def apply_address_event(
     """
     text = f"{kind.value}: {detail}"[:255]
     if kind is EventKind.BOUNCE:
-        mark_bounced(session, email, source=source, detail=text)
+        _emit_stop(
+            session, EMAIL_BOUNCED, email, mark_bounced(session, email, source=source, detail=text), source, text
+        )
     elif kind is EventKind.SOFT_BOUNCE:
-        record_soft_bounce(session, email, at=at, limit=soft_bounce_limit, source=source, detail=detail[:150])
+        if record_soft_bounce(session, email, at=at, limit=soft_bounce_limit, source=source, detail=detail[:150]):
+            _emit_stop(session, EMAIL_BOUNCED, email, find_contact(session, email), source, text)
     elif kind is EventKind.SPAMREPORT:
-        mark_complained(session, email, source=source, detail=text)
+        contact = mark_complained(session, email, source=source, detail=text)
+        _emit_stop(session, EMAIL_COMPLAINED, email, contact, source, text)
     elif kind in UNSUBSCRIBES:
         contact = find_contact(session, email)
         if contact is None or not unsubscribe(session, contact, source=ConsentSource.PROVIDER, detail=text):
             suppress(session, email, SuppressionReason.UNSUBSCRIBED, source=source, detail=text)
+
+
+def _emit_stop(
+    session: Session, event_type: str, email: str, contact: Contact | None, source: str, detail: str
+) -> None:
+    """Hook (h12-api): tell integrations at once that an address stopped (core.webhooks, after commit)."""
+    payload = {
+        "email": normalise_email(email),
+        "contact_id": contact.id if contact else None,
+        "source": source,
+        "detail": detail,
+    }
+    emit(session, event_type, payload)
 
 
 # ---------------------------------------------------------------------------------------------- SendGrid

@@ -26,3 +26,12 @@ def init_app(app: Flask) -> None:
     )
     register_demo_step(app, "campaigns", demo_campaigns, order=30)
     register_panel(app, "Campaigns", campaign_figures, order=30)
+    _init_api(app)
+
+
+def _init_api(app: Flask) -> None:
+    from campaigns.planning.api import SCOPES, api
+    from core.api import register_api_blueprint, register_scopes
+
+    register_scopes(app, SCOPES)
+    register_api_blueprint(app, api)

@@ -40,6 +40,7 @@ from campaigns.portal.kit_views import (
     preview_response,
 )
 from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
+from campaigns.webhooks import KIT_DOWNLOADED
 from core.audit import record
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
@@ -47,6 +48,7 @@ from core.extensions import limiter
 from core.mail.addresses import normalise_email
 from core.storage import storage_for
 from core.web import email_preview_response
+from core.webhooks import emit
 from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand
 from subscribers.forms import FREQUENCY_LABELS
@@ -288,6 +290,7 @@ def _record_download(kit: Kit, piece: str | None) -> None:
         "partner_user_id": user.id, "file": piece,
     }  # fmt: skip
     db.session.add(Event(kind=EventKind.KIT_DOWNLOAD, occurred_at=utc_now(), detail=detail))
+    emit(db.session, KIT_DOWNLOADED, detail)  # hook (h12-api): outbound webhook, sent after this commits
     db.session.commit()
 
 

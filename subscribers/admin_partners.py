@@ -12,6 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from core.auth import EDITORS, require_role
@@ -244,7 +245,7 @@ def partners_bulk() -> ResponseReturnValue:
             plan.errors.extend(error.errors.values())
         else:
             db.session.commit()
-            flash(_("%(count)s partners changed.", count=count), "success")
+            flash(ngettext("%(num)d partner changed.", "%(num)d partners changed.", count), "success")
             return redirect(url_for(".partners"))
     page = render_template(
         "subscribers/admin/bulk_confirm.html", plan=plan, form=form, action_label=BULK_LABELS.get(action, ""),

@@ -23,6 +23,7 @@ from core.mail.addresses import normalise_email
 from core.webhooks import emit
 from subscribers.audit import partner_scope, record_contact
 from subscribers.brand_editor import plain_text
+from subscribers.forms import CONTACT_STATUS_LABELS
 from subscribers.models import ConsentSource, Contact, ContactStatus, Partner, SuppressionReason
 from subscribers.services import (
     PreferenceChoice,
@@ -121,7 +122,7 @@ def _pause_or_resume(session: Session, contact: Contact, until: dt.date | None, 
         return
     if not contact.status.receives_mail:
         raise ContactInvalid({"paused_until": _("This contact gets no mail (%(status)s): there is nothing to pause.",
-                                                status=contact.status.value)})  # fmt: skip
+                                                status=CONTACT_STATUS_LABELS[contact.status.value])})  # fmt: skip
     if until <= local_today(contact):
         raise ContactInvalid({"paused_until": _("Choose a date in the future.")})
     pause_contact(session, contact, until, source=_SOURCE, ip=ip, by=by)

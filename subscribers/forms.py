@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from content.models import InterestArea
 from core.config import LOCALE_NAMES
+from subscribers.models import SuppressionReason
 
 FREQUENCY_LABELS = {
     "weekly": _l("Every week"),
@@ -38,6 +39,13 @@ CONTACT_STATUS_LABELS = {
     "unsubscribed": _l("Unsubscribed"),
     "bounced": _l("Address bounced"),
     "complained": _l("Marked us as spam"),
+}
+SUPPRESSION_REASON_LABELS = {
+    SuppressionReason.MANUAL: _l("Added by hand"),
+    SuppressionReason.UNSUBSCRIBED: _l("Unsubscribed"),
+    SuppressionReason.BOUNCED: _l("Bounced"),
+    SuppressionReason.COMPLAINED: _l("Spam complaint"),
+    SuppressionReason.ERASED: _l("Erased on request"),
 }
 CONSENT_SOURCE_LABELS = {
     "form": _l("By the contact"),

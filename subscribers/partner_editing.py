@@ -280,7 +280,7 @@ def apply_bulk(session: Session, plan: BulkPlan, *, tiers: tuple[str, ...], now:
     """Make every change of a plan without errors (the caller commits all or rolls all back)."""
     if plan.errors:
         raise PartnerInvalid({"bulk": "; ".join(plan.errors)})
-    detail = _("bulk change of %(count)s partners", count=len(plan.rows))
+    detail = f"bulk change of {len(plan.rows)} partners"  # the trail's own words, not the reader's language
     for row in plan.changing:
         if plan.action == BULK_ARCHIVE:
             archive_partner(session, row.partner, now=now, detail=detail)

@@ -25,6 +25,7 @@ from core.mail.addresses import email_hash, normalise_email
 from core.timezones import is_zone
 from core.webhooks import emit
 from subscribers.audit import partner_scope, record_contact
+from subscribers.forms import SUPPRESSION_REASON_LABELS
 from subscribers.models import (
     ConsentRecord,
     ConsentSource,
@@ -322,7 +323,7 @@ def suppress_by_hand(session: Session, email: str, reason: str, *, by: User, ip:
     existing = suppression_of(session, address)
     if existing is not None:
         raise SuppressionRefused("email", gettext("This address is on the list already (%(reason)s).",
-                                                  reason=existing.reason.value))  # fmt: skip
+                                                  reason=SUPPRESSION_REASON_LABELS[existing.reason]))  # fmt: skip
     entry = suppress(session, address, SuppressionReason.MANUAL, source=ConsentSource.ADMIN.value, detail=note)
     contact = find_contact(session, address)
     if contact is not None and contact.status.receives_mail:

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaigns.delivery import dashboard, outbox
@@ -35,6 +34,7 @@ from core.config import Settings
 from core.db import db, utc_now
 from core.mail.transports import verp_from_settings
 from core.timezones import LocalTimeError, local_to_utc
+from subscribers.forms import SUPPRESSION_REASON_LABELS
 from subscribers.models import SuppressionReason
 from subscribers.services import SuppressionRefused, suppress_by_hand
 
@@ -212,15 +212,6 @@ def mark_sent(delivery_id: int) -> ResponseReturnValue:
     return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
 
 
-REASON_LABELS = {
-    SuppressionReason.MANUAL: _l("Added by hand"),
-    SuppressionReason.UNSUBSCRIBED: _l("Unsubscribed"),
-    SuppressionReason.BOUNCED: _l("Bounced"),
-    SuppressionReason.COMPLAINED: _l("Spam complaint"),
-    SuppressionReason.ERASED: _l("Erased on request"),
-}
-
-
 def _day(name: str, *, end: bool) -> tuple[str, dt.datetime | None, bool]:
     """A YYYY-MM-DD filter as a UTC bound in the reader's zone; (raw, bound, whether it was understood)."""
     raw = request.args.get(name, "").strip()
@@ -255,8 +246,8 @@ def _render_suppressions(form: SuppressionForm, status: int = 200) -> ResponseRe
     rows, counts, more = dashboard.suppression_page(db.session, page=max(1, page), search=search)
     html = render_template(
         "campaigns/delivery/suppressions.html", rows=rows, counts=counts, reason=search.reason, page=page, more=more,
-        values=values, problems=problems, sources=dashboard.suppression_sources(db.session), reasons=REASON_LABELS,
-        form=form,
+        values=values, problems=problems, sources=dashboard.suppression_sources(db.session),
+        reasons=SUPPRESSION_REASON_LABELS, form=form,
     )  # fmt: skip
     return html, status
 

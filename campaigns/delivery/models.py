@@ -7,6 +7,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_now
@@ -63,6 +64,7 @@ class EventKind(enum.StrEnum):
     GROUP_RESUBSCRIBE = "group_resubscribe"
     KIT_DOWNLOAD = "kit_download"
     PREFERENCE_CHANGE = "preference_change"
+    PORTAL_SIGN_IN = "portal_sign_in"
 
 
 class RenderedBody(Base):
@@ -123,6 +125,11 @@ class Event(Base):
     provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     occurred_at: Mapped[utc_created]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A machine open (a mail privacy proxy, a prefetch seconds after delivery) or a scanner click:
+    # kept, but left out of every "human" figure.
+    automated: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The content item a click led to, when the link belonged to one (roll-ups per item).
+    content_item_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class KeptMailboxMessage(Base):

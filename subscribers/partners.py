@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.core import get_global
 from flask_babel import gettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -31,7 +32,7 @@ class ContactPerson:
             "stand-in": gettext("standing in for your account manager"),
             "distributor team": gettext("your distributor's channel team"),
         }
-        return labels[self.kind]
+        return str(labels[self.kind])
 
 
 def contact_person(partner: Partner) -> ContactPerson | None:
@@ -133,3 +134,10 @@ def account_managers(session: Session, *, active_only: bool = False) -> list[Use
     if active_only:
         statement = statement.where(User.is_active.is_(True))
     return list(session.scalars(statement))
+
+
+def partner_timezone(partner: Partner) -> str:
+    """The partner's time zone: their country's main one (CLDR, through Babel), else UTC."""
+    zones = get_global("territory_zones")
+    found: list[str] = zones.get(partner.country.upper()) or ["UTC"]
+    return found[0]

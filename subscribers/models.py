@@ -7,6 +7,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, SmallInteger, String, Table, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -289,7 +290,7 @@ class NewsletterReasons(Base):
     id: Mapped[int_pk]
     key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of `items`
     # [{"item_id": 3, "title": "...", "area_ids": [1, 2], "campaign": "Spring storage push"}, ...] in order
-    items: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[utc_created]
 
 

@@ -9,13 +9,15 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from content.media import MediaLimits
 from core.auth import Role, get_or_404, require_role
 from core.config import LOCALE_NAMES
 from core.db import db
+from core.extensions import csrf
 from core.storage import storage_for
-from subscribers.admin import bp
+from subscribers.admin import MB, bp
 from subscribers.badges import BadgeInvalid, remove_tier_badge, save_tier_badge, tier_badges
 from subscribers.forms import ConfirmForm, TierBadgeForm
 from subscribers.models import TierBadge
@@ -28,8 +30,9 @@ def _tiers() -> tuple[str, ...]:
 
 def _render(form: TierBadgeForm, status: int = 200) -> ResponseReturnValue:
     page = render_template(
-        "subscribers/admin/tier_badges.html", badges=tier_badges(db.session), form=form, confirm_form=ConfirmForm(),
-        tiers=_tiers(), languages=LOCALE_NAMES, may_change=current_user.has_role(Role.ADMIN),
+        "subscribers/admin/tier_badges.html", badges=tier_badges(db.session), form=form,
+        confirm_form=ConfirmForm(formdata=None), tiers=_tiers(), languages=LOCALE_NAMES,
+        may_change=current_user.has_role(Role.ADMIN),
     )  # fmt: skip
     return page, status
 
@@ -41,12 +44,18 @@ def tier_badges_page() -> ResponseReturnValue:
 
 
 @bp.post("/tier-badges")
+@csrf.exempt  # the global check would parse an over-limit body into an error page; TierBadgeForm checks the token
 @require_role(Role.ADMIN)
 def tier_badge_upload() -> ResponseReturnValue:
-    form = TierBadgeForm().setup(_tiers())
+    limits = MediaLimits.from_settings(current_app.config["CHANNELCAST"])
+    try:
+        form = TierBadgeForm().setup(_tiers())
+    except RequestEntityTooLarge:  # the body is over the upload limit: said on the field, not an error page
+        form = TierBadgeForm(formdata=None).setup(_tiers())
+        form.file.errors = [_("The file is larger than %(mb)s MB. Choose a smaller image.", mb=limits.max_bytes // MB)]
+        return _render(form, 413)
     if not form.validate_on_submit():
         return _render(form, 400)
-    limits = MediaLimits.from_settings(current_app.config["CHANNELCAST"])
     try:
         badge = save_tier_badge(
             db.session, storage_for(), form.file.data, tier=form.tier.data or "", locale=form.locale.data or "",

@@ -100,12 +100,16 @@ def _below_page_headings(html: Markup) -> Markup:
     return Markup(_HEADING.sub(r"<\1h4>", str(html)))  # noqa: S704 (the same sanitised HTML)
 
 
-def _when(moment: dt.datetime | None, zone: str, locale: str) -> str:
-    """ "Wednesday, 11 March 2026, 10:00" in the partner's zone and the reader's language."""
+def _when(moment: dt.datetime | None, zone: str, locale: str, *, same_day_as: dt.datetime | None = None) -> str:
+    """ "Wednesday, 11 March 2026, 10:00" in the partner's zone and the reader's language; only the
+    time when it falls on the same local day as `same_day_as` (an end after its start)."""
     if moment is None:
         return ""
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{format_date(local.date(), 'full', locale=locale)}, {format_time(local.time(), 'short', locale=locale)}"
+    time = format_time(local.time(), "short", locale=locale)
+    if same_day_as is not None and same_day_as.astimezone(ZoneInfo(zone)).date() == local.date():
+        return time
+    return f"{format_date(local.date(), 'full', locale=locale)}, {time}"
 
 
 @bp.get("/library/<int:item_id>")
@@ -121,7 +125,7 @@ def library_item_page(item_id: int) -> ResponseReturnValue:
         body_html=markdown.to_html(variant.body), shown_html=_below_page_headings(markdown.to_html(variant.body)),
         body_text=markdown.to_text(variant.body),
         sizes=_image_sizes(item), dated=dated, starts=_when(item.starts_at, zone, user.locale),
-        ends=_when(item.ends_at, zone, user.locale),
+        ends=_when(item.ends_at, zone, user.locale, same_day_as=item.starts_at),
         zone_name=get_timezone_name(ZoneInfo(zone), locale=user.locale), language_name=language_name,
     )  # fmt: skip
 

@@ -35,7 +35,7 @@ Image.MAX_IMAGE_PIXELS = 200_000_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 JPEG_OPTIONS = {"quality": 86, "optimize": True, "progressive": True}
-SVG_MESSAGE = "SVG images are not accepted. Export the image as PNG, JPEG or WebP and upload that."
+SVG_MESSAGE = "SVG images are not accepted. Export the image as {formats} and upload that."
 
 
 class MediaError(ValueError):
@@ -140,7 +140,7 @@ def _open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = ACCEP
     if not data:
         raise MediaError("The file is empty. Choose an image file.")
     if b"<svg" in data[:4096].lower():
-        raise MediaError(SVG_MESSAGE)
+        raise MediaError(SVG_MESSAGE.format(formats=_format_names(tuple(f for f in formats if f != "GIF"))))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; our own check below refuses

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from content.models import ContentItem, ContentKind, InterestArea, content_item_areas
 from content.search import matches
@@ -107,7 +107,15 @@ def library_page(
     items = published_content_for(
         session, scope, order, now, PAGE_SIZE, narrowed_by=narrowed, offset=(page - 1) * PAGE_SIZE
     )
+    _load_areas(session, [selected.item.id for selected in items])
     return LibraryPage(items, total, page, pages)
+
+
+def _load_areas(session: Session, item_ids: list[int]) -> None:
+    """The listed items' areas in one statement, not one per card."""
+    if item_ids:
+        areas = selectinload(ContentItem.interest_areas)
+        session.scalars(select(ContentItem).where(ContentItem.id.in_(item_ids)).options(areas)).all()
 
 
 def library_item(

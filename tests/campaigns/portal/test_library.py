@@ -85,6 +85,8 @@ def test_the_search_finds_items_in_dutch_and_in_polish(
     assert "Nieuwe opslagservers voor het mkb" in found
     assert "Cloud backup offer" not in found
     assert "Nieuwe opslagservers" in listing(client, q="energie")
+    # One server, many servers: Dutch stemming on PostgreSQL, a prefix on SQLite.
+    assert "Nieuwe opslagservers" in listing(client, q="opslagserver")
     assert "Geheime opslagdeal" not in listing(client, q="geheime")  # the rule still decides
 
     portal_client(client, polish_marketer)

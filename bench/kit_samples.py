@@ -38,6 +38,24 @@ def logo(*, transparent: bool = True, size: tuple[int, int] = (600, 200), colour
     return buffer.getvalue()
 
 
+def badge(*, size: int = 400, colour: str = "#c9a227") -> bytes:
+    """A tier badge: a gold medal with two ribbon tails, on a transparent background."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    third = size // 3
+    draw.polygon([(third, size // 2), (third - 30, size - 10), (third + 30, size - 40), (size // 2, size // 2)],
+                 fill="#0b5cad")  # fmt: skip
+    draw.polygon([(2 * third, size // 2), (2 * third + 30, size - 10), (2 * third - 30, size - 40),
+                  (size // 2, size // 2)], fill="#0b5cad")  # fmt: skip
+    margin = size // 10
+    draw.ellipse((margin, margin // 2, size - margin, size - 2 * margin), fill=colour, outline="#8a6d0b", width=10)
+    inner = size // 4
+    draw.ellipse((inner, inner - margin // 2, size - inner, size - inner - margin), outline="#fff4c2", width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 # The helpers below take any field as a keyword (`Any`: the fields differ in type). Tests also hand
 # in bad values on purpose: the dataclasses' own checks are what they exercise.
 def brand(**changes: Any) -> BrandKit:

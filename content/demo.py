@@ -128,6 +128,9 @@ def demo_content(session: Session, rng: random.Random) -> str:
     for number, (slug, product, kind) in enumerate(_demo_subjects(rng)):
         item = _demo_item(session, rng, number, areas, slug, product, kind, marketer)
         _walk_workflow(session, item, plan[number], midnight, rng, marketer=marketer, admin=admin)
+        if kind in (ContentKind.EVENT, ContentKind.TRAINING):  # by number: the rng's draws stay as they were
+            item.starts_at = midnight + dt.timedelta(days=7 + number % 21, hours=8 + number % 6)
+            item.ends_at = item.starts_at + dt.timedelta(hours=2 if kind is ContentKind.TRAINING else 6)
     session.flush()
     return f"{DEMO_ITEMS} content items created"
 

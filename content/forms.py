@@ -61,6 +61,8 @@ class ItemForm(FlaskForm):
     default_locale = SelectField("Default language", choices=options(LOCALE_NAMES.items()))
     publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
     expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField("Event or training starts", format=DATETIME_FORMAT, validators=[Optional()])
+    ends_at = DateTimeLocalField("Event or training ends", format=DATETIME_FORMAT, validators=[Optional()])
     priority = IntegerField("Priority (0 to 100)", default=50, validators=[InputRequired(), NumberRange(0, 100)])
     cta_url = StringField("Button link", validators=[Optional(), Length(max=2000)])
     image = FileField("Hero image (PNG, JPEG, WebP or GIF)")
@@ -73,6 +75,12 @@ class ItemForm(FlaskForm):
         self._check_local_time(field)
 
     def validate_expires_at(self, field: DateTimeLocalField) -> None:
+        self._check_local_time(field)
+
+    def validate_starts_at(self, field: DateTimeLocalField) -> None:
+        self._check_local_time(field)
+
+    def validate_ends_at(self, field: DateTimeLocalField) -> None:
         self._check_local_time(field)
 
     def _check_local_time(self, field: DateTimeLocalField) -> None:
@@ -101,6 +109,8 @@ class ItemForm(FlaskForm):
         self.default_locale.data = item.default_locale
         self.publish_at.data = utc_to_local(item.publish_at, zone) if item.publish_at else None
         self.expires_at.data = utc_to_local(item.expires_at, zone) if item.expires_at else None
+        self.starts_at.data = utc_to_local(item.starts_at, zone) if item.starts_at else None
+        self.ends_at.data = utc_to_local(item.ends_at, zone) if item.ends_at else None
         self.priority.data = item.priority
         self.cta_url.data = item.cta_url
         for variant in item.variants:
@@ -116,6 +126,8 @@ class ItemForm(FlaskForm):
             default_locale=self.default_locale.data or "en",
             publish_at=local_to_utc(self.publish_at.data, zone) if self.publish_at.data else None,
             expires_at=local_to_utc(self.expires_at.data, zone) if self.expires_at.data else None,
+            starts_at=local_to_utc(self.starts_at.data, zone) if self.starts_at.data else None,
+            ends_at=local_to_utc(self.ends_at.data, zone) if self.ends_at.data else None,
             priority=self.priority.data if self.priority.data is not None else 50,
             cta_url=self.cta_url.data or "",
             variants={locale: self.variant_input(locale) for locale in LOCALES},

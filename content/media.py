@@ -35,7 +35,7 @@ Image.MAX_IMAGE_PIXELS = 200_000_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 JPEG_OPTIONS = {"quality": 86, "optimize": True, "progressive": True}
-SVG_MESSAGE = "SVG images are not accepted. Export the image as PNG, JPEG or WebP and upload that."
+SVG_MESSAGE = "SVG images are not accepted. Export the image as {formats} and upload that."
 
 
 class MediaError(ValueError):
@@ -90,13 +90,26 @@ def display_name(filename: str | None) -> str:
 
 
 def store_upload(
-    session: Session, storage: Storage, file: Upload, *, uploaded_by: User | None, limits: MediaLimits = MediaLimits()
+    session: Session,
+    storage: Storage,
+    file: Upload,
+    *,
+    uploaded_by: User | None,
+    limits: MediaLimits = MediaLimits(),
+    formats: tuple[str, ...] = ACCEPTED_FORMATS,
+    still_only: bool = False,
 ) -> MediaAsset:
-    """Check, clean and store an uploaded image; the same picture uploaded twice is one asset."""
+    """Check, clean and store an uploaded image; the same picture uploaded twice is one asset.
+
+    `formats` narrows what is accepted (a tier badge: PNG only); `still_only` refuses an animation
+    instead of keeping its first frame (a badge that moves in a kit would not be the one approved).
+    """
     data = file.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         raise MediaError(f"The file is larger than {limits.max_bytes // (1024 * 1024)} MB. Choose a smaller image.")
-    image = _open_checked(data, limits.max_pixels)
+    image = _open_checked(data, limits.max_pixels, formats)
+    if still_only and getattr(image, "is_animated", False):
+        raise MediaError("The image is animated. Upload a still image (one frame).")
     encoded, extension = _clean_master(image)
     digest = sha256_hex(encoded)
     key = content_key("media", digest, extension)
@@ -123,17 +136,17 @@ def store_upload(
     return asset
 
 
-def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
+def _open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = ACCEPTED_FORMATS) -> Image.Image:
     if not data:
         raise MediaError("The file is empty. Choose an image file.")
     if b"<svg" in data[:4096].lower():
-        raise MediaError(SVG_MESSAGE)
+        raise MediaError(SVG_MESSAGE.format(formats=_format_names(tuple(f for f in formats if f != "GIF"))))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; our own check below refuses
             # those with the image's real size in the message, so the warning adds nothing.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            image = Image.open(io.BytesIO(data), formats=formats)
         _refuse_too_many_pixels(image.width, image.height, min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels))
         image.load()  # the first frame only, for animations
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -141,12 +154,17 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
             "The image has too many pixels to process safely. Scale it down and upload it again."
         ) from None
     except UnidentifiedImageError:
-        raise MediaError("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says).") from None
+        raise MediaError(f"This file is not a {_format_names(formats)} image (whatever its name says).") from None
     except (OSError, SyntaxError, ValueError) as error:
         if isinstance(error, MediaError):
             raise
         raise MediaError("The image file is damaged or incomplete. Save it again and upload the new file.") from None
     return image
+
+
+def _format_names(formats: tuple[str, ...]) -> str:
+    names = [{"JPEG": "JPEG", "WEBP": "WebP"}.get(name, name) for name in formats]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _refuse_too_many_pixels(width: int, height: int, max_pixels: int) -> None:

@@ -137,6 +137,9 @@ class ContentItem(Base):
     # The button's link; its label (and optionally another link) belong to each language version.
     cta_url: Mapped[str] = mapped_column(String(2000), default="")
     hero_image_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
+    # When an event or training takes place (UTC); the portal shows it in the partner's time zone.
+    starts_at: Mapped[dt.datetime | None]
+    ends_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_created]
     updated_at: Mapped[utc_updated]

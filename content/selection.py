@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from content.models import (
@@ -191,15 +191,21 @@ def published_content_for(
     limit: int,
     *,
     boosts: Sequence[Collection[int]] = (),
+    narrowed_by: Sequence[ColumnElement[bool]] = (),
+    offset: int = 0,
 ) -> list[SelectedItem]:
     """What one reader may see at `now`, best first, in their reading order (`content.languages`).
 
     Walks the rank index and stops at the limit: two statements (three with boosts) whatever the
-    size of the library, plus the loading of the chosen items' texts and images.
+    size of the library, plus the loading of the chosen items' texts and images. `narrowed_by`
+    (a search, a filter: conditions on ContentItem) only narrows what the rule admits; `offset`
+    pages through the ranked items of a listing without boosts.
     """
     if not scope.interest_ids or limit <= 0:
         return []
-    rule = may_see(scope, now)
+    if offset and boosts:
+        raise ValueError("an offset pages a plain ranking; boosted items would move between pages")
+    rule = and_(may_see(scope, now), *narrowed_by)
     by_rank = (ContentItem.priority.desc(), ContentItem.publish_at.desc(), ContentItem.id.desc())
     loading = (selectinload(ContentItem.variants), selectinload(ContentItem.hero_image))
     boosted_ids = sorted(set().union(*boosts)) if boosts else []
@@ -211,7 +217,7 @@ def published_content_for(
         else []
     )
     ranked = session.scalars(
-        select(ContentItem).where(rule).order_by(*by_rank).limit(limit + len(boosted)).options(*loading)
+        select(ContentItem).where(rule).order_by(*by_rank).offset(offset).limit(limit + len(boosted)).options(*loading)
     ).all()
     chosen = arrange(boosted, ranked, boosts, limit, key=lambda item: item.id)
     selected = []
@@ -220,3 +226,12 @@ def published_content_for(
         if variant is not None:  # only an item never given its default text; the workflow prevents it
             selected.append(SelectedItem(item, variant, is_fallback, boost))
     return selected
+
+
+def count_visible(
+    session: Session, scope: ReaderScope, now: dt.datetime, *, narrowed_by: Sequence[ColumnElement[bool]] = ()
+) -> int:
+    """How many items the rule admits for this reader at `now` (narrowed like `published_content_for`)."""
+    if not scope.interest_ids:
+        return 0
+    return session.scalar(select(func.count(ContentItem.id)).where(may_see(scope, now), *narrowed_by)) or 0

@@ -177,6 +177,8 @@ class ItemInput:
     default_locale: str = "en"
     publish_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
+    starts_at: dt.datetime | None = None  # when an event or training takes place
+    ends_at: dt.datetime | None = None
     priority: int = 50
     cta_url: str = ""  # the button's link; each language gives its label (and may give its own link)
     variants: dict[str, VariantInput] = field(default_factory=dict)
@@ -213,6 +215,10 @@ def _check_times_and_link(data: ItemInput) -> list[ContentError]:
                 "publish_at", "The publish time is not before the expiry time: publish earlier or expire later."
             )
         )
+    if data.ends_at and not data.starts_at:
+        errors.append(ContentError("starts_at", "Give the start too: an end alone cannot go in a calendar."))
+    if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
+        errors.append(ContentError("ends_at", "The end is not after the start: end later or start earlier."))
     if data.cta_url and not _is_web_address(data.cta_url):
         errors.append(ContentError("cta_url", "Use a full web address that starts with https:// (or http://)."))
     return errors
@@ -287,7 +293,8 @@ def _item_facts(item: ContentItem) -> dict[str, object]:
     """What the audit trail compares before and after an edit (long texts are cut to 200 characters there)."""
     facts: dict[str, object] = {
         "kind": item.kind, "default_locale": item.default_locale, "publish_at": item.publish_at,
-        "expires_at": item.expires_at, "priority": item.priority, "cta_url": item.cta_url,
+        "expires_at": item.expires_at, "starts_at": item.starts_at, "ends_at": item.ends_at,
+        "priority": item.priority, "cta_url": item.cta_url,
         "allowed_tiers": sorted(item.allowed_tiers or []),
         "interest_areas": [area.name() for area in item.interest_areas],
         "hero_image": item.hero_image.original_filename if item.hero_image else "",
@@ -304,6 +311,7 @@ def _apply_fields(session: Session, item: ContentItem, data: ItemInput) -> None:
     item.default_locale = data.default_locale
     item.publish_at = data.publish_at
     item.expires_at = data.expires_at
+    item.starts_at, item.ends_at = data.starts_at, data.ends_at
     item.priority = data.priority
     item.cta_url = data.cta_url.strip()
     item.allowed_tiers = list(data.allowed_tiers)

@@ -8,6 +8,7 @@ import content  # noqa: F401
 import core  # noqa: F401
 import subscribers  # noqa: F401
 from core.db import Base, make_engine
+from core.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +29,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=sqlite,
                 compare_type=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

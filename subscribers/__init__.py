@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from core.auth import EDITORS
     from core.demo import register_demo_step
     from core.web import register_nav, register_panel
-    from subscribers import admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
+    from subscribers import admin_badges, admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
     from subscribers.admin import bp as admin_bp
     from subscribers.audit import init_audit
     from subscribers.catalogues import compiled_catalogues

@@ -212,3 +212,16 @@ class BulkForm(FlaskForm):
     manager_id = SelectField(_l("New account manager"), validate_choice=False)
     tier = SelectField(_l("New tier"), validate_choice=False)
     confirmed = HiddenField()
+
+
+class TierBadgeForm(FlaskForm):
+    """An admin's upload of a tier's badge; the choices are the configured tiers and the languages."""
+
+    tier = SelectField(_l("Tier"), validate_choice=False)
+    locale = SelectField(_l("Language"), validate_choice=False)
+    file = FileField(_l("Badge (PNG)"), validators=[FileRequired(_l("Choose a PNG file."))])
+
+    def setup(self, tiers: tuple[str, ...]) -> TierBadgeForm:
+        self.tier.choices = [(tier, tier.capitalize()) for tier in tiers]
+        self.locale.choices = [("", str(_l("Every language"))), *LOCALE_NAMES.items()]
+        return self

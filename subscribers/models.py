@@ -7,11 +7,12 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, SmallInteger, String, Table, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from content.models import InterestArea
+from content.models import InterestArea, MediaAsset
 from core.auth.models import User
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_updated
 from subscribers.schedule import Frequency
@@ -213,10 +214,16 @@ class Contact(Base):
     # Bumped to revoke every preference and unsubscribe link sent so far.
     link_version: Mapped[int] = mapped_column(default=1)
     last_digest_period: Mapped[str | None] = mapped_column(String(10))
+    # The last newsletter they were sent: when, and what put each of its items there.
+    last_newsletter_at: Mapped[dt.datetime | None]
+    last_newsletter_reasons_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsletter_reasons.id", ondelete="SET NULL")
+    )
     created_at: Mapped[utc_created]
     updated_at: Mapped[utc_updated]
 
     partner: Mapped[Partner] = relationship(back_populates="contacts")
+    last_newsletter_reasons: Mapped[NewsletterReasons | None] = relationship()
     interests: Mapped[list[InterestArea]] = relationship(secondary=contact_interests, order_by=InterestArea.position)
     consent_records: Mapped[list[ConsentRecord]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", passive_deletes=True, order_by="ConsentRecord.id"
@@ -268,3 +275,44 @@ class PartnerUser(Base):
 
     def __repr__(self) -> str:
         return f"<PartnerUser {self.email}>"
+
+
+class NewsletterReasons(Base):
+    """Why a newsletter held what it did: per item, the reader's topics and the campaign that put it there.
+
+    Written by the newsletter run (which knows campaigns) through `subscribers.reasons`, read by the
+    preference page (which must not). Stored once per distinct answer: every reader with the same
+    topics, tier, language and campaigns shares one row; a contact points at the row of their last one.
+    """
+
+    __tablename__ = "newsletter_reasons"
+
+    id: Mapped[int_pk]
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of `items`
+    # [{"item_id": 3, "title": "...", "area_ids": [1, 2], "campaign": "Spring storage push"}, ...] in order
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[utc_created]
+
+
+class TierBadge(Base):
+    """The badge a tier's partners show in their own promotion (a still PNG from the media service).
+
+    `locale` "" is the badge for every language; a badge for one language replaces it in kits of that language.
+    """
+
+    __tablename__ = "tier_badges"
+    __table_args__ = (UniqueConstraint("tier", "locale"),)
+
+    id: Mapped[int_pk]
+    tier: Mapped[str] = mapped_column(String(30))
+    locale: Mapped[str] = mapped_column(String(5), default="")
+    asset_id: Mapped[int] = mapped_column(ForeignKey("media_assets.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
+
+    asset: Mapped[MediaAsset] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TierBadge {self.tier} {self.locale or '*'}>"

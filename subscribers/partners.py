@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.core import get_global
+from flask_babel import gettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,14 +22,24 @@ class ContactPerson:
     name: str
     email: str
     phone: str
-    kind: str  # "account manager" or "distributor team"
+    kind: str  # "account manager", "stand-in" (for a deactivated account manager) or "distributor team"
+
+    @property
+    def kind_label(self) -> str:
+        """What the person is to the partner, in the reader's language."""
+        labels = {
+            "account manager": gettext("your account manager"),
+            "stand-in": gettext("standing in for your account manager"),
+            "distributor team": gettext("your distributor's channel team"),
+        }
+        return str(labels[self.kind])
 
 
 def contact_person(partner: Partner) -> ContactPerson | None:
     """The account manager; while they are deactivated, their stand-in; else the distributor team."""
-    for manager in (partner.account_manager, partner.backup_manager if partner.account_manager else None):
-        if manager is not None and manager.is_active:
-            return ContactPerson(manager.name, manager.email, manager.phone, "account manager")
+    for manager, kind in ((partner.account_manager, "account manager"), (partner.backup_manager, "stand-in")):
+        if manager is not None and manager.is_active and partner.account_manager is not None:
+            return ContactPerson(manager.name, manager.email, manager.phone, kind)
     team = partner.distributor_team
     if team is not None:
         return ContactPerson(team.name, team.email, team.phone, "distributor team")
@@ -122,3 +134,10 @@ def account_managers(session: Session, *, active_only: bool = False) -> list[Use
     if active_only:
         statement = statement.where(User.is_active.is_(True))
     return list(session.scalars(statement))
+
+
+def partner_timezone(partner: Partner) -> str:
+    """The partner's time zone: their country's main one (CLDR, through Babel), else UTC."""
+    zones = get_global("territory_zones")
+    found: list[str] = zones.get(partner.country.upper()) or ["UTC"]
+    return found[0]

@@ -24,6 +24,7 @@ from subscribers.forms import ConfirmForm, PauseForm, PreferenceForm, Resubscrib
 from subscribers.links import PREFERENCES, UNSUBSCRIBE, contact_from_token
 from subscribers.models import ConsentSource, Contact, ContactStatus
 from subscribers.partners import contact_person
+from subscribers.reasons import last_newsletter_reasons
 from subscribers.schedule import Frequency, next_newsletter_at
 from subscribers.services import (
     PreferenceChoice,
@@ -82,6 +83,13 @@ def page_locale() -> str:
     return locale
 
 
+def _last_sent(contact: Contact, locale: str) -> str:
+    """When the last newsletter went out, as a day in the contact's own zone ("" if none yet)."""
+    if contact.last_newsletter_at is None:
+        return ""
+    return format_date(contact.last_newsletter_at.astimezone(ZoneInfo(contact.timezone)), "full", locale=locale)
+
+
 def next_newsletter_line(contact: Contact, locale: str) -> str:
     """'Your next newsletter: Tuesday 3 March, 09:00, about Storage and Cloud', in the contact's words."""
     if not contact.status.receives_mail:
@@ -127,6 +135,8 @@ def _render_centre(token: str, contact: Contact, *, form: PreferenceForm | None 
         descriptions=descriptions,
         person=contact_person(contact.partner),
         next_line=next_newsletter_line(contact, locale),
+        last_sent=_last_sent(contact, locale),
+        reasons=last_newsletter_reasons(db.session, contact, locale),
         saved=request.args.get("saved"),
         languages=LOCALE_NAMES,
         page_lang=locale,

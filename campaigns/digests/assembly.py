@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import Row, Select, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
@@ -38,6 +38,7 @@ from core.auth import LinkSigner, signer
 from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
 from subscribers.partners import contact_person
+from subscribers.reasons import ItemReason, reasons_key, store_reasons
 from subscribers.schedule import Frequency, due_period, period_start, slot_in_period
 from subscribers.suppression import suppressed_among
 
@@ -120,6 +121,10 @@ class RunState:
     reasons: dict[tuple[Any, ...], str] = field(default_factory=dict)
     reason_templates: dict[str, str] = field(default_factory=dict)
     due: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
+    # Why you got this: what put each item there, per distinct answer (its hash), and the stored rows.
+    item_reasons: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    reasons_by_hash: dict[str, tuple[ItemReason, ...]] = field(default_factory=dict)
+    reason_ids: dict[str, int] = field(default_factory=dict)
 
 
 def contact_rows() -> Select[Any]:
@@ -376,6 +381,26 @@ def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
     return select_items(state, reader, since, boosts)
 
 
+def why_these_items(state: RunState, reader: Reader, items: tuple[DigestItem, ...]) -> str:
+    """The hash of what put each item in this reader's newsletter: the topics of theirs it is tagged
+    with, and the campaign that put it first. Cached: readers with the same topics and items share it."""
+    key = (reader.interest_ids, tuple(item.id for item in items), tuple(item.boosted_by for item in items))
+    found = state.item_reasons.get(key)
+    if found is None:
+        reasons = tuple(
+            ItemReason(
+                item_id=item.id,
+                title=item.card.title,
+                area_ids=tuple(sorted(state.library.area_ids_of(item.id) & reader.interest_ids)),
+                campaign=item.boosted_by or "",
+            )
+            for item in items
+        )
+        found = state.item_reasons[key] = reasons_key(reasons)
+        state.reasons_by_hash.setdefault(found, reasons)
+    return found
+
+
 def recipient_fields(state: RunState, reader: Reader) -> dict[str, str]:
     """The reader's own values for the body's placeholders."""
     person_name, person_details = state.partners[reader.partner_id]
@@ -427,11 +452,13 @@ def _assemble_batch(
             continue
         reader = reader_of(contact, interests)
         items = newsletter_items(state, reader)
-        # Nothing new is no email; the period still counts as done.
-        sent.append({"contact_id": contact.id, "period": period})
+        # Nothing new is no email; the period still counts as done (and the last newsletter stays the last).
         if not items:
+            sent.append({"contact_id": contact.id, "period": period, "reasons": None, "sent_at": None})
             report.nothing_new += 1
             continue
+        why = why_these_items(state, reader, items)
+        sent.append({"contact_id": contact.id, "period": period, "reasons": why, "sent_at": state.now})
         key = edition_for(state, contact.locale, items)
         message = {
             "idempotency_key": f"digest:{contact.id}:{period}",
@@ -463,11 +490,23 @@ def _write_batch(
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:
+        for why in sorted(
+            {row["reasons"] for row in sent if row["reasons"] and row["reasons"] not in state.reason_ids}
+        ):
+            state.reason_ids[why] = store_reasons(session, state.reasons_by_hash[why])
+        rows = [{**row, "reasons_id": state.reason_ids.get(row["reasons"] or "")} for row in sent]
+        contacts = Contact.__table__.c
         session.execute(
             update(Contact.__table__)  # type: ignore[arg-type]
-            .where(Contact.__table__.c.id == bindparam("contact_id"))
-            .values(last_digest_period=bindparam("period")),
-            sent,
+            .where(contacts.id == bindparam("contact_id"))
+            .values(
+                last_digest_period=bindparam("period"),
+                last_newsletter_reasons_id=func.coalesce(bindparam("reasons_id"), contacts.last_newsletter_reasons_id),
+                last_newsletter_at=func.coalesce(
+                    bindparam("sent_at", type_=contacts.last_newsletter_at.type), contacts.last_newsletter_at
+                ),
+            ),
+            rows,
         )
 
 

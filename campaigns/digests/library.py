@@ -28,6 +28,7 @@ class RunLibrary(Library):
         self._areas = {area.id: area for area in session.scalars(select(InterestArea))}
         self._base_url = base_url
         self._cards: dict[tuple[int, tuple[str, ...], str | None], DigestItem] = {}
+        self._candidates = {candidate.id: candidate for candidate in self.ranked}
 
     def digest_item(self, candidate: Candidate, order: Sequence[str], boosted_by: str | None = None) -> DigestItem:
         """The newsletter card of an item in the first language of the reader's `order` it has."""
@@ -52,6 +53,11 @@ class RunLibrary(Library):
             )
             self._cards[key] = cached
         return cached
+
+    def area_ids_of(self, item_id: int) -> frozenset[int]:
+        """The item's active interest areas (as the rule saw them)."""
+        candidate = self._candidates.get(item_id)
+        return candidate.area_ids if candidate is not None else frozenset()
 
     def area_name(self, area_id: int, locale: str) -> str:
         area = self._areas.get(area_id)

@@ -28,8 +28,11 @@ from PIL import Image
 from campaigns.kits import markdown_bridge
 from campaigns.kits.flyer import render_flyer
 from campaigns.kits.images import (
+    BADGE_FILE_BOX,
+    EMAIL_BADGE_BOX,
     EMAIL_HERO,
     EMAIL_LOGO_BOX,
+    Badge,
     Picture,
     Renditions,
     cobranded_banner,
@@ -39,8 +42,8 @@ from campaigns.kits.images import (
     png_bytes,
     render_campaign_image,
 )
-from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
-from campaigns.kits.kit_email import HERO_FILE, LOGO_FILE, EmailHero, EmailLogo, render_email
+from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, NamedPerson, TierStatus, VendorInfo
+from campaigns.kits.kit_email import BADGE_FILE, HERO_FILE, LOGO_FILE, EmailBadge, EmailHero, EmailLogo, render_email
 from campaigns.kits.layout import BANNER, LAYOUT_VERSION
 from campaigns.kits.names import entry_name, slugify, unique_slugs
 from campaigns.kits.social import NETWORK_NAMES, check_social_posts
@@ -123,18 +126,29 @@ def _campaign_payload(copy: KitCopy, images: Sequence[KitImage], template_versio
 
 
 def kit_inputs_hash(
-    copy: KitCopy, brand: BrandKit, images: Sequence[KitImage], vendor: VendorInfo, *, template_version: str
+    copy: KitCopy,
+    brand: BrandKit,
+    images: Sequence[KitImage],
+    vendor: VendorInfo,
+    *,
+    template_version: str,
+    status: TierStatus | None = None,
+    person: NamedPerson | None = None,
 ) -> str:
     """The address of a kit: changes when any input changes (every brand field, the logo's bytes,
-    the copy, the images, the vendor, the template version or the kit's words in its language),
-    never otherwise. Cheap: images and logos are hashed once per object, words once per locale."""
-    return _canonical_hash(
-        [
-            *_campaign_payload(copy, images, template_version),
-            _plain_fields(brand, bytes_as={"logo": brand.logo_sha256}),
-            _plain_fields(vendor, bytes_as={"logo": vendor.logo_sha256}),
-        ]
-    )
+    the copy, the images, the vendor, the tier badge and its line, the named person, the template
+    version or the kit's words in its language), never otherwise. Cheap: images and logos are
+    hashed once per object, words once per locale."""
+    payload = [
+        *_campaign_payload(copy, images, template_version),
+        _plain_fields(brand, bytes_as={"logo": brand.logo_sha256}),
+        _plain_fields(vendor, bytes_as={"logo": vendor.logo_sha256}),
+    ]
+    if status is not None:  # absent, not null: kits without one keep the address they had
+        payload.append(["tier-status", _plain_fields(status, bytes_as={"badge": status.badge_sha256})])
+    if person is not None:
+        payload.append(["person", _plain_fields(person, bytes_as={})])
+    return _canonical_hash(payload)
 
 
 def campaign_parts_key(copy: KitCopy, images: Sequence[KitImage], *, template_version: str) -> str:
@@ -336,6 +350,8 @@ def build_kit(
     built_at: dt.datetime,
     parts: CampaignParts | None = None,
     path: Path | None = None,
+    status: TierStatus | None = None,
+    person: NamedPerson | None = None,
 ) -> BuiltKit:
     """The kit's ZIP: returned as bytes, or written atomically to `path` when given.
 
@@ -349,9 +365,14 @@ def build_kit(
         parts = prepare_campaign_parts(copy, images, template_version=template_version)
     elif parts.key != campaign_parts_key(copy, images, template_version=template_version):
         raise ValueError("these campaign parts were prepared for other copy, images or template version")
-    inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=template_version)
-    files = [*_cobranded_files(copy, brand, vendor, parts, built_at=built_at, inputs_hash=inputs_hash), *parts.files]
-    files.insert(0, KitFile("README.txt", _readme(copy, brand, files), "", role="readme"))
+    inputs_hash = kit_inputs_hash(
+        copy, brand, images, vendor, template_version=template_version, status=status, person=person
+    )
+    files = [
+        *_cobranded_files(copy, brand, vendor, parts, built_at=built_at, inputs_hash=inputs_hash, status=status),
+        *parts.files,
+    ]
+    files.insert(0, KitFile("README.txt", _readme(copy, brand, files, status, person), "", role="readme"))
     manifest = _manifest(
         copy, brand, files, inputs_hash=inputs_hash, template_version=template_version, built_at=built_at
     )
@@ -381,23 +402,55 @@ def fit_email_logo(logo: Image.Image | None) -> EmailLogo | None:
     return EmailLogo(png_bytes(fitted), fitted.width, fitted.height)
 
 
+def fit_email_badge(badge: Image.Image | None, line: str) -> EmailBadge | None:
+    """The tier badge as the email shows it (a PNG at twice its displayed size), or None without one."""
+    if badge is None:
+        return None
+    fitted = fit_within(badge, EMAIL_BADGE_BOX)
+    return EmailBadge(png_bytes(fitted), fitted.width, fitted.height, line)
+
+
+def _tier_badge_files(status: TierStatus, badge: Image.Image, partner: str, _: KitWords) -> list[KitFile]:
+    """The badge on its own, for the partner's website, signatures and their own designs."""
+    fitted = fit_within(badge, BADGE_FILE_BOX)
+    return [
+        KitFile(
+            entry_name("images", f"{partner}-{slugify(status.tier, fallback='tier')}-badge.png"),
+            png_bytes(fitted),
+            _("your partner badge (%(line)s), for your website, email signature and own designs", line=status.line),
+            role="tier-badge",
+            pixels=fitted.size,
+        )
+    ]
+
+
 def _cobranded_files(
-    copy: KitCopy, brand: BrandKit, vendor: VendorInfo, parts: CampaignParts, *, built_at: dt.datetime, inputs_hash: str
+    copy: KitCopy,
+    brand: BrandKit,
+    vendor: VendorInfo,
+    parts: CampaignParts,
+    *,
+    built_at: dt.datetime,
+    inputs_hash: str,
+    status: TierStatus | None = None,
 ) -> list[KitFile]:
     _ = kit_words(copy.locale)
     logo = decode_image(brand.logo, field="logo") if brand.logo else None
     vendor_logo = decode_image(vendor.logo, field="vendor.logo") if vendor.logo else None
+    badge = decode_image(status.badge, field="tier_status.badge") if status is not None else None
     email_logo = fit_email_logo(logo)
+    email_badge = fit_email_badge(badge, status.line) if status is not None else None
     email = render_email(
         copy, brand, vendor, email_logo,
         body_html=parts.body_html, body_text=parts.body_text, built_at=built_at, message_key=inputs_hash,
-        hero=parts.email_hero,
+        hero=parts.email_hero, badge=email_badge,
     )  # fmt: skip
     partner = slugify(brand.partner_name, fallback="partner")
+    shown_badge = Badge(badge, status.line) if badge is not None and status is not None else None
     files = [
         KitFile(
             "flyer.pdf",
-            render_flyer(copy, brand, vendor, logo, parts.pictures.get("flyer"), vendor_logo),
+            render_flyer(copy, brand, vendor, logo, parts.pictures.get("flyer"), vendor_logo, badge=shown_badge),
             _("a one-page co-branded flyer with a QR code to the campaign page"),
             role="flyer",
         ),
@@ -427,6 +480,18 @@ def _cobranded_files(
                 pixels=(email_logo.width, email_logo.height),
             )
         )
+    if email_badge is not None:
+        files.append(
+            KitFile(
+                entry_name("email", BADGE_FILE),
+                email_badge.png,
+                _("your partner badge as the email shows it (keep it next to the HTML file)"),
+                role="email-badge",
+                pixels=(email_badge.width, email_badge.height),
+            )
+        )
+    if status is not None and badge is not None:
+        files += _tier_badge_files(status, badge, partner, _)
     if parts.email_hero is not None:
         files.append(
             KitFile(
@@ -443,7 +508,7 @@ def _cobranded_files(
     }
     for variant, description in banners.items():
         banner, _layout = cobranded_banner(
-            parts.pictures.get("banner"), logo, brand, copy.campaign_name, dark=variant == "dark"
+            parts.pictures.get("banner"), logo, brand, copy.campaign_name, dark=variant == "dark", badge=shown_badge
         )
         files.append(
             KitFile(
@@ -478,8 +543,29 @@ def _manifest(
     }
 
 
-def _readme(copy: KitCopy, brand: BrandKit, files: list[KitFile]) -> bytes:
-    """What each file is for, in the kit's language."""
+def _person_lines(person: NamedPerson | None, vendor_line: str, _: KitWords) -> list[str]:
+    """Who at the vendor to ask about the kit, with their phone and email."""
+    if person is None:
+        return []
+    ways = "  ".join(
+        part
+        for part in (
+            _("Phone: %(phone)s", phone=person.phone) if person.phone else "",
+            _("Email: %(email)s", email=person.email) if person.email else "",
+        )
+        if part
+    )
+    return ["", vendor_line, f"  {person.name}", *([f"  {ways}"] if ways else [])]
+
+
+def _readme(
+    copy: KitCopy,
+    brand: BrandKit,
+    files: list[KitFile],
+    status: TierStatus | None = None,
+    person: NamedPerson | None = None,
+) -> bytes:
+    """What each file is for, in the kit's language; and whom to ask about it."""
     _ = kit_words(copy.locale)
     listed = [
         ("manifest.json", _("list of every file with its size and checksum (for tools)")),
@@ -494,8 +580,10 @@ def _readme(copy: KitCopy, brand: BrandKit, files: list[KitFile]) -> bytes:
     lines = [
         _("Marketing kit: %(campaign)s", campaign=copy.campaign_name),
         _("Prepared for %(partner)s.", partner=brand.partner_name),
+        *([status.line] if status is not None else []),
         "",
         *intro.splitlines(),  # each line ends in CRLF like the rest
+        *_person_lines(person, _("Questions about this kit? Your contact at the vendor:"), _),
         "",
         _("What each file is for:"),
         "",

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaigns.kits.build import TEMPLATE_VERSION, kit_inputs_hash
-from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
+from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, NamedPerson, TierStatus, VendorInfo
 from campaigns.kits.models import Kit, KitPiece, KitStatus
 from campaigns.kits.pieces import kit_copy, piece_images, pieces_of
 from campaigns.kits.pool import KitJob, ProgressCallback, build_kits
+from campaigns.kits.words import kit_words, tier_line
 from campaigns.planning.models import Campaign, CampaignStatus
 from campaigns.planning.targeting import partner_conditions
 from content.brand import InvalidField
@@ -31,8 +32,10 @@ from content.languages import configured_fallbacks, first_available, reading_ord
 from content.media import master_key
 from core.config import Settings
 from core.storage import MissingObject, Storage, StorageUnavailable, StoredObject, content_key
+from subscribers.badges import badge_for
 from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner, PartnerUser
+from subscribers.partners import contact_person
 
 log = logging.getLogger("channelcast.kits")
 KitAddress = tuple[int, int, str]  # campaign id, partner id, locale
@@ -98,9 +101,49 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
     )
 
 
+class PartnerStanding:
+    """The tier badge and line of each tier and language, and each partner's named person, read once per plan."""
+
+    def __init__(self, session: Session, storage: Storage, vendor: VendorInfo) -> None:
+        self.session, self.storage, self.vendor = session, storage, vendor
+        self._statuses: dict[tuple[str, str], TierStatus | None] = {}
+
+    def status(self, tier: str, locale: str) -> TierStatus | None:
+        """The tier's badge for a kit in `locale` with its line in that language; None when the tier has none."""
+        key = (tier, locale)
+        if key not in self._statuses:
+            self._statuses[key] = self._read_status(tier, locale)
+        return self._statuses[key]
+
+    def _read_status(self, tier: str, locale: str) -> TierStatus | None:
+        badge = badge_for(self.session, tier, locale)
+        if badge is None:
+            return None
+        try:
+            data = self.storage.read(master_key(badge.asset))
+        except MissingObject:
+            log.error("tier %s: badge %s is missing from storage; kits go without it", tier, badge.asset.sha256)
+            return None
+        return TierStatus(tier=tier, line=tier_line(kit_words(locale), tier, self.vendor.name), badge=data)
+
+    @staticmethod
+    def person(partner: Partner) -> NamedPerson | None:
+        found = contact_person(partner)
+        return NamedPerson(found.name, found.email, found.phone) if found is not None else None
+
+
 def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
     """Partners the campaign targets by tier, type and country (an empty list means everyone); never archived ones."""
-    query = select(Partner).where(*partner_conditions(campaign), Partner.archived_at.is_(None)).order_by(Partner.id)
+    query = (
+        select(Partner)
+        .where(*partner_conditions(campaign), Partner.archived_at.is_(None))
+        .order_by(Partner.id)
+        .options(  # the named person of each, for the README
+            selectinload(Partner.account_manager),
+            selectinload(Partner.backup_manager),
+            selectinload(Partner.distributor_team),
+        )
+    )
     if partner_ids:
         query = query.where(Partner.id.in_(partner_ids))
     return list(session.scalars(query))
@@ -179,6 +222,7 @@ def plan_kits(
     """The kits whose inputs changed (or that do not exist yet); live campaigns unless ids are given."""
     plan = KitPlan()
     vendor = vendor_info(settings)
+    standing = PartnerStanding(session, storage, vendor)
     brands: dict[int, BrandKit | InvalidField] = {}
     for campaign in _campaigns(session, campaign_ids):
         inputs = _campaign_inputs(session, campaign, storage)
@@ -193,7 +237,7 @@ def plan_kits(
                 brands[partner.id] = _brand_or_error(partner, storage)
             brand = brands[partner.id]
             for locale in kit_locales(list(inputs), locales[partner.id], configured_fallbacks()):
-                planned = _plan_one(campaign, partner, locale, inputs[locale], brand, vendor, now)
+                planned = _plan_one(campaign, partner, locale, inputs[locale], brand, vendor, now, standing)
                 known = plan.existing.get(planned.address)
                 if known is not None and known.inputs_hash == planned.inputs_hash:
                     plan.unchanged += 1
@@ -217,13 +261,18 @@ def _plan_one(
     brand: BrandKit | InvalidField,
     vendor: VendorInfo,
     now: dt.datetime,
+    standing: PartnerStanding,
 ) -> PlannedKit:
     address = (campaign.id, partner.id, locale)
     if isinstance(brand, InvalidField):  # a failed kit stays failed until the brand changes
         return PlannedKit(address, f"brand-refused:{partner.brand_version}", None, str(brand))
     copy, images = inputs
-    inputs_hash = kit_inputs_hash(copy, brand, images, vendor, template_version=TEMPLATE_VERSION)
-    job = KitJob(copy, brand, images, vendor, TEMPLATE_VERSION, now)
+    # The tier in force is Partner.tier: the tier-history service keeps it so on the effective date.
+    status, person = standing.status(partner.tier, locale), standing.person(partner)
+    inputs_hash = kit_inputs_hash(
+        copy, brand, images, vendor, template_version=TEMPLATE_VERSION, status=status, person=person
+    )
+    job = KitJob(copy, brand, images, vendor, TEMPLATE_VERSION, now, status=status, person=person)
     return PlannedKit(address, inputs_hash, job)
 
 

@@ -33,7 +33,7 @@ from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer
 
 from campaigns.kits import fonts, markdown_bridge
 from campaigns.kits.errors import KitInputError
-from campaigns.kits.images import Picture, fit_within, jpeg_bytes
+from campaigns.kits.images import Badge, Picture, fit_within, jpeg_bytes
 from campaigns.kits.inputs import BrandKit, KitCopy, VendorInfo
 from campaigns.kits.layout import Box
 from campaigns.kits.words import kit_words
@@ -159,8 +159,11 @@ def render_flyer(
     logo: Image.Image | None,
     picture: Picture | None,
     vendor_logo: Image.Image | None = None,
+    *,
+    badge: Badge | None = None,
 ) -> bytes:
-    """A4, one page; `picture` is the one the kit pieces name for the flyer (None: none)."""
+    """A4, one page; `picture` is the one the kit pieces name for the flyer (None: none); a tier
+    `badge` and its line sit at the right of the header."""
     layout = flyer_layout(copy, has_picture=picture is not None)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang=copy.locale)
@@ -168,6 +171,8 @@ def render_flyer(
     canvas.setAuthor(brand.partner_name)
     canvas.setSubject(copy.campaign_name)
     _draw_header(canvas, brand, logo)
+    if badge is not None:
+        _draw_badge(canvas, badge)
     if picture is not None and layout.picture is not None:
         _draw_picture(canvas, picture, layout.picture)
     _draw_story(canvas, copy, layout)
@@ -211,6 +216,31 @@ def _draw_header(canvas: Canvas, brand: BrandKit, logo: Image.Image | None) -> N
     canvas.setFillColor(HexColor(WHITE))
     canvas.roundRect(MARGIN - 10, panel_y, width + 20, height + 20, 6, stroke=0, fill=1)
     canvas.drawImage(ImageReader(fitted), MARGIN, panel_y + 10, width, height, mask="auto")
+
+
+BADGE_HEIGHT = 56.0  # points: the badge in the header
+BADGE_LINE_WIDTH = 130.0
+
+
+def _draw_badge(canvas: Canvas, badge: Badge) -> None:
+    """The badge and its line on a white panel at the header's right (the logo keeps the left)."""
+    _regular, bold = flyer_fonts()
+    fitted = fit_within(badge.image, (400, 400))
+    width = fitted.width * BADGE_HEIGHT / fitted.height
+    if width > 2 * BADGE_HEIGHT:  # a very wide badge: as wide as two heights, less high
+        width = 2 * BADGE_HEIGHT
+    height = fitted.height * width / fitted.width
+    style = ParagraphStyle("badge", fontName=bold, fontSize=9.5, leading=12, textColor=INK)
+    frame = KeepInFrame(BADGE_LINE_WIDTH, BADGE_HEIGHT, [_paragraph(badge.line, style)], mode="shrink")
+    line_width, line_height = frame.wrapOn(canvas, BADGE_LINE_WIDTH, BADGE_HEIGHT)
+    panel_width = 10 + width + 8 + min(BADGE_LINE_WIDTH, line_width) + 10
+    panel_x = PAGE_WIDTH - MARGIN - panel_width + 10
+    panel_y = PAGE_HEIGHT - HEADER / 2 - BADGE_HEIGHT / 2 - 6
+    canvas.setFillColor(HexColor(WHITE))
+    canvas.roundRect(panel_x, panel_y, panel_width, BADGE_HEIGHT + 12, 6, stroke=0, fill=1)
+    image_y = panel_y + 6 + (BADGE_HEIGHT - height) / 2
+    canvas.drawImage(ImageReader(fitted), panel_x + 10, image_y, width, height, mask="auto")
+    frame.drawOn(canvas, panel_x + 10 + width + 8, panel_y + 6 + (BADGE_HEIGHT - line_height) / 2)
 
 
 def _draw_story(canvas: Canvas, copy: KitCopy, layout: FlyerLayout) -> None:

@@ -31,6 +31,8 @@ EMAIL_WIDTH = 600
 EMAIL_HERO = (1200, 600)  # shown at 600x300: twice, for sharp pictures on high-density screens
 WORKING_SIDE = 2400  # a decoded picture is kept at most this big: enough for every crop we make
 EMAIL_LOGO_BOX = (480, 160)  # twice the displayed 240x80, for sharp logos on high-density screens
+EMAIL_BADGE_BOX = (240, 160)  # twice the displayed 120x80
+BADGE_FILE_BOX = (800, 800)  # the badge on its own in the kit: large enough for print, small enough to mail
 _DARK_TEXT = "#1b2430"
 
 
@@ -162,8 +164,22 @@ class Picture:
         return cover(self.image, size, self.focal)
 
 
+@dataclass(frozen=True)
+class Badge:
+    """The partner's tier badge, decoded, and its line ("Gold Partner of Northwind Systems")."""
+
+    image: Image.Image
+    line: str
+
+
 def cobranded_banner(
-    picture: Picture | None, logo: Image.Image | None, brand: BrandKit, title: str, *, dark: bool
+    picture: Picture | None,
+    logo: Image.Image | None,
+    brand: BrandKit,
+    title: str,
+    *,
+    dark: bool,
+    badge: Badge | None = None,
 ) -> tuple[bytes, BannerLayout]:
     """1200x628: the picture, and beside or below it the partner's strip (logo or name, tagline).
 
@@ -172,7 +188,7 @@ def cobranded_banner(
     The light strip suits dark logos, the dark one (the partner's primary colour, darkened until
     white reads on it at 7:1) light ones; a transparent logo keeps its transparency on both.
     """
-    layout = banner_layout(logo.size if logo is not None else None)
+    layout = banner_layout(logo.size if logo is not None else None, badge=badge is not None)
     banner = Image.new("RGB", BANNER, WHITE)
     draw = ImageDraw.Draw(banner)
     if picture is not None:
@@ -190,7 +206,20 @@ def cobranded_banner(
         _draw_lines(draw, brand.partner_name, layout.logo, wordmark, size=44, bold=True, max_lines=2)
     if brand.tagline:
         _draw_lines(draw, brand.tagline, layout.tagline, text_colour, size=26, max_lines=3)
+    if badge is not None and layout.badge is not None:
+        _draw_badge(banner, draw, badge, layout.badge, text_colour)
     return jpeg_bytes(banner, quality=88), layout
+
+
+def _draw_badge(banner: Image.Image, draw: ImageDraw.ImageDraw, badge: Badge, box: Box, colour: str) -> None:
+    """The badge at the left of its box (as high as the box), its line beside it."""
+    scale = min(box.height / badge.image.width, box.height / badge.image.height)
+    size = (max(1, round(badge.image.width * scale)), max(1, round(badge.image.height * scale)))
+    fitted = badge.image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    top = round(box.y + (box.height - fitted.height) / 2)
+    banner.paste(fitted, (round(box.x), top), mask=fitted.getchannel("A") if fitted.mode == "RGBA" else None)
+    text = Box(box.x + fitted.width + 16, box.y, box.width - fitted.width - 16, box.height)
+    _draw_lines(draw, badge.line, text, colour, size=24, bold=True, max_lines=3)
 
 
 def _plain_header(draw: ImageDraw.ImageDraw, box: Box, colour: str, title: str) -> None:

@@ -250,3 +250,35 @@ class KitCopy:
                 raise KitInputError(f"social.{network}", f"is not a network we write for ({', '.join(SOCIAL_LIMITS)}).")
             posts[network] = check_text(post, field=f"social.{network}", max_length=100_000, multiline=True)
         _set(self, "social_posts", {network: posts[network] for network in SOCIAL_LIMITS if posts.get(network)})
+
+
+@dataclass(frozen=True)
+class TierStatus:
+    """The partner's tier badge and its line ("Gold Partner of Northwind Systems"), in the kit's language."""
+
+    tier: str
+    line: str
+    badge: bytes  # a still PNG, as the admin uploaded it (cleaned by the media service)
+
+    def __post_init__(self) -> None:
+        _set(self, "line", check_text(self.line, field="tier_status.line", max_length=200, required=True))
+        if not isinstance(self.badge, bytes) or not self.badge:
+            raise KitInputError("tier_status.badge", "must be the bytes of a PNG image.")
+
+    @cached_property
+    def badge_sha256(self) -> str:
+        return _sha256(self.badge)
+
+
+@dataclass(frozen=True)
+class NamedPerson:
+    """The vendor's person for the partner (account manager, stand-in or distributor team): the README names them."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+
+    def __post_init__(self) -> None:
+        _set(self, "name", check_text(self.name, field="person.name", max_length=200, required=True))
+        _set(self, "email", check_text(self.email, field="person.email", max_length=254))
+        _set(self, "phone", check_text(self.phone, field="person.phone", max_length=50))

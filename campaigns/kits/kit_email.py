@@ -31,6 +31,8 @@ LOGO_FILE = "logo.png"
 LOGO_CID = "logo@kit.channelcast"
 HERO_FILE = "hero.jpg"
 HERO_CID = "hero@kit.channelcast"
+BADGE_FILE = "badge.png"
+BADGE_CID = "badge@kit.channelcast"
 _LOGO_DISPLAY = (240, 80)
 
 
@@ -50,6 +52,16 @@ class EmailLogo:
     png: bytes
     width: int  # pixels of the PNG, twice what the email shows on high-density screens
     height: int
+
+
+@dataclass(frozen=True)
+class EmailBadge:
+    """The partner's tier badge as the email shows it, with its line."""
+
+    png: bytes
+    width: int  # pixels of the PNG, twice what the email shows
+    height: int
+    line: str
 
 
 @dataclass(frozen=True)
@@ -91,16 +103,22 @@ def render_email(
     built_at: dt.datetime,
     message_key: str,
     hero: EmailHero | None = None,
+    badge: EmailBadge | None = None,
 ) -> KitEmail:
     """`body_html` is sanitised HTML (from the Markdown bridge); everything else is escaped here.
-    Without a `hero` picture the email opens with a plain co-branded header."""
+    Without a `hero` picture the email opens with a plain co-branded header; a tier `badge` and its
+    line sit in the partner's contact block."""
     context = _context(copy, brand, vendor, logo, body_html=body_html, body_text=body_text)
     context["hero"] = {"src": HERO_FILE, "alt": hero.alt or copy.campaign_name} if hero is not None else None
+    context["badge"] = None
+    if badge is not None:
+        context["badge"] = {"src": BADGE_FILE, "width": round(badge.width / 2), "height": round(badge.height / 2),
+                            "line": badge.line}  # fmt: skip
     env = kit_environment()
     html = mjml2html(env.get_template("kit/email.mjml").render(**context))
     text = env.get_template("kit/email.txt").render(**context)
     subject = copy.subject_lines[0]
-    eml = _eml(subject, html, text, brand, logo, hero, built_at=built_at, message_key=message_key)
+    eml = _eml(subject, html, text, brand, logo, hero, badge, built_at=built_at, message_key=message_key)
     return KitEmail(subject=subject, html=html, text=text, eml=eml)
 
 
@@ -136,6 +154,7 @@ def _eml(
     brand: BrandKit,
     logo: EmailLogo | None,
     hero: EmailHero | None,
+    badge: EmailBadge | None,
     *,
     built_at: dt.datetime,
     message_key: str,
@@ -151,13 +170,16 @@ def _eml(
     message.set_content(text)
     html_for_eml = html.replace(f'src="{LOGO_FILE}"', f'src="cid:{LOGO_CID}"')
     html_for_eml = html_for_eml.replace(f'src="{HERO_FILE}"', f'src="cid:{HERO_CID}"')
+    html_for_eml = html_for_eml.replace(f'src="{BADGE_FILE}"', f'src="cid:{BADGE_CID}"')
     message.add_alternative(html_for_eml, subtype="html")
     message.set_boundary(f"=_alt_{message_key[:32]}")
-    if logo is not None or hero is not None:
+    if logo is not None or hero is not None or badge is not None:
         html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
         if logo is not None:
             html_part.add_related(logo.png, maintype="image", subtype="png", cid=f"<{LOGO_CID}>", filename=LOGO_FILE)
         if hero is not None:
             html_part.add_related(hero.jpeg, maintype="image", subtype="jpeg", cid=f"<{HERO_CID}>", filename=HERO_FILE)
+        if badge is not None:
+            html_part.add_related(badge.png, maintype="image", subtype="png", cid=f"<{BADGE_CID}>", filename=BADGE_FILE)
         html_part.set_boundary(f"=_rel_{message_key[:32]}")
     return message.as_bytes()

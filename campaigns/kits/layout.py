@@ -17,6 +17,8 @@ _PADDING = 40
 _BESIDE_WIDTH = 372  # the panel beside the picture, accent line included
 _BELOW_HEIGHT = 188  # the strip below the picture, accent line included
 _WIDE_LOGO = 1.8  # a logo wider than this (width / height) reads better in a strip below
+_BADGE_HEIGHT = 96  # the badge's row at the foot of the panel beside the picture
+_BADGE_BELOW_WIDTH = 300  # the badge's part at the right of the strip below the picture
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,12 @@ class BannerLayout:
     strip: Box  # the partner's: logo or wordmark, and the tagline
     logo: Box  # the most room the logo or wordmark may take, inside the strip
     tagline: Box  # inside the strip, apart from the logo
+    badge: Box | None = None  # the tier badge and its line, inside the strip apart from the rest
 
 
-def banner_layout(logo_size: tuple[int, int] | None) -> BannerLayout:
-    """The banner's boxes for a logo of this size (None: the partner's name as a wordmark)."""
+def banner_layout(logo_size: tuple[int, int] | None, *, badge: bool = False) -> BannerLayout:
+    """The banner's boxes for a logo of this size (None: the partner's name as a wordmark); with
+    `badge`, room for the tier badge and its line is taken from the tagline's."""
     width, height = BANNER
     beside = logo_size is not None and logo_size[0] / max(1, logo_size[1]) <= _WIDE_LOGO
     if beside:
@@ -72,14 +76,22 @@ def banner_layout(logo_size: tuple[int, int] | None) -> BannerLayout:
         inner = strip.width - 2 * _PADDING
         logo = Box(strip.x + _PADDING, _PADDING + 40, inner, 240)
         tagline = Box(strip.x + _PADDING, logo.bottom + 32, inner, height - logo.bottom - 32 - _PADDING - 40)
-        return BannerLayout("beside", picture, accent, strip, logo, tagline)
+        if not badge:
+            return BannerLayout("beside", picture, accent, strip, logo, tagline)
+        badge_box = Box(tagline.x, height - _PADDING - _BADGE_HEIGHT, inner, _BADGE_HEIGHT)
+        tagline = Box(tagline.x, tagline.y, inner, badge_box.y - 16 - tagline.y)
+        return BannerLayout("beside", picture, accent, strip, logo, tagline, badge_box)
     picture = Box(0, 0, width, height - _BELOW_HEIGHT)
     accent = Box(0, picture.bottom, width, _ACCENT)
     strip = Box(0, accent.bottom, width, height - accent.bottom)
     inner = strip.height - 2 * 36
     logo = Box(_PADDING + 8, strip.y + 36, 520, inner)
     tagline = Box(logo.right + _PADDING, strip.y + 36, width - logo.right - 2 * _PADDING - 8, inner)
-    return BannerLayout("below", picture, accent, strip, logo, tagline)
+    if not badge:
+        return BannerLayout("below", picture, accent, strip, logo, tagline)
+    badge_box = Box(width - _PADDING - 8 - _BADGE_BELOW_WIDTH, strip.y + 36, _BADGE_BELOW_WIDTH, inner)
+    tagline = Box(tagline.x, tagline.y, badge_box.x - _PADDING - tagline.x, inner)
+    return BannerLayout("below", picture, accent, strip, logo, tagline, badge_box)
 
 
 def focal_crop(size: tuple[int, int], target: tuple[int, int], focal: tuple[float, float]) -> Box:

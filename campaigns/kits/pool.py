@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaigns.kits.build import PartsCache, build_kit
-from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, VendorInfo
+from campaigns.kits.inputs import BrandKit, KitCopy, KitImage, NamedPerson, TierStatus, VendorInfo
 from content.brand import InvalidField
 
 ProgressCallback = Callable[[int, int], None]  # (kits done, kits in all)
@@ -32,6 +32,8 @@ class KitJob:
     template_version: str
     built_at: dt.datetime
     path: Path | None = None  # where to write the ZIP; without it the result carries the bytes
+    status: TierStatus | None = None  # the partner's tier badge and its line, when the tier has a badge
+    person: NamedPerson | None = None  # the vendor's person for the partner, named in the README
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def build_one(index: int, job: KitJob, cache: PartsCache) -> KitResult:
         built = build_kit(
             job.copy, job.brand, job.images, job.vendor,
             template_version=job.template_version, built_at=job.built_at, parts=parts, path=job.path,
+            status=job.status, person=job.person,
         )  # fmt: skip
     except InvalidField as error:
         return KitResult(index, None, None, 0, None, None, None, time.perf_counter() - started, error.field, str(error))

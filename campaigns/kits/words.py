@@ -56,3 +56,15 @@ def words_digest(locale: str) -> str:
     words = kit_words(locale)
     pairs = [[message, words(message)] for message in kit_messages()]
     return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
+
+
+def tier_line(_: KitWords, tier: str, vendor: str) -> str:
+    """ "Gold Partner of Northwind Systems" in the kit's language: a whole sentence per known tier, so
+    each language can agree its words; a tier configured beyond those gets the general sentence."""
+    known = {
+        "registered": _("Registered Partner of %(vendor)s", vendor=vendor),
+        "silver": _("Silver Partner of %(vendor)s", vendor=vendor),
+        "gold": _("Gold Partner of %(vendor)s", vendor=vendor),
+        "platinum": _("Platinum Partner of %(vendor)s", vendor=vendor),
+    }
+    return known.get(tier) or _("%(tier)s Partner of %(vendor)s", tier=tier.capitalize(), vendor=vendor)

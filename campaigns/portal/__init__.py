@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.portal import library  # noqa: F401  (the library's routes, on the portal's blueprint)
     from campaigns.portal.admin import bp as admin_bp
     from campaigns.portal.admin_brand import bp as brand_admin_bp
     from campaigns.portal.kit_preview import bp as kit_preview_bp

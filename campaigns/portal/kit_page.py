@@ -30,7 +30,7 @@ from core.storage import Storage
 _ = gettext
 FLYER_PREVIEW_WIDTH = 840  # pixels: sharp at the page's widest column on a high-density screen
 THUMB_WIDTH = 560
-PICTURE_ROLES = ("banner-light", "banner-dark", "image-wide", "image-square", "image-email")
+PICTURE_ROLES = ("banner-light", "banner-dark", "tier-badge", "image-wide", "image-square", "image-email")
 TECHNICAL_ROLES = ("manifest", "readme")
 COPY_LENGTHS = ("short", "medium", "long")
 
@@ -89,6 +89,7 @@ def _picture_name(role: str, entry: dict[str, Any]) -> str:
     names = {
         "banner-light": _("Banner with your logo, light background"),
         "banner-dark": _("Banner with your logo, dark background"),
+        "tier-badge": _("Your partner badge, for your website and email signature"),
         "image-wide": _("%(image)s, wide (social posts and web)", image=image),
         "image-square": _("%(image)s, square (social feeds)", image=image),
         "image-email": _("%(image)s, for emails", image=image),
@@ -106,6 +107,7 @@ def _file_name(role: str, entry: dict[str, Any]) -> str:
         "email-eml": _("Email to import into your mail tool (.eml)"),
         "email-logo": _("Your logo as the email shows it"),
         "email-picture": _("The campaign picture as the email shows it"),
+        "email-badge": _("Your partner badge as the email shows it"),
         "readme": _("Read me: what each file is for"),
         "manifest": _("List of files with checksums, for tools"),
         "subject-lines": _("Subject lines"),
@@ -143,7 +145,7 @@ def read_kit_page(archive: zipfile.ZipFile) -> KitPage:
     page.technical.append(KitFileView("manifest.json", "manifest", _file_name("manifest", {}), manifest_size))
     page.email_html = views.get("email-html")
     page.flyer = views.get("flyer")
-    page.pictures.sort(key=lambda view: PICTURE_ROLES.index(view.role) if view.role.startswith("banner") else 2)
+    page.pictures.sort(key=lambda view: PICTURE_ROLES.index(view.role) if view.role in PICTURE_ROLES[:3] else 3)
     _read_texts(archive, page, views)
     return page
 

@@ -128,7 +128,7 @@ def send_now(session: Session, delivery_id: int) -> None:
 
 
 KIT_TEST_CATEGORY = "kit-test"
-KIT_EMAIL_IMAGES = ("logo.png", "hero.jpg")  # the files beside email.html that the email shows
+KIT_EMAIL_IMAGES = ("logo.png", "hero.jpg", "badge.png")  # the files beside email.html that the email shows
 
 
 def send_kit_test(session: Session, kit: Kit, user: PartnerUser, html: str, text: str, subject: str) -> int:

@@ -53,6 +53,7 @@ from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand
 from subscribers.forms import FREQUENCY_LABELS
 from subscribers.models import Contact, PartnerUser
+from subscribers.partners import contact_person
 from subscribers.portal import (
     current_portal_user,
     end_portal_session,
@@ -79,6 +80,13 @@ def _user() -> PartnerUser:
     user = current_portal_user()
     assert user is not None  # portal_login_required ran first
     return user
+
+
+@bp.context_processor
+def _named_person() -> dict[str, Any]:
+    """Every signed-in portal page names the partner's person at the vendor, with phone and email."""
+    user = current_portal_user()
+    return {"named_person": contact_person(user.partner)} if user is not None else {}
 
 
 def _page_locale() -> None:

@@ -12,20 +12,22 @@ import pytest
 from PIL import Image
 
 from bench import kit_samples
-from campaigns.kits import BuiltKit, fonts
+from campaigns.kits import BrandKit, BuiltKit, fonts
 from campaigns.portal.kit_page import flyer_png
-from tests.campaigns.kits.conftest import build_with, open_zip
+from tests.campaigns.kits.conftest import build_with, gold_status, open_zip
 from tests.visual.compare import matches_reference
 
 LOCALES = ("en", "pl")
 
 
-def demo_kit(locale: str) -> BuiltKit:
-    """The fixed demo partner (a wide logo, a named person) with the first picture named for every piece."""
+def demo_kit(locale: str, *, badge: bool = False, brand: BrandKit | None = None) -> BuiltKit:
+    """The fixed demo partner (a wide logo, a named person) with the first picture named for every
+    piece; with `badge`, as a gold partner whose tier has the sample badge."""
     first, *rest = kit_samples.images()
     images = (dataclasses.replace(first, roles=frozenset({"banner", "flyer", "email"}), focal=(0.35, 0.4)), *rest)
     copy = kit_samples.kit_copy(locale, bullets=("Up to 30%", "Free pickup", "Certified data wipe"))
-    return build_with(copy, kit_samples.brand(contact_name="Sanne Visser"), images)
+    brand = brand or kit_samples.brand(contact_name="Sanne Visser")
+    return build_with(copy, brand, images, status=gold_status(locale) if badge else None)
 
 
 @pytest.fixture(scope="module", params=LOCALES)
@@ -47,3 +49,27 @@ def test_the_flyer_looks_as_it_should(kit: tuple[str, BuiltKit]) -> None:
     locale, built = kit
     page = Image.open(io.BytesIO(flyer_png(open_zip(built).read("flyer.pdf"), width=600)))
     matches_reference(page, f"flyer-{locale}")
+
+
+@pytest.fixture(scope="module", params=LOCALES)
+def gold_kit(request: pytest.FixtureRequest) -> tuple[str, BuiltKit, BuiltKit]:
+    """A gold partner's kit with the tier badge: a wide logo (strip below) and a square one (panel beside)."""
+    if not fonts.dejavu_available():
+        pytest.skip("DejaVu Sans is not installed (make fonts): renderings would not match their references")
+    square = kit_samples.brand(contact_name="Sanne Visser", logo=kit_samples.logo(size=(300, 300)))
+    return request.param, demo_kit(request.param, badge=True), demo_kit(request.param, badge=True, brand=square)
+
+
+def test_a_gold_partners_banners_and_flyer_carry_the_badge_and_its_line(
+    gold_kit: tuple[str, BuiltKit, BuiltKit],
+) -> None:
+    locale, wide, square = gold_kit
+    for name, built in (("wide", wide), ("square", square)):
+        archive = open_zip(built)
+        for variant in ("light", "dark"):
+            banner = Image.open(io.BytesIO(archive.read(f"images/acme-it-solutions-banner-{variant}.jpg")))
+            matches_reference(
+                banner.resize((600, 314), Image.Resampling.LANCZOS), f"badge-banner-{name}-{variant}-{locale}"
+            )
+    page = Image.open(io.BytesIO(flyer_png(open_zip(wide).read("flyer.pdf"), width=600)))
+    matches_reference(page, f"badge-flyer-{locale}")

@@ -8,6 +8,8 @@ import pytest
 
 from bench import kit_samples
 from campaigns.kits import TEMPLATE_VERSION, BrandKit, BuiltKit, KitCopy, KitImage, build_kit
+from campaigns.kits.inputs import TierStatus
+from campaigns.kits.words import kit_words, tier_line
 
 BUILT_AT = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -17,8 +19,17 @@ def build(locale: str = "en", **brand_changes: object) -> BuiltKit:
     return build_with(kit_samples.kit_copy(locale), kit_samples.brand(**brand_changes), kit_samples.images())
 
 
-def build_with(copy: KitCopy, brand: BrandKit, images: tuple[KitImage, ...]) -> BuiltKit:
-    return build_kit(copy, brand, images, kit_samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT)
+def build_with(
+    copy: KitCopy, brand: BrandKit, images: tuple[KitImage, ...], *, status: TierStatus | None = None
+) -> BuiltKit:
+    return build_kit(
+        copy, brand, images, kit_samples.vendor(), template_version=TEMPLATE_VERSION, built_at=BUILT_AT, status=status
+    )
+
+
+def gold_status(locale: str) -> TierStatus:
+    """The sample badge with its line in `locale`, as kits of a gold partner carry it."""
+    return TierStatus("gold", tier_line(kit_words(locale), "gold", kit_samples.vendor().name), kit_samples.badge())
 
 
 def open_zip(kit: BuiltKit) -> zipfile.ZipFile:

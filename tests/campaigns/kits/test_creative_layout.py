@@ -66,6 +66,19 @@ def test_the_partner_strip_sits_beside_or_below_the_picture_never_over_it(logo_s
     assert layout.arrangement == ("beside" if logo_size and logo_size[0] / logo_size[1] <= 1.8 else "below")
 
 
+@pytest.mark.parametrize("logo_size", [None, (600, 200), (100, 2000), (400, 400)])
+def test_the_tier_badge_has_its_own_room_in_the_strip(logo_size: tuple[int, int] | None) -> None:
+    layout = banner_layout(logo_size, badge=True)
+    assert layout.badge is not None
+    assert layout.strip.contains(layout.badge)
+    assert not layout.badge.overlaps(layout.logo)
+    assert not layout.badge.overlaps(layout.tagline)
+    assert layout.badge.height >= 90  # a badge people can recognise at 1200x628
+    assert layout.tagline.height > 0
+    assert layout.tagline.width > 0
+    assert banner_layout(logo_size).badge is None
+
+
 def test_the_banner_picture_is_the_crop_of_the_named_picture_untouched_by_the_strip() -> None:
     image = decode_image(kit_samples.photo(seed=4), field="photo")
     picture = Picture(image, (0.2, 0.7))

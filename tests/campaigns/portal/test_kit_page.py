@@ -36,7 +36,8 @@ def test_the_kit_page_shows_every_piece_by_name_never_by_file_path(
     kit = kit_for(session, marketer_at_globex.partner)
     page = portal_client(client, marketer_at_globex).get(f"/portal/kits/{kit.id}").get_data(as_text=True)
     headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", page)
-    assert headings == ["Co-branded email", "Banners and images", "Flyer", "Campaign texts", "Social posts", "Files"]
+    assert headings == ["Co-branded email", "Banners and images", "Flyer", "Campaign texts", "Social posts", "Files",
+                        "Your contact at Northwind Systems"]  # fmt: skip
     assert page.index("Download the whole kit (ZIP)") < page.index("Co-branded email")
     assert "Banner with your logo, light background" in page
     assert "photo-1.jpg, wide (social posts and web)" in page

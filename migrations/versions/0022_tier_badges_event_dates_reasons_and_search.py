@@ -7,7 +7,7 @@ searches with `to_tsvector` in each language's configuration and needs no table 
 Note for later migrations: an SQLite batch alter of `content_variants` copies the table and drops
 the triggers below; such a migration must create them again (`create_sqlite_search`).
 
-Revision ID: 0070
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-02 11:00:00.000000
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import core.db
 
-revision: str = '0070'
+revision: str = '0022'
 down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

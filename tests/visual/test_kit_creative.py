@@ -18,6 +18,11 @@ from tests.campaigns.kits.conftest import build_with, gold_status, open_zip
 from tests.visual.compare import matches_reference
 
 LOCALES = ("en", "pl")
+# The flyer's checklist in the kit's language: a reader sees one language.
+BULLETS = {
+    "en": ("Up to 30%", "Free pickup", "Certified data wipe"),
+    "pl": ("Do 30%", "Bezpłatny odbiór", "Certyfikowane kasowanie danych"),
+}
 
 
 def demo_kit(locale: str, *, badge: bool = False, brand: BrandKit | None = None) -> BuiltKit:
@@ -25,7 +30,7 @@ def demo_kit(locale: str, *, badge: bool = False, brand: BrandKit | None = None)
     piece; with `badge`, as a gold partner whose tier has the sample badge."""
     first, *rest = kit_samples.images()
     images = (dataclasses.replace(first, roles=frozenset({"banner", "flyer", "email"}), focal=(0.35, 0.4)), *rest)
-    copy = kit_samples.kit_copy(locale, bullets=("Up to 30%", "Free pickup", "Certified data wipe"))
+    copy = kit_samples.kit_copy(locale, bullets=BULLETS[locale])
     brand = brand or kit_samples.brand(contact_name="Sanne Visser")
     return build_with(copy, brand, images, status=gold_status(locale) if badge else None)
 

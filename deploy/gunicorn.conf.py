@@ -48,3 +48,13 @@ def post_fork(server: Any, worker: Any) -> None:
     import wsgi
 
     wsgi.app.extensions["channelcast.db"].engine.dispose(close=False)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Write the opens and clicks this worker still holds before it goes (restart, max_requests, stop)."""
+    import wsgi
+    from campaigns.tracking import tracking_buffer
+
+    buffer = tracking_buffer(wsgi.app)
+    if buffer is not None:
+        buffer.close()

@@ -9,20 +9,31 @@ with ON CONFLICT DO NOTHING on the event id, so a flush that is retried records 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Delivery, Event, EventKind
-from campaigns.delivery.outbox import insert_for
 from campaigns.tracking.buffer import Hit
 from campaigns.tracking.machines import BURST, BURST_SECONDS, SOON, SOON_SECONDS
 
-CHUNK = 500  # rows per INSERT statement (9 values each: well under SQLite's variable limit)
 SOURCE = "tracking"
+# The events columns a hit fills, and their PostgreSQL types for unnest().
+PG_ARRAY_TYPES = ("varchar", "int", "int", "varchar", "timestamptz", "json", "bool", "int")
+COLUMNS = (
+    "kind",
+    "delivery_id",
+    "contact_id",
+    "provider_event_id",
+    "occurred_at",
+    "detail",
+    "automated",
+    "content_item_id",
+)
 
 
 def record_hits(session: Session, hits: Sequence[Hit]) -> int:
@@ -33,17 +44,47 @@ def record_hits(session: Session, hits: Sequence[Hit]) -> int:
         return 0
     bursts = _burst_clicks(session, [hit for hit in kept if hit.is_click])
     rows = [_row(hit, messages[hit.delivery_id], bursts) for hit in kept]
-    written = 0
-    insert = insert_for(session)
-    for start in range(0, len(rows), CHUNK):
-        statement = (
-            insert(Event)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=[Event.provider_event_id])
-        )
-        written += session.execute(statement).rowcount  # type: ignore[attr-defined]
+    written = _insert(session, rows)
     session.flush()
     return written
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
+    """All rows in one statement per dialect's fastest way, values converted once by the column types.
+
+    PostgreSQL: INSERT ... SELECT FROM unnest() of one array per column, a short statement the
+    driver parses once whatever the number of rows (a multi-row VALUES of thousands of
+    placeholders costs more to parse than to run, and an executemany is a statement per row).
+    SQLite: the driver's executemany, a loop in C.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    table = Event.__table__
+    processors = [table.c[column].type._cached_bind_processor(dialect) for column in COLUMNS]
+    values = [
+        [process(row[column]) if process else row[column] for row in rows]
+        for column, process in zip(COLUMNS, processors, strict=True)
+    ]
+    names = ", ".join(COLUMNS)
+    if dialect.name == "postgresql":
+        values[COLUMNS.index("detail")] = [json.dumps(detail) for detail in (row["detail"] for row in rows)]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in PG_ARRAY_TYPES)
+        sql = (
+            # Only our own table and column names: no outside text reaches this statement.
+            f"INSERT INTO {Event.__tablename__} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            "ON CONFLICT (provider_event_id) DO NOTHING"
+        )
+        return max(0, connection.exec_driver_sql(sql, tuple(values)).rowcount)
+    marks = ", ".join("?" for _ in COLUMNS)
+    sql = f"INSERT INTO {Event.__tablename__} ({names}) VALUES ({marks}) ON CONFLICT (provider_event_id) DO NOTHING"  # noqa: S608
+    return max(0, connection.exec_driver_sql(sql, list(zip(*values, strict=True))).rowcount)
+
+
+def _among(column: Any, ids: list[int], session: Session) -> Any:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one short statement whatever the count."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _messages(session: Session, ids: set[int]) -> dict[int, Row[Any]]:
@@ -51,9 +92,9 @@ def _messages(session: Session, ids: set[int]) -> dict[int, Row[Any]]:
     ordered = sorted(ids)
     for start in range(0, len(ordered), 5000):
         statement = select(Delivery.id, Delivery.contact_id, Delivery.body_id, Delivery.sent_at).where(
-            Delivery.id.in_(ordered[start : start + 5000])
+            _among(Delivery.id, ordered[start : start + 5000], session)
         )
-        found.update({row.id: row for row in session.execute(statement)})
+        found.update({row.id: row for row in session.connection().execute(statement)})
     return found
 
 
@@ -98,10 +139,10 @@ def _burst_clicks(session: Session, clicks: list[Hit]) -> set[str]:
     for hit in clicks:
         by_message[hit.delivery_id].append((hit.at, hit.position or 0, hit.event_id))
     since = min(hit.at for hit in clicks) - window
-    earlier = session.execute(
+    earlier = session.connection().execute(
         select(Event.delivery_id, Event.occurred_at, Event.detail).where(
             Event.kind == EventKind.CLICK,
-            Event.delivery_id.in_(list(by_message)),
+            _among(Event.delivery_id, list(by_message), session),
             Event.occurred_at >= since,
         )
     )

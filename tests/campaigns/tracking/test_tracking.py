@@ -9,11 +9,12 @@ from pathlib import Path
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bench.fake_sendgrid import FakeSendGrid
-from campaigns.delivery.models import BodyLink, EventKind
+from campaigns.delivery.events import record_sendgrid_events
+from campaigns.delivery.models import BodyLink, Event, EventKind
 from core.config import Settings
 from subscribers.rights import erase_contact
 from tests.campaigns.delivery.conftest import START, FakeClock, sendgrid_transport
@@ -234,3 +235,22 @@ def test_sendgrid_carries_our_links_as_substitutions_and_its_own_tracking_is_off
     first, second = (p["substitutions"] for p in payload["personalizations"])
     assert first["%%track_link_1%%"].startswith("https://news.vendor.example/t/c/")
     assert first["%%track_link_1%%"] != second["%%track_link_1%%"]
+
+
+def test_sendgrids_machine_opens_are_flagged_and_its_clicks_name_their_item(
+    session: Session, settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    (sent,) = send_newsletters(session, replace(settings, tracking="off"), clock, tmp_path)
+    ref = str(sent.delivery.id)
+    items = [
+        {"event": "open", "sg_event_id": "sg-1", "delivery_id": ref, "sg_machine_open": True, "timestamp": 1772442000},
+        {"event": "open", "sg_event_id": "sg-2", "delivery_id": ref, "sg_machine_open": False, "timestamp": 1772442600},
+        {"event": "click", "sg_event_id": "sg-3", "delivery_id": ref, "url": CLOUD_URL, "timestamp": 1772442700},
+        {"event": "click", "sg_event_id": "sg-3", "delivery_id": ref, "url": CLOUD_URL, "timestamp": 1772442700},
+    ]
+    outcome = record_sendgrid_events(session, items, now=LATER)
+    assert (outcome.recorded, outcome.duplicates) == (3, 1)
+    events = session.scalars(select(Event).where(Event.kind.in_(["open", "click"])).order_by(Event.id)).all()
+    assert [(event.kind, event.automated, event.content_item_id) for event in events] == [
+        (EventKind.OPEN, True, None), (EventKind.OPEN, False, None), (EventKind.CLICK, False, CLOUD_ITEM),
+    ]  # fmt: skip

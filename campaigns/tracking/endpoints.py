@@ -77,7 +77,7 @@ class TrackingEndpoints:
         method: str = environ.get("REQUEST_METHOD", "")
         if path.startswith("/t/") and method in ("GET", "HEAD"):
             if path.startswith("/t/o/") and path.endswith(".gif") and self.tracking.opens:
-                answer = self._open(path[5:-4], environ)
+                answer = self._open(path[5:-4], method, environ)
             elif path.startswith("/t/c/") and self.tracking.clicks:
                 answer = self._click(path[5:], method, environ)
             else:
@@ -88,11 +88,13 @@ class TrackingEndpoints:
                 return [] if method == "HEAD" else [body]
         return self.app(environ, start_response)
 
-    def _open(self, token: str, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _open(
+        self, token: str, method: str, environ: dict[str, Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         ref = self.tracking.read_open(token)
         if ref is None:
             return None
-        machine = AGENT if machine_agent(environ.get("HTTP_USER_AGENT", "")) else ""
+        machine = _machine(method, environ)
         self.buffer.add(Hit(_event_id(), ref, _now(), machine=machine))
         headers = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL))), NO_STORE]
         return "200 OK", headers, PIXEL
@@ -112,7 +114,7 @@ class TrackingEndpoints:
         if claim is None:
             return None
         url, item = links[claim.position]
-        machine = HEAD if method == "HEAD" else AGENT if machine_agent(environ.get("HTTP_USER_AGENT", "")) else ""
+        machine = _machine(method, environ)
         hit = Hit(
             _event_id(), claim.ref, _now(), machine=machine, body_id=body_id, position=claim.position,
             url=url, content_item_id=item, links_total=len(links),
@@ -120,6 +122,13 @@ class TrackingEndpoints:
         self.buffer.add(hit)
         headers = [("Location", iri_to_uri(url)), ("Content-Length", "0"), NO_STORE, ("Referrer-Policy", "no-referrer")]
         return "302 Found", headers, b""
+
+
+def _machine(method: str, environ: dict[str, Any]) -> str:
+    """What the request itself tells of a machine: a HEAD, or a proxy's or scanner's user agent."""
+    if method == "HEAD":
+        return HEAD
+    return AGENT if machine_agent(environ.get("HTTP_USER_AGENT", "")) else ""
 
 
 def _event_id() -> str:

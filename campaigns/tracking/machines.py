@@ -6,7 +6,7 @@ every "human" figure leaves it out. The rules, from what proxies and scanners ar
 - a user agent of a known proxy, prefetcher, scanner or HTTP library (`machine_agent`);
   Apple Mail Privacy Protection fetches every image on delivery with the bare `Mozilla/5.0`;
   Gmail's image proxy (`GoogleImageProxy`) fetches when the reader opens, so it counts as human;
-- a HEAD request on a link (a scanner checking where it leads; people's browsers send GET);
+- a HEAD request (a scanner checking where a link leads; people's mail apps and browsers send GET);
 - an open or click within SOON_SECONDS of sending (prefetch on arrival, scanners on delivery);
 - every link of a message (at least two) clicked within BURST_SECONDS (a scanner follows them all).
 """

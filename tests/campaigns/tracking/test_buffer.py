@@ -26,6 +26,7 @@ class Table:
 
     def __init__(self, failures: int = 0) -> None:
         self.ids: list[str] = []
+        self.seen: set[str] = set()
         self.failures = failures
         self.lock = threading.Lock()
 
@@ -34,8 +35,9 @@ class Table:
             self.failures -= 1
             raise OperationalError("INSERT", {}, Exception("the database went away"))
         with self.lock:
-            new = [hit.event_id for hit in hits if hit.event_id not in set(self.ids)]
+            new = [hit.event_id for hit in hits if hit.event_id not in self.seen]
             self.ids.extend(new)
+            self.seen.update(new)
         return len(new)
 
 

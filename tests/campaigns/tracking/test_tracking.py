@@ -178,10 +178,11 @@ def test_machine_opens_are_kept_but_flagged(
     with time_machine.travel(LATER, tick=False):
         client.get(pixel, headers={"User-Agent": "Mozilla/5.0"})  # Apple's privacy proxy
         client.get(pixel, headers={"User-Agent": "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy"})
+        client.head(pixel, headers={"User-Agent": BROWSER})
         client.get(pixel, headers={"User-Agent": BROWSER})
     events = recorded(app, session)
     assert [(event.automated, event.detail.get("machine")) for event in events] == [
-        (True, "soon"), (True, "agent"), (True, "agent"), (False, None),
+        (True, "soon"), (True, "agent"), (True, "agent"), (True, "head"), (False, None),
     ]  # fmt: skip
 
 

@@ -93,6 +93,7 @@ class Measured:
     p99_ms: float
     megabytes: float
     cpu_ms_per_request: float  # gunicorn's processes only: what the page costs, whatever else runs
+    max_ms: float = 0.0  # the slowest request
 
     @property
     def per_second(self) -> float:
@@ -214,11 +215,17 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    environ: dict[str, str], port: int, log: Path, *, naive: bool, extra: tuple[str, ...] = ()
+    environ: dict[str, str],
+    port: int,
+    log: Path,
+    *,
+    naive: bool,
+    extra: tuple[str, ...] = (),
+    app: str = "wsgi:app",
 ) -> subprocess.Popen[bytes]:
     # The naive run keeps gunicorn's defaults but for its control socket, which would clash with others'.
     config = ["--no-control-socket"] if naive else ["-c", "deploy/gunicorn.conf.py", *extra]
-    command = [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    command = [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}", app]
     with log.open("ab") as out:
         server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environ}, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
@@ -290,6 +297,7 @@ def run_wrk(base: str, scenario: Scenario, seconds: int, directory: Path, server
         p99_ms=raw["p99_us"] / 1000,
         megabytes=raw["bytes"] / 1e6,
         cpu_ms_per_request=cpu * 1000 / max(raw["requests"], 1),
+        max_ms=raw["max_us"] / 1000,
     )
 
 

@@ -35,6 +35,8 @@ DEFAULT_TIERS = ("registered", "silver", "gold", "platinum")
 LOG_FORMATS = ("text", "json")
 APP_ENVS = ("development", "production", "test")
 STORAGE_DOWNLOADS = ("stream", "presigned")
+# Our own open pixel and click-through links in newsletters (README: "Opens and clicks").
+TRACKING_MODES = ("off", "clicks", "opens_and_clicks")
 DEV_SECRET_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a secret)
 MAILBOX_SCHEMES = ("imaps", "pop3s", "imap", "pop3")
 MIN_DKIM_KEY_BITS = 1024  # what receivers still accept; 2048 is what the README recommends
@@ -111,6 +113,8 @@ class Settings:
     ratelimit_key_prefix: str = "channelcast"
     webhook_max_attempts: int = 10
     webhook_timeout_seconds: int = 10
+    tracking: str = "opens_and_clicks"
+    tracking_link_days: int = 400
 
     @property
     def is_production(self) -> bool:
@@ -537,4 +541,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         ratelimit_key_prefix=_key_prefix(reader),
         webhook_max_attempts=reader.integer("WEBHOOK_MAX_ATTEMPTS", 10, low=1, high=50),
         webhook_timeout_seconds=reader.integer("WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=120),
+        tracking=reader.choice("TRACKING", "opens_and_clicks", TRACKING_MODES),
+        tracking_link_days=reader.integer("TRACKING_LINK_DAYS", 400, low=30, high=3650),
     )

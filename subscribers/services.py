@@ -36,6 +36,7 @@ from subscribers.models import (
     SuppressionReason,
 )
 from subscribers.schedule import Frequency
+from subscribers.signals import consent_recorded
 from subscribers.suppression import lift_suppression, suppress, suppression_of
 from subscribers.webhooks import CONTACT_PREFERENCES_CHANGED, CONTACT_UNSUBSCRIBED, contact_payload
 
@@ -86,6 +87,7 @@ def record_consent(
     )  # fmt: skip
     session.add(record)
     session.flush()
+    consent_recorded.send(record, session=session)  # engagement events (campaigns.tracking) listen
     return record
 
 

@@ -28,7 +28,7 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.delivery.models import Delivery, DeliveryStatus, Event, EventKind
+from campaigns.delivery.models import BodyLink, Delivery, DeliveryStatus, Event, EventKind
 from campaigns.delivery.outbox import insert_for, settle_uncertain
 from campaigns.webhooks import EMAIL_BOUNCED, EMAIL_COMPLAINED
 from core.mail.addresses import normalise_email
@@ -46,7 +46,14 @@ WINDOW_SECONDS = 300  # a signed request older (or newer) than this is a replay
 SENDGRID_KINDS = {
     kind.value: kind
     for kind in EventKind
-    if kind not in (EventKind.SENT, EventKind.SOFT_BOUNCE, EventKind.KIT_DOWNLOAD, EventKind.PREFERENCE_CHANGE)
+    if kind
+    not in (
+        EventKind.SENT,
+        EventKind.SOFT_BOUNCE,
+        EventKind.KIT_DOWNLOAD,
+        EventKind.PREFERENCE_CHANGE,
+        EventKind.PORTAL_SIGN_IN,
+    )
 }
 UNSUBSCRIBES = (EventKind.UNSUBSCRIBE, EventKind.GROUP_UNSUBSCRIBE)
 DETAIL_KEYS = ("type", "reason", "status", "response", "url", "bounce_classification", "sg_message_id", "attempt")
@@ -70,6 +77,7 @@ class ProviderEvent:
     reason: str = ""  # the provider's words, for the consent log and the suppression list
     provider_message_id: str = ""
     detail: Mapping[str, str] = field(default_factory=dict)
+    automated: bool = False  # the provider says a machine did it (SendGrid's sg_machine_open)
 
 
 class Recorded(enum.StrEnum):
@@ -200,11 +208,23 @@ def _insert_event(session: Session, event: ProviderEvent, delivery: Delivery, no
             provider_event_id=event.event_id[:100],
             occurred_at=event.occurred_at or now,
             detail={"provider": event.provider, **detail},
+            automated=event.automated,
+            content_item_id=_clicked_item(session, event, delivery),
         )
         .on_conflict_do_nothing(index_elements=[Event.provider_event_id])
         .returning(Event.id)
     )
     return session.execute(statement).first() is not None
+
+
+def _clicked_item(session: Session, event: ProviderEvent, delivery: Delivery) -> int | None:
+    """The content item a provider-tracked click led to, from the links recorded with the message's body."""
+    url = event.detail.get("url")
+    if event.kind is not EventKind.CLICK or not url:
+        return None
+    return session.scalar(
+        select(BodyLink.content_item_id).where(BodyLink.body_id == delivery.body_id, BodyLink.url == url).limit(1)
+    )
 
 
 def _apply(session: Session, event: ProviderEvent, delivery: Delivery, now: dt.datetime, soft_limit: int) -> None:
@@ -310,6 +330,7 @@ def sendgrid_event(item: Any) -> ProviderEvent | None:
         reason=str(item.get("reason", ""))[:500],
         provider_message_id=str(item.get("sg_message_id", "")),
         detail={key: str(item[key]) for key in DETAIL_KEYS if key in item},
+        automated=item.get("sg_machine_open") is True,
     )
 
 

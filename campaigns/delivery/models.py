@@ -80,6 +80,21 @@ class RenderedBody(Base):
     created_at: Mapped[utc_created]
 
 
+class BodyLink(Base):
+    """A written-out link of a stored body, numbered in order of first appearance (core.mail.tracking).
+
+    What a tracked click on link n of any message with this body leads to, and the content item
+    the link belongs to when it does (a newsletter card's call to action). Written with the body.
+    """
+
+    __tablename__ = "body_links"
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("rendered_bodies.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)
+    content_item_id: Mapped[int | None] = mapped_column(default=None)
+
+
 class Delivery(Base):
     """One message to send: the outbox row. Only the body id and per-recipient fields are stored."""
 

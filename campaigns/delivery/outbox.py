@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from campaigns.delivery.models import (
     PENDING,
     RETRYABLE_BY_ADMIN,
+    BodyLink,
     Delivery,
     DeliveryStatus,
     Event,
@@ -36,6 +37,7 @@ from core.audit import record
 from core.db import utc_now
 from core.mail.addresses import normalise_email
 from core.mail.placeholders import FillTemplate
+from core.mail.tracking import trackable_links
 from subscribers.suppression import suppressed_among
 
 REQUIRED_FIELDS = frozenset({"unsubscribe_url", "preferences_url"})
@@ -108,9 +110,19 @@ def require_postal_address(html: str, text: str, postal_address: str) -> None:
 
 
 def store_body(
-    session: Session, subject: str, html: str, text: str, *, postal_address: str | None = None
+    session: Session,
+    subject: str,
+    html: str,
+    text: str,
+    *,
+    postal_address: str | None = None,
+    link_items: Mapping[str, int] | None = None,
 ) -> RenderedBody:
-    """The stored body with this content, created once (concurrent callers get the same row)."""
+    """The stored body with this content, created once (concurrent callers get the same row).
+
+    A new body's written-out links are numbered and recorded with it (`BodyLink`: what a tracked
+    click leads to); `link_items` names the content item each URL belongs to, where one does.
+    """
     if postal_address is None:
         postal_address = current_app.config["CHANNELCAST"].postal_address
     require_postal_address(html, text, postal_address)
@@ -123,10 +135,34 @@ def store_body(
         insert_for(session)(RenderedBody).values(values).on_conflict_do_nothing().returning(RenderedBody.id)
     )
     if new_id is not None:
+        record_links(session, new_id, html, link_items or {})
         body = RenderedBody(id=new_id, **values)
         make_transient_to_detached(body)  # it is a stored row: adding it to a session must not insert it
         return body
     return session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
+
+
+def record_links(session: Session, body_id: int, html: str, link_items: Mapping[str, int]) -> None:
+    rows = [
+        {"body_id": body_id, "position": position, "url": url, "content_item_id": link_items.get(url)}
+        for position, url in enumerate(trackable_links(html), start=1)
+    ]
+    if rows:
+        session.execute(BodyLink.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def body_links(session: Session, body_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each body's recorded links in order (a body stored before links were recorded has none)."""
+    found: dict[int, list[str]] = {body_id: [] for body_id in body_ids}
+    if found:
+        rows = session.execute(
+            select(BodyLink.body_id, BodyLink.url)
+            .where(BodyLink.body_id.in_(list(found)))
+            .order_by(BodyLink.body_id, BodyLink.position)
+        )
+        for body_id, url in rows:
+            found[body_id].append(url)
+    return found
 
 
 # Placeholders per stored body (bodies never change once stored); bounded, as a run reuses few.

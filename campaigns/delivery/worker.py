@@ -17,7 +17,7 @@ import secrets
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery import outbox
 from campaigns.delivery.outbox import ClaimedDelivery
+from core.auth.links import LinkSigner
 from core.config import Settings
 from core.db import utc_now
+from core.mail.tracking import OFF, MessageTracking
 from core.mail.transports import (
     MessageBody,
     Outcome,
@@ -41,6 +43,8 @@ log = logging.getLogger("channelcast.delivery")
 BODY_CACHE_SIZE = 64
 DRAIN_POLL_SECONDS = 0.2
 MIN_IDLE_SECONDS = 0.05  # rows due but locked by another worker: look again soon, without spinning
+# Only newsletters carry our pixel and tracked links: staff tests, sign-in links and account mail never do.
+TRACKED_CATEGORIES = frozenset({"digest"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class WorkerOptions:
     backoff_max_seconds: float = 3600
     poll_seconds: float = 5
     sender_domain: str = "localhost"
+    tracking: MessageTracking | None = None  # TRACKING: the pixel and click-through links, filled per message
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerOptions:
@@ -64,7 +69,19 @@ class WorkerOptions:
             backoff_max_seconds=settings.delivery_backoff_max_seconds,
             poll_seconds=settings.delivery_poll_seconds,
             sender_domain=domain,
+            tracking=tracking_from_settings(settings),
         )
+
+
+def tracking_from_settings(settings: Settings) -> MessageTracking | None:
+    if settings.tracking == OFF:
+        return None
+    return MessageTracking(
+        settings.tracking,
+        settings.public_base_url,
+        LinkSigner(settings.secret_key),
+        link_days=settings.tracking_link_days,
+    )
 
 
 @dataclass
@@ -126,6 +143,8 @@ class Worker:
         self._renewed_at: dt.datetime | None = None
         self.stopping = False
         self._bodies: OrderedDict[int, MessageBody] = OrderedDict()
+        self._links: dict[int, list[str]] = {}
+        self._tracked: dict[int, MessageBody] = {}
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -312,28 +331,45 @@ class Worker:
 
     def _messages(self, claimed: list[ClaimedDelivery]) -> list[OutgoingMessage]:
         self._load_bodies({row.body_id for row in claimed})
+        issued_at = int(self.clock().timestamp())
         return [
             OutgoingMessage(
                 ref=row.id,
                 to_email=row.recipient_email,
                 to_name=row.recipient_name,
-                body=self._bodies[row.body_id],
-                values=row.fields,
+                body=body,
+                values=values,
                 message_id=message_id(row, self.options.sender_domain),
                 list_unsubscribe_url=row.fields["unsubscribe_url"],
                 category=row.category,
             )
             for row in claimed
+            for body, values in [self._filled_for(row, issued_at)]
         ]
+
+    def _filled_for(self, row: ClaimedDelivery, issued_at: int) -> tuple[MessageBody, Mapping[str, str]]:
+        """The body and values of one message: with our pixel and tracked links when it is a newsletter."""
+        tracking = self.options.tracking
+        if tracking is None or row.category not in TRACKED_CATEGORIES:
+            return self._bodies[row.body_id], row.fields
+        links = self._links[row.body_id]
+        body = self._tracked.get(row.body_id)
+        if body is None:
+            body = self._tracked[row.body_id] = tracking.body(self._bodies[row.body_id], links)
+        return body, {**row.fields, **tracking.values(row.id, row.body_id, links, issued_at=issued_at)}
 
     def _load_bodies(self, ids: set[int]) -> None:
         missing = ids - self._bodies.keys()
         for body_id, body in outbox.bodies_by_id(self.session, missing).items():
             self._bodies[body_id] = MessageBody(body.content_hash, body.subject, body.html, body.text)
+        if missing and self.options.tracking is not None:
+            self._links.update(outbox.body_links(self.session, missing))
         for body_id in ids:
             self._bodies.move_to_end(body_id)
         while len(self._bodies) > max(BODY_CACHE_SIZE, len(ids)):
-            self._bodies.popitem(last=False)
+            gone, _body = self._bodies.popitem(last=False)
+            self._links.pop(gone, None)
+            self._tracked.pop(gone, None)
 
 
 def send_one_now(session: Session, settings: Settings, delivery_id: int) -> None:

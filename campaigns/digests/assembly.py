@@ -246,7 +246,10 @@ def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ..
     body = state.bodies.get(key)
     if body is None:
         rendered = state.rendered.pop(key)
-        body = store_body(session, rendered.subject, rendered.html, rendered.text, postal_address=state.postal_address)
+        body = store_body(
+            session, rendered.subject, rendered.html, rendered.text,
+            postal_address=state.postal_address, link_items=rendered.link_items,
+        )  # fmt: skip
         state.bodies[key] = body
     return body
 

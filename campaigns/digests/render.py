@@ -9,7 +9,7 @@ per-contact values (name, named contact person, why they get it, signed links) a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask
 from flask_babel import force_locale
@@ -20,6 +20,7 @@ from mjml import mjml2html
 from campaigns.delivery.outbox import content_hash
 from content.cards import ItemCard
 from core.mail.placeholders import placeholder
+from core.mail.tracking import trackable_links
 
 TEMPLATE_DIR = "email/digest"
 # Fields every digest body carries as placeholders; assembly supplies them for each recipient.
@@ -65,6 +66,8 @@ class RenderedDigest:
     subject: str
     html: str
     text: str
+    # Which content item each link belongs to (its call to action, links in its text): a click's item.
+    link_items: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def content_hash(self) -> str:
@@ -108,4 +111,14 @@ def render_digest(app: Flask, edition: DigestEdition) -> RenderedDigest:
             **context, subject=subject, preheader=preheader, ph=_html_placeholder
         )
         text = env.get_template(f"{TEMPLATE_DIR}/body.txt").render(**context, ph=text_ph)
-    return RenderedDigest(subject=subject, html=mjml2html(source, disable_comments=True), text=text)
+    html = mjml2html(source, disable_comments=True)
+    return RenderedDigest(subject=subject, html=html, text=text, link_items=item_links(edition.items))
+
+
+def item_links(items: tuple[DigestItem, ...]) -> dict[str, int]:
+    """URL -> content item, for the links the cards write out (the first card wins a shared URL)."""
+    found: dict[str, int] = {}
+    for item in items:
+        for url in ([item.card.cta_url] if item.card.cta_url else []) + trackable_links(item.card.body_html or ""):
+            found.setdefault(url, item.id)
+    return found

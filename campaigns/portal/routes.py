@@ -24,7 +24,7 @@ from flask.wrappers import Response
 from flask_babel import gettext
 from sqlalchemy import select
 
-from campaigns.delivery.models import Event, EventKind
+from campaigns.delivery.models import EventKind
 from campaigns.kits.builds import partner_kits, portal_campaigns
 from campaigns.kits.models import Kit, KitStatus
 from campaigns.portal.brand_page import brand_preview_response, colour_advice_response, logo_sha, save_brand_form
@@ -40,6 +40,7 @@ from campaigns.portal.kit_views import (
     preview_response,
 )
 from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
+from campaigns.tracking.activity import record_portal_event
 from campaigns.webhooks import KIT_DOWNLOADED
 from core.audit import record
 from core.config import LOCALE_NAMES, LOCALES, Settings
@@ -146,6 +147,7 @@ def use_link(token: str) -> ResponseReturnValue:
         record_failed_sign_in(db.session)
         db.session.commit()
         return render_template("portal/link_expired.html", form=SignInForm(), languages=LOCALE_NAMES), 410
+    record_portal_event(db.session, EventKind.PORTAL_SIGN_IN, user, {})
     db.session.commit()
     start_portal_session(user)
     return redirect(url_for(".home"))
@@ -297,7 +299,7 @@ def _record_download(kit: Kit, piece: str | None) -> None:
         "kit_id": kit.id, "campaign_id": kit.campaign_id, "partner_id": kit.partner_id, "locale": kit.locale,
         "partner_user_id": user.id, "file": piece,
     }  # fmt: skip
-    db.session.add(Event(kind=EventKind.KIT_DOWNLOAD, occurred_at=utc_now(), detail=detail))
+    record_portal_event(db.session, EventKind.KIT_DOWNLOAD, user, detail)
     emit(db.session, KIT_DOWNLOADED, detail)  # hook (h12-api): outbound webhook, sent after this commits
     db.session.commit()
 

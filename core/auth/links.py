@@ -45,27 +45,32 @@ class LinkSigner:
         self._secret = secret_key.encode()
         self._keyed: dict[str, hmac.HMAC] = {}
 
-    def _mac(self, purpose: str, message: bytes) -> str:
+    def _mac(self, purpose: str, message: bytes, bound: bytes = b"") -> str:
         keyed = self._keyed.get(purpose)
         if keyed is None:
             purpose_key = hmac.new(self._secret, f"channelcast.link.{purpose}".encode(), hashlib.sha256).digest()
             keyed = self._keyed[purpose] = hmac.new(purpose_key, digestmod=hashlib.sha256)
         mac = keyed.copy()
         mac.update(message)
+        if bound:  # what the link may only be used with (a click's target URL); not in the token itself
+            mac.update(b"\n" + bound)
         return base64.urlsafe_b64encode(mac.digest()[:SIGNATURE_BYTES]).rstrip(b"=").decode()
 
-    def sign(self, purpose: str, subject_id: int, version: int, *, issued_at: int | None = None) -> str:
+    def sign(
+        self, purpose: str, subject_id: int, version: int, *, issued_at: int | None = None, bound: bytes = b""
+    ) -> str:
+        """`bound`: data the token is only valid with (checked by `read(..., bound=)`), kept out of the token."""
         issued = int(time.time()) if issued_at is None else issued_at
         body = f"{subject_id:x}.{version:x}.{issued:x}"
-        return f"{body}.{self._mac(purpose, body.encode())}"
+        return f"{body}.{self._mac(purpose, body.encode(), bound)}"
 
-    def read(self, token: str, purpose: str, *, max_age: dt.timedelta | None = None) -> LinkClaim:
+    def read(self, token: str, purpose: str, *, max_age: dt.timedelta | None = None, bound: bytes = b"") -> LinkClaim:
         """Check signature and age; raises InvalidLink. Revocation is checked by `verify`."""
         body, _, signature = token.rpartition(".")
         parts = body.split(".")
         if len(parts) != 3 or len(token) > MAX_TOKEN_LENGTH or not all(HEX.fullmatch(p) for p in parts):
             raise InvalidLink(purpose)
-        if not hmac.compare_digest(signature, self._mac(purpose, body.encode())):
+        if not hmac.compare_digest(signature, self._mac(purpose, body.encode(), bound)):
             raise InvalidLink(purpose)
         subject_id, version, issued = (int(part, 16) for part in parts)
         age = time.time() - issued

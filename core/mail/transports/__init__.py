@@ -63,5 +63,6 @@ def transport_from_settings(settings: Settings) -> Transport:
             host=settings.sendgrid_api_host,
             timeout=settings.mail_timeout_seconds,
             max_per_request=settings.sendgrid_batch_size,
+            own_tracking=settings.tracking != "off",
         )
     return FileTransport(settings.outbox_dir, settings.mail_from, dkim=dkim)

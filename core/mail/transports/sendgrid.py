@@ -82,13 +82,22 @@ class SendGridTransport(Transport):
     name = "sendgrid"
 
     def __init__(
-        self, api_key: str, sender: str, *, host: str, timeout: float = 30, max_per_request: int = MAX_PERSONALIZATIONS
+        self,
+        api_key: str,
+        sender: str,
+        *,
+        host: str,
+        timeout: float = 30,
+        max_per_request: int = MAX_PERSONALIZATIONS,
+        own_tracking: bool = False,
     ) -> None:
+        """`own_tracking`: we add our own pixel and links (TRACKING), so SendGrid's are switched off."""
         self.client = SendGridAPIClient(api_key=api_key, host=host)
         self.client.client.timeout = timeout
         name, email = parseaddr(sender)
         self.sender = {"email": email, **({"name": name} if name else {})}
         self.max_per_request = min(max_per_request, MAX_PERSONALIZATIONS)
+        self.own_tracking = own_tracking
 
     def units(self, batch: Sequence[OutgoingMessage]) -> list[list[OutgoingMessage]]:
         """Group by body and category, then fill requests of up to 1,000 distinct addresses."""
@@ -135,6 +144,11 @@ class SendGridTransport(Transport):
         }
         if unit[0].category:
             request["categories"] = [unit[0].category[:255]]
+        if self.own_tracking:  # one count of each open and click: ours
+            request["tracking_settings"] = {
+                "click_tracking": {"enable": False, "enable_text": False},
+                "open_tracking": {"enable": False},
+            }
         return request
 
     def _personalization(self, message: OutgoingMessage, pairs: dict[str, str]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """body links: each stored body's written-out links, numbered, for tracked clicks
 
-Revision ID: 0040
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-02 11:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0040'
-down_revision: str | None = '0021'
+revision: str = '0023'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

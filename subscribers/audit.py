@@ -46,6 +46,15 @@ AUDIT_ACTIONS = {
     "distributor_team.create": _l("Distributor team added"),
     "distributor_team.update": _l("Distributor team edited"),
     "suppression.add": _l("Address suppressed by hand"),
+    "partner.tier_change": _l("Tier changed"),
+    "partner.tier_downgrade_schedule": _l("Tier downgrade scheduled"),
+    "partner.tier_downgrade_cancel": _l("Scheduled tier downgrade cancelled"),
+    "certification.add": _l("Certification added"),
+    "certification.remove": _l("Certification removed"),
+    "certifications.import": _l("Certifications imported"),
+    "competency.create": _l("Competency added"),
+    "competency.update": _l("Competency edited"),
+    "competency_requirements.update": _l("Competency requirements changed"),
 }
 
 

@@ -33,6 +33,8 @@ from core.config import Settings
 from core.storage import MissingObject, Storage, StorageUnavailable, StoredObject, content_key
 from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner, PartnerUser
+from subscribers.programme.standing import partner_competencies
+from subscribers.programme.tiers import apply_due_tier_changes
 
 log = logging.getLogger("channelcast.kits")
 KitAddress = tuple[int, int, str]  # campaign id, partner id, locale
@@ -95,12 +97,17 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
         tagline=partner.brand_tagline,
         contact_name=partner.brand_contact_name,
         brand_hash=partner.brand_version,
+        tier=partner.tier,
     )
 
 
-def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
-    """Partners the campaign targets by tier, type and country (an empty list means everyone); never archived ones."""
-    query = select(Partner).where(*partner_conditions(campaign), Partner.archived_at.is_(None)).order_by(Partner.id)
+def eligible_partners(
+    session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None, day: dt.date | None = None
+) -> list[Partner]:
+    """Partners the campaign targets by tier, type and country (an empty list means everyone) that hold
+    the competency it requires (on `day`, default today); never archived ones."""
+    conditions = partner_conditions(campaign, day)
+    query = select(Partner).where(*conditions, Partner.archived_at.is_(None)).order_by(Partner.id)
     if partner_ids:
         query = query.where(Partner.id.in_(partner_ids))
     return list(session.scalars(query))
@@ -184,7 +191,7 @@ def plan_kits(
         inputs = _campaign_inputs(session, campaign, storage)
         if not inputs:
             continue
-        partners = eligible_partners(session, campaign, partner_ids)
+        partners = eligible_partners(session, campaign, partner_ids, now.date())
         locales = partner_locales(session, partners)
         for kit in session.scalars(select(Kit).where(Kit.campaign_id == campaign.id)):
             plan.existing[(kit.campaign_id, kit.partner_id, kit.locale)] = kit
@@ -327,6 +334,9 @@ def build_due_kits(
     processes: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> BuildSummary:
+    # Kits show the tier in force at `now`: a downgrade due today is applied before planning,
+    # whichever tick runs first.
+    apply_due_tier_changes(session, now)
     try:
         plan = plan_kits(
             session, storage=storage, settings=settings, now=now, campaign_ids=campaign_ids, partner_ids=partner_ids
@@ -382,7 +392,8 @@ def partner_kits(session: Session, partner: Partner, campaign_ids: Sequence[int]
 
 
 def portal_campaigns(session: Session, partner: Partner, now: dt.datetime) -> list[Campaign]:
-    """Live and upcoming (scheduled) campaigns that target this partner's tier, type and country."""
+    """Live and upcoming (scheduled) campaigns that target this partner's tier, type and country, and
+    require no competency it lacks."""
     query = (
         select(Campaign)
         .where(
@@ -391,7 +402,12 @@ def portal_campaigns(session: Session, partner: Partner, now: dt.datetime) -> li
         )
         .order_by(Campaign.launch_at, Campaign.id)
     )
-    return [c for c in session.scalars(query) if _targets(c, partner)]
+    held = partner_competencies(session, partner, now.date())
+    return [
+        c
+        for c in session.scalars(query)
+        if _targets(c, partner) and (c.required_competency_id is None or c.required_competency_id in held)
+    ]
 
 
 def _targets(campaign: Campaign, partner: Partner) -> bool:

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from subscribers.demo import demo_partners_and_contacts
     from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS
     from subscribers.overview import subscriber_figures
+    from subscribers.programme.routes import bp as programme_bp
     from subscribers.programme.tiers import tier_changes_tick
     from subscribers.public import bp as public_bp
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     init_audit(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(programme_bp)
     app.add_template_filter(country_name, "country_name")
     app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
     app.cli.add_command(contacts_cli)
@@ -39,6 +41,7 @@ def init_app(app: Flask) -> None:
     register_nav(app, "Partners", "subscribers_admin.partners", order=20)
     register_panel(app, "Partners and contacts", subscriber_figures, order=20)
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
+    register_nav(app, "Programme", "programme.matrix", order=22)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
     register_tick(app, "tier changes", tier_changes_tick)  # before the kits tick: kits show the tier in force
     _init_api_and_webhooks(app)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from content.competencies import all_competencies
 from core.auth import EDITORS, require_role
 from core.config import LOCALE_NAMES
 from core.db import db, utc_now
@@ -49,6 +50,8 @@ from subscribers.partners import (
     partner_countries,
     partner_page,
 )
+from subscribers.programme.forms import CertificationForm, KeepTierForm
+from subscribers.programme.standing import partner_programme
 from subscribers.programme.tiers import pending_downgrade
 from subscribers.teams import all_teams
 
@@ -109,10 +112,22 @@ def partners() -> ResponseReturnValue:
 @bp.get("/partners/<int:partner_id>")
 @require_role()
 def partner(partner_id: int) -> ResponseReturnValue:
-    found = get_partner_or_404(db.session, partner_id, current_user)
+    return render_partner_page(get_partner_or_404(db.session, partner_id, current_user))
+
+
+def render_partner_page(found: Partner, *, certification_form: CertificationForm | None = None) -> str:
+    """The partner's page, with its programme standing (certified people, competencies, tier history)."""
+    form = certification_form or CertificationForm(formdata=None)
+    form.contact_id.choices = [("", _("Choose a person")), *((c.id, c.name or c.email) for c in found.contacts)]
+    form.competency_id.choices = [
+        ("", _("Choose a competency")),
+        *((c.id, c.name()) for c in all_competencies(db.session)),
+    ]
     return render_template(
         "subscribers/admin/partner.html", partner=found, person=contact_person(found), types=TYPE_LABELS,
         country_name=country_name, may_change=may_change_partner(found, current_user), confirm_form=ConfirmForm(),
+        programme=partner_programme(db.session, found, utc_now().date()), certification_form=form,
+        keep_tier_form=KeepTierForm(formdata=None), today=utc_now().date(),
     )  # fmt: skip
 
 

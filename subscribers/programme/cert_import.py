@@ -112,7 +112,8 @@ def _contacts(session: Session, emails: set[str]) -> dict[str, int]:
     ordered = sorted(emails)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
-        found.update(session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(chunk))).tuples())
+        rows = session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(chunk)))
+        found.update(dict(rows))
     return found
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from content.competencies import all_competencies
 from content.models import Competency
 from subscribers.models import Contact, Partner
-from subscribers.programme.models import Certification, CompetencyRequirement
+from subscribers.programme.models import Certification, CompetencyRequirement, TierChange
+from subscribers.programme.tiers import pending_downgrade, tier_history
 
 DEFAULT_PEOPLE = 1  # a tier the requirements table says nothing about needs one certified person
 EXPIRY_WARNING_DAYS = 60  # the matrix and the "needs training" list warn this far ahead
@@ -210,3 +212,26 @@ def holds(competency_id: int, day: dt.date) -> ColumnElement[bool]:
 def holds_competency(session: Session, partner: Partner, competency_id: int | None, day: dt.date) -> bool:
     """Whether the partner may have what requires `competency_id` (None: nothing required)."""
     return competency_id is None or competency_id in partner_competencies(session, partner, day)
+
+
+@dataclass(frozen=True)
+class PartnerProgramme:
+    """The partner page's programme section: its people's certificates, its competencies, its tiers."""
+
+    certifications: list[Certification]
+    standings: list[Standing]
+    history: list[TierChange]
+    pending: TierChange | None
+
+    @property
+    def held(self) -> list[Standing]:
+        return [standing for standing in self.standings if standing.held]
+
+
+def partner_programme(session: Session, partner: Partner, day: dt.date) -> PartnerProgramme:
+    return PartnerProgramme(
+        certifications=certified_people_of(session, partner),
+        standings=standings(session, [partner], all_competencies(session), day)[partner.id],
+        history=tier_history(session, partner),
+        pending=pending_downgrade(session, partner),
+    )

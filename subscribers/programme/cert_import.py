@@ -113,7 +113,7 @@ def _contacts(session: Session, emails: set[str]) -> dict[str, int]:
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
         rows = session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(chunk)))
-        found.update(dict(rows))
+        found.update(dict(rows.tuples().all()))
     return found
 
 

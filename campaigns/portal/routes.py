@@ -66,7 +66,7 @@ from subscribers.portal import (
     start_portal_session,
     use_sign_in_link,
 )
-from subscribers.programme.standing import holds_competency
+from subscribers.programme.standing import holds_competency, portal_standing
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 _ = gettext
@@ -161,7 +161,10 @@ def home() -> ResponseReturnValue:
     user = _user()
     campaigns = portal_campaigns(db.session, user.partner, utc_now())
     kits = partner_kits(db.session, user.partner, [campaign.id for campaign in campaigns])
-    return render_template("portal/home.html", user=user, campaigns=campaigns, kits=kits, languages=LOCALE_NAMES)
+    standing = portal_standing(db.session, user.partner, _settings().partner_tiers, utc_now().date())
+    return render_template(
+        "portal/home.html", user=user, campaigns=campaigns, kits=kits, languages=LOCALE_NAMES, standing=standing
+    )
 
 
 # ------------------------------------------------------------------------------------------- brand

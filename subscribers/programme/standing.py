@@ -235,3 +235,19 @@ def partner_programme(session: Session, partner: Partner, day: dt.date) -> Partn
         history=tier_history(session, partner),
         pending=pending_downgrade(session, partner),
     )
+
+
+@dataclass(frozen=True)
+class PortalStanding:
+    """The portal home's programme panel: the tier in force, the competencies held, the next tier's needs."""
+
+    tier: str
+    held: list[Competency]
+    next: NextTier | None
+
+
+def portal_standing(session: Session, partner: Partner, tiers: Sequence[str], day: dt.date) -> PortalStanding:
+    competencies = all_competencies(session)
+    cells = standings(session, [partner], competencies, day)[partner.id]
+    held = [standing.competency for standing in cells if standing.held]
+    return PortalStanding(partner.tier, held, next_tier(session, partner, tiers, competencies, day))

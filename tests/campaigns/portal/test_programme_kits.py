@@ -22,6 +22,7 @@ from campaigns.planning.models import Campaign, CampaignStatus
 from content.media import store_upload
 from core.storage import storage_for
 from subscribers.models import Partner, PartnerUser
+from subscribers.programme.models import CompetencyRequirement
 from subscribers.programme.tiers import TierRules, change_tier
 from tests.campaigns.factories import CampaignFactory
 from tests.campaigns.portal.conftest import Upload, build_now, draft, portal_client
@@ -110,3 +111,23 @@ def _campaign_for_every_tier(app: Flask, session: Session) -> Campaign:
         image = store_upload(session, storage_for(app), Upload(kit_samples.photo(seed=3), "p.jpg"), uploaded_by=None)
         save_piece(session, campaign, "nl", draft("nl", [image.id]))
     return campaign
+
+
+def test_the_portal_home_shows_the_tier_the_competencies_held_and_what_the_next_tier_needs(
+    session: Session, client: FlaskClient, globex: Partner, marketer_at_globex: PartnerUser
+) -> None:
+    storage = CompetencyFactory.create(slug="storage", names={"en": "Storage", "nl": "Opslag"})
+    cloud = CompetencyFactory.create(slug="cloud", names={"en": "Cloud"})
+    CertificationFactory.create(contact=ContactFactory.create(partner=globex), competency=storage)
+    session.add_all([
+        CompetencyRequirement(tier="platinum", competency_id=storage.id, people=3),
+        CompetencyRequirement(tier="platinum", competency_id=cloud.id, people=1),
+    ])  # fmt: skip
+    session.flush()
+    page = portal_client(client, marketer_at_globex).get("/portal/").get_data(as_text=True)
+    panel = page.split('id="programme-title"')[1].split("</section>")[0]
+    assert "Gold" in panel
+    assert '<li class="badge">Storage</li>' in panel  # gold needs one certified person: held
+    assert "What Platinum needs" in panel
+    assert "short by 2 certified people (1 of 3)" in panel
+    assert "short by 1 certified person (0 of 1)" in panel

@@ -114,7 +114,12 @@ def _campaign_for_every_tier(app: Flask, session: Session) -> Campaign:
 
 
 def test_the_portal_home_shows_the_tier_the_competencies_held_and_what_the_next_tier_needs(
-    session: Session, client: FlaskClient, globex: Partner, marketer_at_globex: PartnerUser
+    session: Session,
+    client: FlaskClient,
+    globex: Partner,
+    marketer_at_globex: PartnerUser,
+    acme: Partner,
+    marketer_at_acme: PartnerUser,
 ) -> None:
     storage = CompetencyFactory.create(slug="storage", names={"en": "Storage", "nl": "Opslag"})
     cloud = CompetencyFactory.create(slug="cloud", names={"en": "Cloud"})
@@ -131,3 +136,10 @@ def test_the_portal_home_shows_the_tier_the_competencies_held_and_what_the_next_
     assert "What Platinum needs" in panel
     assert "short by 2 certified people (1 of 3)" in panel
     assert "short by 1 certified person (0 of 1)" in panel
+    CertificationFactory.create(contact=ContactFactory.create(partner=acme), competency=storage)
+    session.flush()
+    dutch = portal_client(client, marketer_at_acme).get("/portal/").get_data(as_text=True)  # Sanne reads Dutch
+    panel = dutch.split('id="programme-title"')[1].split("</section>")[0]
+    assert "Uw partnerprogramma" in panel
+    assert '<li class="badge">Opslag</li>' in panel
+    assert "2 gecertificeerde mensen tekort (1 van 3)" in panel

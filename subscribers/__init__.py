@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from subscribers.demo import demo_partners_and_contacts
     from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS
     from subscribers.overview import subscriber_figures
+    from subscribers.programme.demo import demo_programme
     from subscribers.programme.routes import bp as programme_bp
     from subscribers.programme.tiers import tier_changes_tick
     from subscribers.public import bp as public_bp
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
     register_nav(app, "Programme", "programme.matrix", order=22)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
+    register_demo_step(app, "competencies and certifications", demo_programme, order=22)
     register_tick(app, "tier changes", tier_changes_tick)  # before the kits tick: kits show the tier in force
     _init_api_and_webhooks(app)
 

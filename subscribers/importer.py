@@ -49,6 +49,7 @@ from subscribers.models import (
     SuppressionReason,
     contact_interests,
 )
+from subscribers.programme.tiers import TierRules, change_tier
 from subscribers.schedule import Frequency
 from subscribers.suppression import STATUS_FOR_SUPPRESSION
 from subscribers.webhooks import CONTACT_CREATED
@@ -585,16 +586,22 @@ def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, re
             report.partners_updated += 1
 
 
-def _write_partners(session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups) -> None:
+def _write_partners(
+    session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, rules: TierRules, file_name: str
+) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
         if existing is None:
             locale = COUNTRY_DEFAULTS.get(plan.country, ("en", ""))[0]
             lookups.partners[key] = Partner(name=plan.name, country=plan.country, default_locale=locale, **plan.values)
             session.add(lookups.partners[key])
-        else:
-            for name, value in _partner_changes(plan, existing).items():
-                setattr(existing, name, value)
+            continue
+        changes = _partner_changes(plan, existing)
+        tier = changes.pop("tier", None)
+        for name, value in changes.items():
+            setattr(existing, name, value)
+        if isinstance(tier, str):  # like every change of tier: an upgrade now, a downgrade after notice
+            change_tier(session, existing, tier, rules, reason=f"import of {file_name}")
     session.flush()
     for key, plan in plans.items():
         plan.id = lookups.partners[key].id
@@ -723,6 +730,7 @@ def import_contacts(
     tiers: tuple[str, ...],
     delimiter: str | None = None,
     dry_run: bool = False,
+    notice_days: int = 90,
 ) -> ImportReport:
     """Check every row; unless it is a dry run and if nothing is wrong, write everything (flushed)."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
@@ -736,7 +744,8 @@ def import_contacts(
             return report
         _count_partners(plans, lookups, report)
         if not dry_run:
-            _write_partners(session, plans, lookups)
+            rules = TierRules(tiers=tiers, notice_days=notice_days, today=utc_now().date())
+            _write_partners(session, plans, lookups, rules, file_name)
         _apply(session, contacts, report)
         report.written = not dry_run
         if report.written:

@@ -342,3 +342,24 @@ def test_a_bulk_tier_change_goes_through_the_tier_service(
     changes = session.scalars(select(TierChange)).all()
     assert {(c.to_tier, c.status) for c in changes} == {("silver", TierChangeStatus.SCHEDULED)}
     assert len(changes) == 2
+
+
+def test_a_contacts_import_changes_an_existing_partners_tier_through_the_tier_service(
+    app: Flask, session: Session, acme: Partner, globex: Partner
+) -> None:
+    from subscribers.importer import import_contacts
+
+    text = (
+        "email,partner,tier,type,country\n"
+        "ines@acme.example,Acme IT,silver,solution,NL\n"
+        "bo@globex.example,Globex,platinum,solution,NL\n"
+    )
+    with app.test_request_context():
+        report = import_contacts(session, text.encode(), file_name="crm.csv", tiers=TIERS)
+    assert report.ok
+    assert (acme.tier, globex.tier) == ("gold", "platinum")  # the downgrade waits, the upgrade does not
+    changes = {(c.partner_id, c.to_tier, c.status) for c in session.scalars(select(TierChange))}
+    assert changes == {
+        (acme.id, "silver", TierChangeStatus.SCHEDULED),
+        (globex.id, "platinum", TierChangeStatus.APPLIED),
+    }

@@ -63,11 +63,17 @@ def partner_scope(partner_id: int) -> str:
 
 
 def record_partner(
-    session: Session, action: str, partner: Partner, *, changes: Changes | None = None, detail: str = ""
+    session: Session,
+    action: str,
+    partner: Partner,
+    *,
+    changes: Changes | None = None,
+    detail: str = "",
+    actor: Actor | None = None,
 ) -> AuditEntry:
     return record(
         session, action, object_type="partner", object_id=partner.id, object_label=partner.name,
-        scope=partner_scope(partner.id), changes=changes, detail=detail,
+        scope=partner_scope(partner.id), changes=changes, detail=detail, actor=actor,
     )  # fmt: skip
 
 

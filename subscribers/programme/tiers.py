@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.audit import SCHEDULER
 from core.auth.models import User
 from core.db import utc_now
 from subscribers.audit import record_partner
@@ -204,7 +205,7 @@ def apply_tier_change(session: Session, change_id: int, now: dt.datetime) -> boo
     session.flush()
     record_partner(
         session, "partner.tier_change", partner, changes={"tier": (change.from_tier, change.to_tier)},
-        detail="; ".join(part for part in (change.reason, "scheduled downgrade in force") if part),
+        detail="; ".join(part for part in (change.reason, "scheduled downgrade in force") if part), actor=SCHEDULER,
     )  # fmt: skip
     return True
 

@@ -287,6 +287,8 @@ def test_the_scheduler_tick_applies_a_due_downgrade(app: Flask, session: Session
     assert outcomes["tier changes"] == "1 tier changes applied"
     session.expire_all()
     assert session.get_one(Partner, acme.id).tier == "silver"
+    applied = session.scalars(select(AuditEntry).where(AuditEntry.action == "partner.tier_change")).one()
+    assert (applied.actor_kind, applied.changes["tier"]) == ("scheduler", ("gold", "silver"))
 
 
 def test_a_downgrade_dated_in_the_past_is_refused_and_an_upgrade_during_the_notice_cancels_it(

@@ -411,6 +411,7 @@ def library_page(session: Session, filters: LibraryFilter, *, page: int = 1, per
             selectinload(ContentItem.variants),
             selectinload(ContentItem.interest_areas),
             selectinload(ContentItem.tier_rows),
+            selectinload(ContentItem.required_competency),
         )
     )
     return LibraryPage(list(session.scalars(statement)), total, page, per_page)

@@ -43,7 +43,7 @@ from subscribers.programme.forms import (
     RequirementsForm,
 )
 from subscribers.programme.models import Certification
-from subscribers.programme.tiers import change_tier
+from subscribers.programme.tiers import change_tier, pending_downgrade
 from subscribers.programme.views import MatrixFilter, competency_matrix, needs_training
 
 bp = Blueprint("programme", __name__, url_prefix="/admin/programme")
@@ -280,7 +280,7 @@ def keep_tier(partner_id: int) -> ResponseReturnValue:
     """Cancel the pending downgrade: the partner keeps the tier it has."""
     partner = partner_to_change(db.session, partner_id, current_user)
     form = KeepTierForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and pending_downgrade(db.session, partner) is not None:
         rules = tier_rules(_tiers(), notice_days=current_app.config["CHANNELCAST"].tier_downgrade_notice_days)
         change_tier(db.session, partner, partner.tier, rules, reason=form.reason.data or "", by=current_user)
         db.session.commit()

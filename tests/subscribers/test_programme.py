@@ -365,3 +365,22 @@ def test_a_contacts_import_changes_an_existing_partners_tier_through_the_tier_se
         (acme.id, "silver", TierChangeStatus.SCHEDULED),
         (globex.id, "platinum", TierChangeStatus.APPLIED),
     }
+
+
+def test_a_contacts_certifications_are_in_their_data_export_and_go_with_their_erasure(
+    app: Flask, session: Session, acme: Partner, storage: Competency
+) -> None:
+    from subscribers.rights import erase_contact, export_contact
+
+    person = ContactFactory.create(partner=acme)
+    CertificationFactory.create(contact=person, competency=storage, name="Storage Specialist",
+                                earned_on=dt.date(2025, 6, 1), expires_on=dt.date(2027, 6, 1))  # fmt: skip
+    with app.test_request_context():
+        document = export_contact(session, person, app)
+        assert document["certifications"] == [
+            {"competency": "Storage", "certificate": "Storage Specialist", "earned_on": "2025-06-01",
+             "expires_on": "2027-06-01"}
+        ]  # fmt: skip
+        erase_contact(session, person, app, source="admin")
+    session.flush()
+    assert session.scalar(select(func.count()).select_from(Certification)) == 0

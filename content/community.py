@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from content.models import ContentItem, ContentKind, InterestArea, content_item_areas
+from content.models import Competency, ContentItem, ContentKind, InterestArea, content_item_areas
 from content.search import matches
 from content.selection import ReaderScope, SelectedItem, count_visible, published_content_for
 
@@ -56,10 +56,21 @@ def _kind_condition(value: str) -> ColumnElement[bool] | None:
     return ContentItem.kind == ContentKind(value) if value in ContentKind._value2member_map_ else None
 
 
+def _competency_choices(session: Session, locale: str) -> list[tuple[str, str]]:
+    competencies = session.scalars(select(Competency).order_by(Competency.position, Competency.id))
+    return [(str(competency.id), competency.name(locale)) for competency in competencies]
+
+
+def _competency_condition(value: str) -> ColumnElement[bool] | None:
+    """Items that require this competency (the rule has already hidden them from partners without it)."""
+    return ContentItem.required_competency_id == int(value) if value.isdigit() else None
+
+
 def library_filters() -> list[LibraryFilter]:
     return [
         LibraryFilter("area", lazy_gettext("Interest area"), _area_choices, _area_condition),
         LibraryFilter("kind", lazy_gettext("Kind"), _kind_choices, _kind_condition),
+        LibraryFilter("competency", lazy_gettext("Competency"), _competency_choices, _competency_condition),
     ]
 
 
@@ -89,17 +100,24 @@ class LibraryPage:
     pages: int
 
 
-def library_scope(session: Session, tier: str) -> ReaderScope:
-    """A partner in the library: every active area, their tier, everything current (not only what is new)."""
+def library_scope(session: Session, tier: str, competency_ids: frozenset[int]) -> ReaderScope:
+    """A partner in the library: every active area, their tier and the competencies they hold,
+    everything current (not only what is new)."""
     areas = frozenset(session.scalars(select(InterestArea.id).where(InterestArea.is_active.is_(True))))
-    return ReaderScope(interest_ids=areas, tier=tier)
+    return ReaderScope(interest_ids=areas, tier=tier, competency_ids=competency_ids)
 
 
 def library_page(
-    session: Session, query: LibraryQuery, *, tier: str, order: Sequence[str], now: dt.datetime
+    session: Session,
+    query: LibraryQuery,
+    *,
+    tier: str,
+    competency_ids: frozenset[int],
+    order: Sequence[str],
+    now: dt.datetime,
 ) -> LibraryPage:
     """One page of what the partner may see, best first (the rule's ranking), in their reading order."""
-    scope = library_scope(session, tier)
+    scope = library_scope(session, tier, competency_ids)
     narrowed = query.conditions(session.get_bind().dialect.name, order)
     total = count_visible(session, scope, now, narrowed_by=narrowed)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -119,10 +137,15 @@ def _load_areas(session: Session, item_ids: list[int]) -> None:
 
 
 def library_item(
-    session: Session, item_id: int, *, tier: str, order: Sequence[str], now: dt.datetime
+    session: Session,
+    item_id: int,
+    *,
+    tier: str,
+    competency_ids: frozenset[int],
+    order: Sequence[str],
+    now: dt.datetime,
 ) -> SelectedItem | None:
     """One item, if (and only if) the rule lets this partner see it now."""
-    found = published_content_for(
-        session, library_scope(session, tier), order, now, 1, narrowed_by=[ContentItem.id == item_id]
-    )
+    scope = library_scope(session, tier, competency_ids)
+    found = published_content_for(session, scope, order, now, 1, narrowed_by=[ContentItem.id == item_id])
     return found[0] if found else None

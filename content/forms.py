@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from content.models import TITLE_MAX, ContentItem, ContentKind, ContentStatus, InterestArea
+from content.models import TITLE_MAX, Competency, ContentItem, ContentKind, ContentStatus, InterestArea
 from content.services import ContentError, ItemInput, VariantInput
 from core.config import LOCALE_NAMES, LOCALES
 from core.timezones import LocalTimeError, local_to_utc, utc_to_local
@@ -44,6 +44,14 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _optional_id(value: object) -> int | None:
+    """An id from a select, or None for its empty choice (a made-up value: -1, refused by the service)."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    return int(text) if text.isdigit() else -1
+
+
 class VariantForm(Form):
     """One language's texts; a plain Form because the outer FlaskForm carries the CSRF token."""
 
@@ -58,6 +66,7 @@ class ItemForm(FlaskForm):
     kind = SelectField("Kind", choices=options(KINDS))
     interest_areas = CheckboxesField("Interest areas", coerce=int)
     allowed_tiers = CheckboxesField("Partner tiers (none ticked: every tier)")
+    required_competency_id = SelectField("Requires the competency", coerce=_optional_id, validate_choice=False)
     default_locale = SelectField("Default language", choices=options(LOCALE_NAMES.items()))
     publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
     expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
@@ -95,10 +104,15 @@ class ItemForm(FlaskForm):
     def variant_form(self, locale: str) -> Any:
         return self[f"text_{locale}"]
 
-    def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> ItemForm:
-        """Offer the active areas and the configured tiers."""
+    def setup(
+        self, areas: Sequence[InterestArea], tiers: Sequence[str], competencies: Sequence[Competency] = ()
+    ) -> ItemForm:
+        """Offer the active areas, the configured tiers and the competencies."""
         self.interest_areas.choices = options((area.id, area.name()) for area in areas)
         self.allowed_tiers.choices = options((tier, tier.capitalize()) for tier in tiers)
+        self.required_competency_id.choices = options(
+            [("", "None: every partner"), *((competency.id, competency.name()) for competency in competencies)]
+        )
         return self
 
     def fill_from(self, item: ContentItem, zone: str) -> None:
@@ -106,6 +120,7 @@ class ItemForm(FlaskForm):
         self.kind.data = item.kind.value
         self.interest_areas.data = [area.id for area in item.interest_areas if area.is_active]
         self.allowed_tiers.data = item.allowed_tiers
+        self.required_competency_id.data = item.required_competency_id
         self.default_locale.data = item.default_locale
         self.publish_at.data = utc_to_local(item.publish_at, zone) if item.publish_at else None
         self.expires_at.data = utc_to_local(item.expires_at, zone) if item.expires_at else None
@@ -131,6 +146,7 @@ class ItemForm(FlaskForm):
             priority=self.priority.data if self.priority.data is not None else 50,
             cta_url=self.cta_url.data or "",
             variants={locale: self.variant_input(locale) for locale in LOCALES},
+            required_competency_id=self.required_competency_id.data,
         )
 
     def variant_input(self, locale: str) -> VariantInput:

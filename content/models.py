@@ -46,6 +46,43 @@ class InterestArea(Base):
         return f"<InterestArea {self.slug}>"
 
 
+competency_areas = Table(
+    "competency_areas",
+    Base.metadata,
+    Column("competency_id", ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("interest_areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Competency(Base):
+    """A skill the vendor certifies partners in (storage, cloud, security, ...).
+
+    Partners hold a competency while enough of their people are certified in it
+    (`subscribers.programme`); content items, campaigns and their kits may require one. Each may
+    be tied to the interest areas it covers.
+    """
+
+    __tablename__ = "competencies"
+
+    id: Mapped[int_pk]
+    slug: Mapped[str] = mapped_column(String(50), unique=True)  # what CSV imports name it by
+    # Per locale: {"en": "Storage", "nl": "Opslag", ...}; "en" is always present.
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[utc_created]
+    updated_at: Mapped[utc_updated]
+
+    interest_areas: Mapped[list[InterestArea]] = relationship(
+        secondary=competency_areas, order_by=lambda: (InterestArea.position, InterestArea.id)
+    )
+
+    def name(self, locale: str = "en") -> str:
+        return self.names.get(locale) or self.names.get("en") or self.slug
+
+    def __repr__(self) -> str:
+        return f"<Competency {self.slug}>"
+
+
 class ContentKind(enum.StrEnum):
     ARTICLE = "article"
     ANNOUNCEMENT = "announcement"
@@ -140,6 +177,8 @@ class ContentItem(Base):
     # When an event or training takes place (UTC); the portal shows it in the partner's time zone.
     starts_at: Mapped[dt.datetime | None]
     ends_at: Mapped[dt.datetime | None]
+    # Only partners holding this competency may see the item (None: every partner).
+    required_competency_id: Mapped[int | None] = mapped_column(ForeignKey("competencies.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_created]
     updated_at: Mapped[utc_updated]
@@ -155,6 +194,7 @@ class ContentItem(Base):
         back_populates="item", cascade="all, delete-orphan", order_by=lambda: ContentTransition.id
     )
     hero_image: Mapped[MediaAsset | None] = relationship()
+    required_competency: Mapped[Competency | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
     @property

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from content.cards import ItemCard, build_card, card_for, render_preview
+from content.competencies import all_competencies
 from content.forms import FilterForm, ItemForm, PreviewForm
 from content.languages import configured_fallbacks, reading_order
 from content.media import MediaError, MediaLimits, asset_by_sha, store_upload
@@ -95,7 +96,7 @@ def update(item_id: int) -> ResponseReturnValue:
 
 
 def _item_form() -> ItemForm:
-    form = ItemForm().setup(active_interest_areas(db.session), _settings().partner_tiers)
+    form = ItemForm().setup(active_interest_areas(db.session), _settings().partner_tiers, all_competencies(db.session))
     form.zone = current_user.timezone
     return form
 

@@ -5,6 +5,8 @@ reach a reader when it is
 - visible at that moment: approved or published, its publish time reached, not expired;
 - tagged with an active interest area the reader follows;
 - allowed for the reader's partner tier (no tier limit, or the tier listed);
+- open to the reader's partner: no competency required, or one the partner holds (the caller
+  passes the competencies held; `subscribers.programme` decides which those are);
 - new to the reader: published after `since` (their previous newsletter moment), when given.
 Items are ranked by priority, then publish time, then id, highest and newest first. A live
 campaign never widens the rule: its items (`boosts`) move to the front only when they already pass
@@ -48,6 +50,8 @@ class ReaderScope:
     interest_ids: frozenset[int]
     tier: str
     since: dt.datetime | None = None  # their previous newsletter moment: only newer items are new
+    # The competencies the reader's partner holds today; an item requiring another stays hidden.
+    competency_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Candidate:
     publish_at: dt.datetime
     area_ids: frozenset[int]  # its active interest areas
     tiers: frozenset[str]  # empty: every tier
+    competency_id: int | None = None  # the competency it requires, if any
 
     @property
     def rank(self) -> tuple[int, int, int]:
@@ -70,6 +75,7 @@ class Candidate:
         return (
             not self.area_ids.isdisjoint(scope.interest_ids)
             and (not self.tiers or scope.tier in self.tiers)
+            and (self.competency_id is None or self.competency_id in scope.competency_ids)
             and (scope.since is None or self.publish_at > scope.since)
         )
 
@@ -90,6 +96,14 @@ def allowed_for_tier(tier: str) -> ColumnElement[bool]:
     return or_(~limited, listed)
 
 
+def open_to(competency_ids: frozenset[int]) -> ColumnElement[bool]:
+    """No competency required, or one of these (the ones the reader's partner holds)."""
+    required = ContentItem.required_competency_id
+    if not competency_ids:
+        return required.is_(None)
+    return or_(required.is_(None), required.in_(sorted(competency_ids)))
+
+
 def may_see(scope: ReaderScope, now: dt.datetime) -> ColumnElement[bool]:
     """The rule as one SQL condition on ContentItem."""
     in_followed_area = exists().where(
@@ -98,7 +112,7 @@ def may_see(scope: ReaderScope, now: dt.datetime) -> ColumnElement[bool]:
         InterestArea.id == content_item_areas.c.area_id,
         InterestArea.is_active.is_(True),
     )
-    conditions = [visible_at(now), in_followed_area, allowed_for_tier(scope.tier)]
+    conditions = [visible_at(now), in_followed_area, allowed_for_tier(scope.tier), open_to(scope.competency_ids)]
     if scope.since is not None:
         conditions.append(ContentItem.publish_at > scope.since)
     return and_(*conditions)
@@ -151,6 +165,7 @@ class Library:
                 publish_at=item.publish_at,
                 area_ids=frozenset(area.id for area in item.interest_areas) & active,
                 tiers=frozenset(row.tier for row in item.tier_rows),
+                competency_id=item.required_competency_id,
             )
             for item in loaded
             if item.publish_at is not None

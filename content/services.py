@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from content.models import (
     TITLE_MAX,
+    Competency,
     ContentItem,
     ContentKind,
     ContentStatus,
@@ -182,6 +183,7 @@ class ItemInput:
     priority: int = 50
     cta_url: str = ""  # the button's link; each language gives its label (and may give its own link)
     variants: dict[str, VariantInput] = field(default_factory=dict)
+    required_competency_id: int | None = None  # only partners holding it see the item
 
 
 def check_item_input(data: ItemInput, *, tiers: Sequence[str]) -> list[ContentError]:
@@ -266,6 +268,8 @@ def save_item(
 ) -> ContentItem:
     """Create (item None) or update an item and its language variants; raises ContentInvalid."""
     errors = check_item_input(data, tiers=tiers)
+    if data.required_competency_id is not None and session.get(Competency, data.required_competency_id) is None:
+        errors.append(ContentError("required_competency_id", "Choose a competency from the list, or none."))
     if item is not None and item.status is ContentStatus.ARCHIVED:
         errors.append(ContentError("", "This item is archived. Restore it as a draft before changing it."))
     if errors:
@@ -296,6 +300,7 @@ def _item_facts(item: ContentItem) -> dict[str, object]:
         "expires_at": item.expires_at, "starts_at": item.starts_at, "ends_at": item.ends_at,
         "priority": item.priority, "cta_url": item.cta_url,
         "allowed_tiers": sorted(item.allowed_tiers or []),
+        "required competency": item.required_competency.name() if item.required_competency else "",
         "interest_areas": [area.name() for area in item.interest_areas],
         "hero_image": item.hero_image.original_filename if item.hero_image else "",
     }  # fmt: skip
@@ -315,6 +320,9 @@ def _apply_fields(session: Session, item: ContentItem, data: ItemInput) -> None:
     item.priority = data.priority
     item.cta_url = data.cta_url.strip()
     item.allowed_tiers = list(data.allowed_tiers)
+    item.required_competency = (
+        session.get(Competency, data.required_competency_id) if data.required_competency_id else None
+    )
     chosen = list(
         session.scalars(select(InterestArea).where(InterestArea.id.in_(data.area_ids), InterestArea.is_active))
     )
@@ -411,6 +419,7 @@ def library_page(session: Session, filters: LibraryFilter, *, page: int = 1, per
             selectinload(ContentItem.variants),
             selectinload(ContentItem.interest_areas),
             selectinload(ContentItem.tier_rows),
+            selectinload(ContentItem.required_competency),
         )
     )
     return LibraryPage(list(session.scalars(statement)), total, page, per_page)

@@ -91,6 +91,7 @@ class Settings:
     trusted_proxies: int
     partner_tiers: tuple[str, ...]
     kit_build_processes: int = 2
+    tier_downgrade_notice_days: int = 90
     portal_sign_in_per_hour: int = 5
     fallback_locales: tuple[str, ...] = ("en",)
     dkim: DkimSettings | None = None
@@ -519,6 +520,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         trusted_proxies=reader.integer("TRUSTED_PROXIES", 0, low=0, high=5),
         partner_tiers=reader.slug_list("PARTNER_TIERS", DEFAULT_TIERS),
         kit_build_processes=reader.integer("KIT_BUILD_PROCESSES", 2, low=1, high=32),
+        tier_downgrade_notice_days=reader.integer("TIER_DOWNGRADE_NOTICE_DAYS", 90, low=0, high=730),
         portal_sign_in_per_hour=reader.integer("PORTAL_SIGN_IN_PER_HOUR", 5, low=1, high=1000),
         # Tried after the reader's own language and before the item's default; may be empty ("none").
         fallback_locales=reader.locale_list("FALLBACK_LOCALES", ("en",)),

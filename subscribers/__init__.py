@@ -5,12 +5,14 @@ from pathlib import Path
 from flask import Flask
 
 from subscribers import models as models
+from subscribers.programme import models as programme_models  # noqa: F401  (registers the tables)
 
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
     from core.auth import EDITORS
     from core.demo import register_demo_step
+    from core.scheduler import register_tick
     from core.web import register_nav, register_panel
     from subscribers import admin_badges, admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
     from subscribers.admin import bp as admin_bp
@@ -21,6 +23,9 @@ def init_app(app: Flask) -> None:
     from subscribers.demo import demo_partners_and_contacts
     from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS
     from subscribers.overview import subscriber_figures
+    from subscribers.programme.demo import demo_programme
+    from subscribers.programme.routes import bp as programme_bp
+    from subscribers.programme.tiers import tier_changes_tick
     from subscribers.public import bp as public_bp
 
     # Flask-Babel merges the catalogues of every directory listed; ours hold the partner pages.
@@ -29,6 +34,7 @@ def init_app(app: Flask) -> None:
     init_audit(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(programme_bp)
     app.add_template_filter(country_name, "country_name")
     app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
     app.cli.add_command(contacts_cli)
@@ -36,7 +42,10 @@ def init_app(app: Flask) -> None:
     register_nav(app, "Partners", "subscribers_admin.partners", order=20)
     register_panel(app, "Partners and contacts", subscriber_figures, order=20)
     register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
+    register_nav(app, "Programme", "programme.matrix", order=22)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
+    register_demo_step(app, "competencies and certifications", demo_programme, order=22)
+    register_tick(app, "tier changes", tier_changes_tick)  # before the kits tick: kits show the tier in force
     _init_api_and_webhooks(app)
 
 

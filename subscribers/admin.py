@@ -160,6 +160,7 @@ def import_contacts_page() -> ResponseReturnValue:
             tiers=settings.partner_tiers,
             delimiter=form.delimiter.data or None,
             dry_run=bool(form.dry_run.data),
+            notice_days=settings.tier_downgrade_notice_days,
         )
     except ImportRefused as error:
         form.file.errors = [str(error)]

@@ -10,11 +10,12 @@ import dataclasses
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
+from content.competencies import all_competencies
 from core.auth import EDITORS, require_role
 from core.config import LOCALE_NAMES
 from core.db import db, utc_now
@@ -49,6 +50,9 @@ from subscribers.partners import (
     partner_countries,
     partner_page,
 )
+from subscribers.programme.forms import CertificationForm, KeepTierForm
+from subscribers.programme.standing import partner_programme
+from subscribers.programme.tiers import pending_downgrade
 from subscribers.teams import all_teams
 
 TYPE_LABELS = {
@@ -108,16 +112,33 @@ def partners() -> ResponseReturnValue:
 @bp.get("/partners/<int:partner_id>")
 @require_role()
 def partner(partner_id: int) -> ResponseReturnValue:
-    found = get_partner_or_404(db.session, partner_id, current_user)
+    return render_partner_page(get_partner_or_404(db.session, partner_id, current_user))
+
+
+def render_partner_page(found: Partner, *, certification_form: CertificationForm | None = None) -> str:
+    """The partner's page, with its programme standing (certified people, competencies, tier history)."""
+    form = certification_form or CertificationForm(formdata=None)
+    form.contact_id.choices = [("", _("Choose a person")), *((c.id, c.name or c.email) for c in found.contacts)]
+    form.competency_id.choices = [
+        ("", _("Choose a competency")),
+        *((c.id, c.name()) for c in all_competencies(db.session)),
+    ]
     return render_template(
         "subscribers/admin/partner.html", partner=found, person=contact_person(found), types=TYPE_LABELS,
         country_name=country_name, may_change=may_change_partner(found, current_user), confirm_form=ConfirmForm(),
+        programme=partner_programme(db.session, found, utc_now().date()), certification_form=form,
+        keep_tier_form=KeepTierForm(formdata=None), today=utc_now().date(),
     )  # fmt: skip
 
 
 def _tiers() -> tuple[str, ...]:
     tiers: tuple[str, ...] = current_app.config["CHANNELCAST"].partner_tiers
     return tiers
+
+
+def _notice_days() -> int:
+    days: int = current_app.config["CHANNELCAST"].tier_downgrade_notice_days
+    return days
 
 
 def _partner_form(partner: Partner | None) -> PartnerForm:
@@ -145,11 +166,16 @@ def _draft(form: PartnerForm) -> PartnerDraft:
         country=form.country.data or "", default_locale=form.default_locale.data or "",
         subcategory=form.subcategory.data or "", account_manager_id=form.account_manager_id.data,
         backup_manager_id=form.backup_manager_id.data, distributor_team_id=form.distributor_team_id.data,
+        tier_reason=form.tier_reason.data or "", tier_effective_on=form.tier_effective_on.data,
     )  # fmt: skip
 
 
 def _render_form(form: PartnerForm, partner: Partner | None, status: int = 200) -> ResponseReturnValue:
-    return render_template("subscribers/admin/partner_form.html", form=form, partner=partner), status
+    page = render_template(
+        "subscribers/admin/partner_form.html", form=form, partner=partner, notice_days=_notice_days(),
+        pending=pending_downgrade(db.session, partner) if partner else None,
+    )  # fmt: skip
+    return page, status
 
 
 def _show_errors(form: PartnerForm, error: PartnerInvalid) -> None:
@@ -182,13 +208,20 @@ def partner_edit(partner_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_form(form, partner, 400 if request.method == "POST" else 200)
     try:
-        changes = update_partner(db.session, partner, _draft(form), tiers=_tiers())
+        changes = update_partner(
+            db.session, partner, _draft(form), tiers=_tiers(), notice_days=_notice_days(), by=current_user
+        )
     except PartnerInvalid as error:
         db.session.rollback()
         _show_errors(form, error)
         return _render_form(form, partner, 400)
+    pending = pending_downgrade(db.session, partner)
     db.session.commit()
     flash(_("Changes to %(name)s saved.", name=partner.name) if changes else _("Nothing changed."), "success")
+    if "tier" in changes and pending is not None:
+        flash(_("The downgrade to %(tier)s takes effect on %(date)s; %(name)s keeps its tier until then. "
+                "Its account manager is told by email.", tier=pending.to_tier.capitalize(),
+                date=format_date(pending.effective_on, "long"), name=partner.name), "success")  # fmt: skip
     return redirect(url_for(".partner", partner_id=partner.id))
 
 
@@ -236,10 +269,12 @@ def partners_bulk() -> ResponseReturnValue:
     partners = [partner_to_change(db.session, ident, current_user) for ident in dict.fromkeys(form.partner_ids.data)]
     action = form.action.data or ""
     value = form.manager_id.data if action == BULK_MANAGER else form.tier.data if action == BULK_TIER else ""
-    plan = plan_bulk(db.session, partners, action, value or "", tiers=_tiers())
+    plan = plan_bulk(db.session, partners, action, value or "", tiers=_tiers(), notice_days=_notice_days())
     if form.confirmed.data == "yes" and not plan.errors:
         try:
-            count = apply_bulk(db.session, plan, tiers=_tiers(), now=utc_now())
+            count = apply_bulk(
+                db.session, plan, tiers=_tiers(), now=utc_now(), notice_days=_notice_days(), by=current_user
+            )
         except PartnerInvalid as error:  # someone changed a partner since the plan was checked: none of it
             db.session.rollback()
             plan.errors.extend(error.errors.values())

@@ -46,6 +46,15 @@ AUDIT_ACTIONS = {
     "distributor_team.create": _l("Distributor team added"),
     "distributor_team.update": _l("Distributor team edited"),
     "suppression.add": _l("Address suppressed by hand"),
+    "partner.tier_change": _l("Tier changed"),
+    "partner.tier_downgrade_schedule": _l("Tier downgrade scheduled"),
+    "partner.tier_downgrade_cancel": _l("Scheduled tier downgrade cancelled"),
+    "certification.add": _l("Certification added"),
+    "certification.remove": _l("Certification removed"),
+    "certifications.import": _l("Certifications imported"),
+    "competency.create": _l("Competency added"),
+    "competency.update": _l("Competency edited"),
+    "competency_requirements.update": _l("Competency requirements changed"),
 }
 
 
@@ -54,11 +63,17 @@ def partner_scope(partner_id: int) -> str:
 
 
 def record_partner(
-    session: Session, action: str, partner: Partner, *, changes: Changes | None = None, detail: str = ""
+    session: Session,
+    action: str,
+    partner: Partner,
+    *,
+    changes: Changes | None = None,
+    detail: str = "",
+    actor: Actor | None = None,
 ) -> AuditEntry:
     return record(
         session, action, object_type="partner", object_id=partner.id, object_label=partner.name,
-        scope=partner_scope(partner.id), changes=changes, detail=detail,
+        scope=partner_scope(partner.id), changes=changes, detail=detail, actor=actor,
     )  # fmt: skip
 
 

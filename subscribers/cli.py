@@ -42,7 +42,13 @@ def import_command(file: Path, dry_run: bool, delimiter: str | None) -> None:
     try:
         data = read_file(file, settings.import_max_mb)
         report = import_contacts(
-            session, data, file_name=file.name, tiers=settings.partner_tiers, delimiter=delimiter, dry_run=dry_run
+            session,
+            data,
+            file_name=file.name,
+            tiers=settings.partner_tiers,
+            delimiter=delimiter,
+            dry_run=dry_run,
+            notice_days=settings.tier_downgrade_notice_days,
         )
     except ImportRefused as error:
         raise click.ClickException(str(error)) from None

@@ -163,6 +163,8 @@ class PartnerForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[Length(max=300)])
     tier = SelectField(_l("Tier"), validate_choice=False)
+    tier_reason = StringField(_l("Reason for a change of tier"), validators=[Length(max=600)])
+    tier_effective_on = DateField(_l("A downgrade takes effect on"), validators=[Optional()])
     type = SelectField(_l("Partner type"), validate_choice=False)
     subcategory = StringField(_l("Subcategory"), validators=[Length(max=200)])
     country = SelectField(_l("Country"), validate_choice=False)

@@ -49,6 +49,7 @@ from subscribers.models import (
     SuppressionReason,
     contact_interests,
 )
+from subscribers.programme.tiers import TierRules, change_tier
 from subscribers.schedule import Frequency
 from subscribers.suppression import STATUS_FOR_SUPPRESSION
 from subscribers.webhooks import CONTACT_CREATED
@@ -263,8 +264,16 @@ def _records(reader: _csv.Reader, data: bytes, delimiter: str) -> Iterator[list[
         _refuse_unclosed_quote(data, delimiter, started, reader.line_num)
 
 
-def read_rows(data: bytes, delimiter: str | None) -> tuple[dict[str, int], Iterator[list[str]]]:
-    """Map our column names to positions in the header, and the data rows after it.
+def read_rows(
+    data: bytes,
+    delimiter: str | None,
+    *,
+    columns: dict[str, tuple[str, ...]] = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
+    what: str = "contact",
+) -> tuple[dict[str, int], Iterator[list[str]]]:
+    """Map our column names (`columns`: name -> header aliases) to positions in the header, and the
+    data rows after it. Every importer reads its file here (contacts; certifications).
 
     Rows are records, as a spreadsheet counts them: one with a line break in a quoted cell is one.
     """
@@ -275,14 +284,14 @@ def read_rows(data: bytes, delimiter: str | None) -> tuple[dict[str, int], Itera
     records = _records(reader, data, delimiter)
     header = next(records, None)
     if not header:
-        raise ImportRefused("The file is empty: it needs a header row and at least one contact.")
-    aliases = {alias: column for column, names in COLUMNS.items() for alias in names}
+        raise ImportRefused(f"The file is empty: it needs a header row and at least one {what}.")
+    aliases = {alias: column for column, names in columns.items() for alias in names}
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
         column = aliases.get(_header_key(name)) or aliases.get(_header_key(name).replace("-", " "))
         if column and column not in positions:
             positions[column] = index
-    missing = [column for column in REQUIRED if column not in positions]
+    missing = [column for column in required if column not in positions]
     if missing:
         next(records, None)  # a header that runs to the end of the file in an open quote: say that instead
         raise ImportRefused(
@@ -321,7 +330,7 @@ class _Lookups:
         return {key for key in self.partners if key[0] == name}
 
 
-class _Row:
+class ImportRow:
     """One data row read by column name; problems go to the shared issue list."""
 
     def __init__(self, number: int, cells: list[str], positions: dict[str, int], issues: list[ImportIssue]) -> None:
@@ -338,7 +347,7 @@ class _Row:
         self.issues.append(ImportIssue(self.number, column, reason))
 
 
-def _check_email(row: _Row) -> str | None:
+def _check_email(row: ImportRow) -> str | None:
     raw = row.get("email")
     if not raw:
         row.error("email", "is empty; every contact needs an email address")
@@ -351,7 +360,7 @@ def _check_email(row: _Row) -> str | None:
     return normalise_email(raw)
 
 
-def _partner_values(row: _Row, lookups: _Lookups) -> dict[str, object]:
+def _partner_values(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
     values: dict[str, object] = {}
     if row.has("tier"):
         if row.get("tier").lower() not in lookups.tiers:
@@ -371,7 +380,7 @@ def _partner_values(row: _Row, lookups: _Lookups) -> dict[str, object]:
     return values
 
 
-def _looked_after_by(row: _Row, lookups: _Lookups) -> dict[str, object]:
+def _looked_after_by(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
     """An account manager or a distributor team (never both: naming one clears the other)."""
     if row.has("account_manager") and row.has("distributor_team"):
         row.error("distributor_team", "a partner has an account manager or a distributor team, not both")
@@ -390,7 +399,9 @@ def _looked_after_by(row: _Row, lookups: _Lookups) -> dict[str, object]:
     return {}
 
 
-def _partner_key(row: _Row, name: str, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> PartnerKey | None:
+def _partner_key(
+    row: ImportRow, name: str, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]
+) -> PartnerKey | None:
     """Name and country; without a country, the one partner (known or earlier in the file) of that name."""
     country = row.get("country").upper()
     if country:
@@ -403,7 +414,7 @@ def _partner_key(row: _Row, name: str, lookups: _Lookups, plans: dict[PartnerKey
     return next(iter(known), (name.lower(), ""))
 
 
-def _check_partner(row: _Row, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
+def _check_partner(row: ImportRow, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
     name = row.get("partner")
     if not name:
         row.error("partner", "is empty; name the partner company")
@@ -428,7 +439,7 @@ def _check_partner(row: _Row, lookups: _Lookups, plans: dict[PartnerKey, _Partne
     return plan
 
 
-def _check_number(row: _Row, column: str, low: int, high: int, default: int, names: tuple[str, ...] = ()) -> int:
+def _check_number(row: ImportRow, column: str, low: int, high: int, default: int, names: tuple[str, ...] = ()) -> int:
     raw = row.get(column).lower()
     if not raw:
         return default
@@ -441,7 +452,7 @@ def _check_number(row: _Row, column: str, low: int, high: int, default: int, nam
     return default
 
 
-def _check_contact(row: _Row, lookups: _Lookups, country: str) -> dict[str, object]:
+def _check_contact(row: ImportRow, lookups: _Lookups, country: str) -> dict[str, object]:
     locale_default, zone_default = COUNTRY_DEFAULTS.get(country, ("en", "UTC"))
     locale = row.get("locale").lower() or locale_default
     if locale not in LOCALES:
@@ -464,7 +475,7 @@ def _check_contact(row: _Row, lookups: _Lookups, country: str) -> dict[str, obje
     }
 
 
-def _check_interests(row: _Row, areas: dict[str, int]) -> frozenset[int] | None:
+def _check_interests(row: ImportRow, areas: dict[str, int]) -> frozenset[int] | None:
     if "interests" not in row.positions:
         return None
     slugs = [slug.strip().lower() for slug in row.get("interests").replace(",", "|").split("|") if slug.strip()]
@@ -493,7 +504,7 @@ def _check_rows(
         if not any(cell.strip() for cell in cells):
             continue
         report.rows += 1
-        row = _Row(number, cells, positions, report.issues)
+        row = ImportRow(number, cells, positions, report.issues)
         email = _check_email(row)
         partner = _check_partner(row, lookups, plans)
         values = _check_contact(row, lookups, partner.country if partner else "")
@@ -575,16 +586,22 @@ def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, re
             report.partners_updated += 1
 
 
-def _write_partners(session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups) -> None:
+def _write_partners(
+    session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, rules: TierRules, file_name: str
+) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
         if existing is None:
             locale = COUNTRY_DEFAULTS.get(plan.country, ("en", ""))[0]
             lookups.partners[key] = Partner(name=plan.name, country=plan.country, default_locale=locale, **plan.values)
             session.add(lookups.partners[key])
-        else:
-            for name, value in _partner_changes(plan, existing).items():
-                setattr(existing, name, value)
+            continue
+        changes = _partner_changes(plan, existing)
+        tier = changes.pop("tier", None)
+        for name, value in changes.items():
+            setattr(existing, name, value)
+        if isinstance(tier, str):  # like every change of tier: an upgrade now, a downgrade after notice
+            change_tier(session, existing, tier, rules, reason=f"import of {file_name}")
     session.flush()
     for key, plan in plans.items():
         plan.id = lookups.partners[key].id
@@ -713,6 +730,7 @@ def import_contacts(
     tiers: tuple[str, ...],
     delimiter: str | None = None,
     dry_run: bool = False,
+    notice_days: int = 90,
 ) -> ImportReport:
     """Check every row; unless it is a dry run and if nothing is wrong, write everything (flushed)."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
@@ -726,7 +744,8 @@ def import_contacts(
             return report
         _count_partners(plans, lookups, report)
         if not dry_run:
-            _write_partners(session, plans, lookups)
+            rules = TierRules(tiers=tiers, notice_days=notice_days, today=utc_now().date())
+            _write_partners(session, plans, lookups, rules, file_name)
         _apply(session, contacts, report)
         report.written = not dry_run
         if report.written:

@@ -4,7 +4,9 @@ Every rule a partner must keep lives in `partner_problems` (a name unique in its
 tier and type, an account manager who is one, or else a distributor team: never both); create,
 edit and each row of a bulk change go through it, so a bulk change can refuse nothing a single
 edit would accept. Each change is one audit entry per partner, with its fields old -> new in the
-words people read (names, not ids).
+words people read (names, not ids). A change of tier on an existing partner goes through the
+programme's one tier service (`subscribers.programme.tiers.change_tier`): upgrades at once,
+downgrades after notice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +28,7 @@ from subscribers.audit import record_partner
 from subscribers.brand_editor import plain_text
 from subscribers.countries import country_codes
 from subscribers.models import DistributorTeam, Partner, PartnerType
+from subscribers.programme.tiers import TierRules, change_tier, is_downgrade, tier_change_problems
 
 Changes = dict[str, tuple[object, object]]
 
@@ -50,6 +54,9 @@ class PartnerDraft:
     account_manager_id: int | None = None
     backup_manager_id: int | None = None
     distributor_team_id: int | None = None
+    # For a change of tier: why, and (a downgrade) from which day; by default after the notice period.
+    tier_reason: str = ""
+    tier_effective_on: dt.date | None = None
 
     @classmethod
     def of(cls, partner: Partner) -> PartnerDraft:
@@ -178,21 +185,53 @@ def create_partner(session: Session, draft: PartnerDraft, *, tiers: tuple[str, .
     return partner
 
 
+def tier_rules(tiers: tuple[str, ...], *, notice_days: int, today: dt.date | None = None) -> TierRules:
+    return TierRules(tiers=tiers, notice_days=notice_days, today=today or utc_now().date())
+
+
+def _tier_change_words(rules: TierRules, old: str, new: str, effective_on: dt.date | None) -> tuple[str, str]:
+    """A change of tier as people read it: a downgrade names the day it takes effect."""
+    if not is_downgrade(rules, old, new):
+        return old, new
+    day = effective_on or rules.default_effective_on
+    return old, _("%(tier)s from %(date)s", tier=new, date=format_date(day, "medium"))
+
+
 def update_partner(
-    session: Session, partner: Partner, draft: PartnerDraft, *, tiers: tuple[str, ...], detail: str = ""
+    session: Session,
+    partner: Partner,
+    draft: PartnerDraft,
+    *,
+    tiers: tuple[str, ...],
+    detail: str = "",
+    notice_days: int = 90,
+    today: dt.date | None = None,
+    by: User | None = None,
 ) -> Changes:
-    """Save the edit; returns what changed (field: old -> new), also written to the audit trail."""
+    """Save the edit; returns what changed (field: old -> new), also written to the audit trail.
+
+    A new tier goes through the tier service: an upgrade applies now, a downgrade is scheduled."""
     draft = draft.cleaned()
+    rules = tier_rules(tiers, notice_days=notice_days, today=today)
     errors = partner_problems(session, draft, tiers=tiers, partner=partner)
+    new_tier = draft.tier != partner.tier
+    if new_tier:
+        reason, effective_on = draft.tier_reason, draft.tier_effective_on
+        errors.update(tier_change_problems(rules, partner, draft.tier, reason=reason, effective_on=effective_on))
     if errors:
         raise PartnerInvalid(errors)
-    changes = changes_between(draft_facts(session, PartnerDraft.of(partner)), draft_facts(session, draft))
-    if not changes:
-        return changes
-    _apply(partner, draft)
-    session.flush()
-    session.expire(partner, ["account_manager", "backup_manager", "distributor_team"])
-    record_partner(session, "partner.update", partner, changes=changes, detail=detail)
+    kept = dataclasses.replace(draft, tier=partner.tier)  # the tier is the tier service's to change
+    changes = changes_between(draft_facts(session, PartnerDraft.of(partner)), draft_facts(session, kept))
+    if changes:
+        _apply(partner, kept)
+        session.flush()
+        session.expire(partner, ["account_manager", "backup_manager", "distributor_team"])
+        record_partner(session, "partner.update", partner, changes=changes, detail=detail)
+    if new_tier:
+        old = partner.tier
+        reason = draft.tier_reason or detail
+        change_tier(session, partner, draft.tier, rules, reason=reason, effective_on=draft.tier_effective_on, by=by)
+        changes = {**changes, "tier": _tier_change_words(rules, old, draft.tier, draft.tier_effective_on)}
     return changes
 
 
@@ -254,10 +293,18 @@ def _bulk_draft(partner: Partner, action: str, value: str) -> PartnerDraft:
 
 
 def plan_bulk(
-    session: Session, partners: list[Partner], action: str, value: str, *, tiers: tuple[str, ...]
+    session: Session,
+    partners: list[Partner],
+    action: str,
+    value: str,
+    *,
+    tiers: tuple[str, ...],
+    notice_days: int = 90,
+    today: dt.date | None = None,
 ) -> BulkPlan:
     """What the change would do to each partner, checked as a single edit would be; changes nothing."""
     plan = BulkPlan(action, value)
+    rules = tier_rules(tiers, notice_days=notice_days, today=today)
     if action not in BULK_ACTIONS:
         plan.errors.append(_("Choose what to change."))
         return plan
@@ -270,13 +317,23 @@ def plan_bulk(
         for problem in partner_problems(session, draft, tiers=tiers, partner=partner).values():
             plan.errors.append(f"{partner.name}: {problem}")
         changes = changes_between(draft_facts(session, PartnerDraft.of(partner)), draft_facts(session, draft))
+        if "tier" in changes:
+            changes["tier"] = _tier_change_words(rules, partner.tier, draft.tier, None)
         plan.rows.append(BulkRow(partner, changes, draft))
     if not plan.rows:
         plan.errors.append(_("Tick at least one partner in the list."))
     return plan
 
 
-def apply_bulk(session: Session, plan: BulkPlan, *, tiers: tuple[str, ...], now: dt.datetime) -> int:
+def apply_bulk(
+    session: Session,
+    plan: BulkPlan,
+    *,
+    tiers: tuple[str, ...],
+    now: dt.datetime,
+    notice_days: int = 90,
+    by: User | None = None,
+) -> int:
     """Make every change of a plan without errors (the caller commits all or rolls all back)."""
     if plan.errors:
         raise PartnerInvalid({"bulk": "; ".join(plan.errors)})
@@ -285,5 +342,8 @@ def apply_bulk(session: Session, plan: BulkPlan, *, tiers: tuple[str, ...], now:
         if plan.action == BULK_ARCHIVE:
             archive_partner(session, row.partner, now=now, detail=detail)
         elif row.draft is not None:
-            update_partner(session, row.partner, row.draft, tiers=tiers, detail=detail)
+            update_partner(
+                session, row.partner, row.draft, tiers=tiers, detail=detail, notice_days=notice_days,
+                today=now.date(), by=by,
+            )  # fmt: skip
     return len(plan.changing)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.mail.addresses import email_hash
 from subscribers.audit import record_contact
 from subscribers.models import Contact, Suppression
+from subscribers.programme.models import Certification
 from subscribers.suppression import forget_address
 
 ExportSection = Callable[[Session, Contact], Any]
@@ -67,6 +68,17 @@ def export_contact(session: Session, contact: Contact, app: Flask) -> dict[str, 
             {"reason": suppression.reason.value, "since": suppression.created_at.isoformat()} if suppression else None
         ),
         "events": [],
+        "certifications": [
+            {
+                "competency": certification.competency.name(),
+                "certificate": certification.name,
+                "earned_on": certification.earned_on.isoformat(),
+                "expires_on": certification.expires_on.isoformat() if certification.expires_on else None,
+            }
+            for certification in session.scalars(
+                select(Certification).where(Certification.contact_id == contact.id).order_by(Certification.earned_on)
+            )
+        ],
     }
     for name, section in app.extensions.get("channelcast.contact_export", {}).items():
         document[name] = section(session, contact)

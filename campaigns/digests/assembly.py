@@ -38,6 +38,7 @@ from core.auth import LinkSigner, signer
 from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
 from subscribers.partners import contact_person
+from subscribers.programme.standing import held_competencies
 from subscribers.reasons import ItemReason, reasons_key, store_reasons
 from subscribers.schedule import Frequency, due_period, period_start, slot_in_period
 from subscribers.suppression import suppressed_among
@@ -76,10 +77,21 @@ class LiveBoost:
     locales: frozenset[str]
     area_ids: frozenset[int]
     item_ids: frozenset[int]
+    competency_id: int | None = None  # only partners holding it get the campaign
 
-    def targets(self, *, tier: str, partner_type: str, country: str, locale: str, interest_ids: frozenset[int]) -> bool:
+    def targets(
+        self,
+        *,
+        tier: str,
+        partner_type: str,
+        country: str,
+        locale: str,
+        interest_ids: frozenset[int],
+        competency_ids: frozenset[int] = frozenset(),
+    ) -> bool:
         return (
             (not self.tiers or tier in self.tiers)
+            and (self.competency_id is None or self.competency_id in competency_ids)
             and (not self.partner_types or partner_type in self.partner_types)
             and (not self.countries or country in self.countries)
             and (not self.locales or locale in self.locales)
@@ -199,6 +211,7 @@ def live_boosts(session: Session, now: dt.datetime) -> list[LiveBoost]:
             locales=frozenset(c.target_locales),
             area_ids=frozenset(a.id for a in c.interest_areas),
             item_ids=frozenset(item.id for item in c.content_items),
+            competency_id=c.required_competency_id,
         )
         for c in campaigns
         if c.content_items
@@ -213,10 +226,19 @@ def select_items(
     What may be chosen is `content.selection`'s rule alone; a targeting campaign only moves its
     items that pass it to the front.
     """
-    key = (reader.interest_ids, reader.tier, reader.locale, since, tuple(b.campaign_id for b in boosts))
+    key = (
+        reader.interest_ids,
+        reader.tier,
+        reader.competency_ids,
+        reader.locale,
+        since,
+        tuple(b.campaign_id for b in boosts),
+    )
     cached = state.selections.get(key)
     if cached is None:
-        scope = ReaderScope(interest_ids=reader.interest_ids, tier=reader.tier, since=since)
+        scope = ReaderScope(
+            interest_ids=reader.interest_ids, tier=reader.tier, since=since, competency_ids=reader.competency_ids
+        )
         order = reading_order(reader.locale, state.fallbacks)
         picks = state.library.select(scope, state.max_items, boosts=[b.item_ids for b in boosts])
         cached = state.selections[key] = tuple(
@@ -336,10 +358,14 @@ class Reader:
     partner_type: str
     country: str
     interest_ids: frozenset[int]
+    competency_ids: frozenset[int] = frozenset()  # those the partner holds on the newsletter's day
 
 
-def reader_of(contact: Row[Any], interests: dict[int, frozenset[int]]) -> Reader:
-    """The one way a Reader is made: from a `contact_rows()` row and the contacts' active areas."""
+def reader_of(
+    contact: Row[Any], interests: dict[int, frozenset[int]], competencies: dict[int, frozenset[int]]
+) -> Reader:
+    """The one way a Reader is made: from a `contact_rows()` row, the contacts' active areas and
+    the competencies their partners hold (by partner id)."""
     return Reader(
         contact_id=contact.id,
         name=contact.name,
@@ -355,14 +381,21 @@ def reader_of(contact: Row[Any], interests: dict[int, frozenset[int]]) -> Reader
         partner_type=str(contact.partner_type),
         country=contact.country,
         interest_ids=interests.get(contact.id, frozenset()),
+        competency_ids=competencies.get(contact.partner_id, frozenset()),
     )
 
 
-def readers_by_id(session: Session, contact_ids: list[int]) -> dict[int, Reader]:
-    """Readers of these contacts, whatever their status (previews)."""
+def competencies_of(session: Session, contacts: Sequence[Row[Any]], day: dt.date) -> dict[int, frozenset[int]]:
+    """The competencies each of these contacts' partners holds on `day`, by partner id."""
+    return held_competencies(session, sorted({(c.partner_id, c.tier) for c in contacts}), day)
+
+
+def readers_by_id(session: Session, contact_ids: list[int], day: dt.date) -> dict[int, Reader]:
+    """Readers of these contacts, whatever their status, as on `day` (previews)."""
     rows = session.execute(contact_rows().where(Contact.id.in_(contact_ids))).all()
     interests = interests_of(session, contact_ids)
-    return {row.id: reader_of(row, interests) for row in rows}
+    competencies = competencies_of(session, rows, day)
+    return {row.id: reader_of(row, interests, competencies) for row in rows}
 
 
 def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
@@ -379,6 +412,7 @@ def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
             country=reader.country,
             locale=reader.locale,
             interest_ids=reader.interest_ids,
+            competency_ids=reader.competency_ids,
         )
     )
     return select_items(state, reader, since, boosts)
@@ -439,6 +473,7 @@ def _assemble_batch(
 ) -> tuple[list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]], list[dict[str, Any]]]:
     """The batch's work that needs no write lock: who is due, what they get, the renders."""
     interests = interests_of(session, [c.id for c in contacts])
+    competencies = competencies_of(session, contacts, state.now.date())
     due: list[tuple[Row[Any], str]] = []
     for contact in contacts:
         period = _due(state, contact)
@@ -453,7 +488,7 @@ def _assemble_batch(
         if contact.email in blocked:
             report.suppressed += 1
             continue
-        reader = reader_of(contact, interests)
+        reader = reader_of(contact, interests, competencies)
         items = newsletter_items(state, reader)
         # Nothing new is no email; the period still counts as done (and the last newsletter stays the last).
         if not items:

@@ -46,7 +46,7 @@ def preview_next_digest(
     if when is None:
         return DigestPreview(None, (), "", "", "")
     state = new_run_state(session, app, when, app.config["CHANNELCAST"].digest_max_items)
-    reader = readers_by_id(session, [contact.id])[contact.id]
+    reader = readers_by_id(session, [contact.id], when.date())[contact.id]
     items = newsletter_items(state, reader)
     if not items:
         return DigestPreview(when, (), "", "", "")

@@ -539,6 +539,7 @@ def _manifest(
         "built_at": built_at.astimezone(dt.UTC).isoformat(),
         "campaign": copy.campaign_name,
         "partner": brand.partner_name,
+        "partner_tier": brand.tier,
         "files": [f.manifest_entry() for f in files],
     }
 

@@ -36,6 +36,8 @@ from subscribers.badges import badge_for
 from subscribers.brand_editor import DEFAULT_ACCENT, DEFAULT_PRIMARY
 from subscribers.models import Partner, PartnerUser
 from subscribers.partners import contact_person
+from subscribers.programme.standing import partner_competencies
+from subscribers.programme.tiers import apply_due_tier_changes
 
 log = logging.getLogger("channelcast.kits")
 KitAddress = tuple[int, int, str]  # campaign id, partner id, locale
@@ -98,6 +100,7 @@ def brand_kit(partner: Partner, storage: Storage) -> BrandKit:
         tagline=partner.brand_tagline,
         contact_name=partner.brand_contact_name,
         brand_hash=partner.brand_version,
+        tier=partner.tier,
     )
 
 
@@ -132,11 +135,15 @@ class PartnerStanding:
         return NamedPerson(found.name, found.email, found.phone) if found is not None else None
 
 
-def eligible_partners(session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None) -> list[Partner]:
-    """Partners the campaign targets by tier, type and country (an empty list means everyone); never archived ones."""
+def eligible_partners(
+    session: Session, campaign: Campaign, partner_ids: Sequence[int] | None = None, day: dt.date | None = None
+) -> list[Partner]:
+    """Partners the campaign targets by tier, type and country (an empty list means everyone) that hold
+    the competency it requires (on `day`, default today); never archived ones."""
+    conditions = partner_conditions(campaign, day)
     query = (
         select(Partner)
-        .where(*partner_conditions(campaign), Partner.archived_at.is_(None))
+        .where(*conditions, Partner.archived_at.is_(None))
         .order_by(Partner.id)
         .options(  # the named person of each, for the README
             selectinload(Partner.account_manager),
@@ -228,7 +235,7 @@ def plan_kits(
         inputs = _campaign_inputs(session, campaign, storage)
         if not inputs:
             continue
-        partners = eligible_partners(session, campaign, partner_ids)
+        partners = eligible_partners(session, campaign, partner_ids, now.date())
         locales = partner_locales(session, partners)
         for kit in session.scalars(select(Kit).where(Kit.campaign_id == campaign.id)):
             plan.existing[(kit.campaign_id, kit.partner_id, kit.locale)] = kit
@@ -376,6 +383,9 @@ def build_due_kits(
     processes: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> BuildSummary:
+    # Kits show the tier in force at `now`: a downgrade due today is applied before planning,
+    # whichever tick runs first.
+    apply_due_tier_changes(session, now)
     try:
         plan = plan_kits(
             session, storage=storage, settings=settings, now=now, campaign_ids=campaign_ids, partner_ids=partner_ids
@@ -431,7 +441,8 @@ def partner_kits(session: Session, partner: Partner, campaign_ids: Sequence[int]
 
 
 def portal_campaigns(session: Session, partner: Partner, now: dt.datetime) -> list[Campaign]:
-    """Live and upcoming (scheduled) campaigns that target this partner's tier, type and country."""
+    """Live and upcoming (scheduled) campaigns that target this partner's tier, type and country, and
+    require no competency it lacks."""
     query = (
         select(Campaign)
         .where(
@@ -440,7 +451,12 @@ def portal_campaigns(session: Session, partner: Partner, now: dt.datetime) -> li
         )
         .order_by(Campaign.launch_at, Campaign.id)
     )
-    return [c for c in session.scalars(query) if _targets(c, partner)]
+    held = partner_competencies(session, partner, now.date())
+    return [
+        c
+        for c in session.scalars(query)
+        if _targets(c, partner) and (c.required_competency_id is None or c.required_competency_id in held)
+    ]
 
 
 def _targets(campaign: Campaign, partner: Partner) -> bool:

@@ -111,6 +111,7 @@ class BrandKit:
     tagline: str = ""
     contact_name: str = ""  # the person the partner's customers ask for, named in the flyer and email
     brand_hash: str = ""  # the partner's brand version; the inputs hash covers every field anyway
+    tier: str = ""  # the partner's tier in force when the kit is built: a tier change rebuilds its kits
 
     def __post_init__(self) -> None:
         _set(self, "partner_name", check_text(self.partner_name, field="partner_name", max_length=200, required=True))
@@ -129,6 +130,7 @@ class BrandKit:
         )
         _set(self, "tagline", check_text(self.tagline, field="tagline", max_length=200))
         _set(self, "contact_name", check_text(self.contact_name, field="contact_name", max_length=200))
+        _set(self, "tier", check_text(self.tier, field="tier", max_length=30))
 
     @cached_property
     def logo_sha256(self) -> str:

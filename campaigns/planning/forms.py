@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -41,6 +41,10 @@ class CampaignForm(LiveCampaignForm):
     """Everything, for a draft or scheduled campaign."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    required_competency_id = SelectField(
+        "Only for partners holding the competency", coerce=lambda v: int(v) if str(v).isdigit() else None,
+        validate_choice=False,
+    )  # fmt: skip
     goal = TextAreaField("Goal", validators=[Optional(), Length(max=2000)])
     timezone = StringField(
         "Time zone",

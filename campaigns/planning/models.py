@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from content.models import ContentItem, InterestArea
+from content.models import Competency, ContentItem, InterestArea
 from core.auth.models import User
 from core.db import Base, enum_column, int_pk, utc_created, utc_updated
 
@@ -66,6 +66,8 @@ class Campaign(Base):
     target_partner_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     target_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     target_locales: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Only partners holding this competency get the campaign: its boosts, its portal card, its kits.
+    required_competency_id: Mapped[int | None] = mapped_column(ForeignKey("competencies.id", ondelete="SET NULL"))
     # Bumped on every edit: kits and previews built from an older version are stale.
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -76,6 +78,7 @@ class Campaign(Base):
         secondary=campaign_interest_areas, order_by="InterestArea.position"
     )
     content_items: Mapped[list[ContentItem]] = relationship(secondary=campaign_content_items, order_by="ContentItem.id")
+    required_competency: Mapped[Competency | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     history: Mapped[list[CampaignStatusChange]] = relationship(
         back_populates="campaign", order_by="CampaignStatusChange.id", cascade="all, delete-orphan"

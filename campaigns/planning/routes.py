@@ -25,6 +25,7 @@ from campaigns.planning.services import (
     update_live_campaign,
 )
 from campaigns.planning.targeting import PARTNER_TYPES, campaign_reach
+from content.competencies import all_competencies
 from content.services import active_interest_areas
 from core.audit import action_label
 from core.auth import EDITORS, get_or_404, require_role
@@ -53,10 +54,16 @@ def _campaign_form(campaign: Campaign | None = None, *, live: bool = False) -> C
     form.tiers.choices = [(tier, tier.capitalize()) for tier in settings.partner_tiers]
     form.partner_types.choices = [(kind, kind.capitalize()) for kind in PARTNER_TYPES]
     form.locales.choices = list(LOCALE_NAMES.items())
+    if isinstance(form, CampaignForm):
+        form.required_competency_id.choices = [
+            ("", "None: every targeted partner"),
+            *((c.id, c.name()) for c in all_competencies(db.session)),
+        ]
     if campaign is not None and request.method == "GET":
         if isinstance(form, CampaignForm):
             form.name.data, form.goal.data, form.timezone.data = campaign.name, campaign.goal, campaign.timezone
             form.launch_at.data = utc_to_local(campaign.launch_at, campaign.timezone)
+            form.required_competency_id.data = campaign.required_competency_id
         form.ends_at.data = utc_to_local(campaign.ends_at, campaign.timezone)
         form.interest_areas.data = [area.id for area in campaign.interest_areas]
         form.content_items.data = [item.id for item in campaign.content_items]
@@ -78,6 +85,7 @@ def _draft_from(form: CampaignForm) -> CampaignDraft:
         partner_types=list(form.partner_types.data or []),
         countries=form.country_codes(),
         locales=list(form.locales.data or []),
+        required_competency_id=form.required_competency_id.data,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.planning.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange
-from content.models import ContentItem, ContentStatus, InterestArea
+from content.models import Competency, ContentItem, ContentStatus, InterestArea
 from core.audit import SCHEDULER, AuditEntry, changes_between, record, user_actor
 from core.auth.models import User
 from core.config import LOCALE_NAMES, LOCALES
@@ -43,6 +43,7 @@ class CampaignDraft:
     partner_types: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     locales: list[str] = field(default_factory=list)
+    required_competency_id: int | None = None  # only partners holding it get the campaign and its kits
 
 
 def _schedule_in_utc(draft: CampaignDraft) -> tuple[dt.datetime, dt.datetime]:
@@ -81,6 +82,9 @@ def _apply(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
     campaign.target_partner_types = list(draft.partner_types)
     campaign.target_countries = sorted({code.upper() for code in draft.countries})
     campaign.target_locales = list(draft.locales)
+    if draft.required_competency_id is not None and session.get(Competency, draft.required_competency_id) is None:
+        raise CampaignError("required_competency_id", "Choose a competency from the list, or none.")
+    campaign.required_competency_id = draft.required_competency_id
     campaign.interest_areas = list(
         session.scalars(select(InterestArea).where(InterestArea.id.in_(draft.interest_area_ids)))
     )
@@ -117,6 +121,7 @@ def _facts(campaign: Campaign) -> dict[str, object]:
         "partner_types": campaign.target_partner_types, "countries": campaign.target_countries,
         "locales": campaign.target_locales, "interest_areas": [area.name() for area in campaign.interest_areas],
         "content_items": [item.title for item in campaign.content_items],
+        "required_competency": campaign.required_competency_id,
     }  # fmt: skip
 
 

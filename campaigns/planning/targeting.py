@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.planning.models import Campaign
+from core.db import utc_now
 from subscribers.models import Contact, ContactStatus, Partner, PartnerType, contact_interests
+from subscribers.programme.standing import holds
 
 PARTNER_TYPES = tuple(kind.value for kind in PartnerType)
 
@@ -38,9 +41,12 @@ class Reach:
         return sorted(totals.items())
 
 
-def partner_conditions(campaign: Campaign) -> list[ColumnElement[bool]]:
-    """The campaign's tier, type and country targeting as conditions on Partner (empty lists: everyone)."""
+def partner_conditions(campaign: Campaign, day: dt.date | None = None) -> list[ColumnElement[bool]]:
+    """The campaign's tier, type and country targeting as conditions on Partner (empty lists: everyone),
+    and the competency it requires, held on `day` (default: today, UTC)."""
     conditions: list[ColumnElement[bool]] = []
+    if campaign.required_competency_id is not None:
+        conditions.append(holds(campaign.required_competency_id, day or utc_now().date()))
     if campaign.target_tiers:
         conditions.append(Partner.tier.in_(campaign.target_tiers))
     if campaign.target_partner_types:

@@ -32,12 +32,18 @@ from core.db import db, utc_now
 from subscribers.models import PartnerUser
 from subscribers.partners import partner_timezone
 from subscribers.portal import current_portal_user, portal_login_required
+from subscribers.programme.standing import partner_competencies
 
 
 def _user() -> PartnerUser:
     user = current_portal_user()
     assert user is not None  # portal_login_required ran first
     return user
+
+
+def _held(user: PartnerUser, now: dt.datetime) -> frozenset[int]:
+    """The competencies the partner holds today: an item requiring another stays hidden."""
+    return partner_competencies(db.session, user.partner, now.date())
 
 
 def _order(user: PartnerUser) -> tuple[str, ...]:
@@ -55,7 +61,10 @@ def _query() -> LibraryQuery:
 def library() -> ResponseReturnValue:
     user = _user()
     query = _query()
-    found = library_page(db.session, query, tier=user.partner.tier, order=_order(user), now=utc_now())
+    now = utc_now()
+    found = library_page(
+        db.session, query, tier=user.partner.tier, competency_ids=_held(user, now), order=_order(user), now=now
+    )
     filters = [(f, f.choices(db.session, user.locale)) for f in library_filters()]
     return render_template(
         "portal/library.html", user=user, query=query, found=found, filters=filters, languages=LOCALE_NAMES,
@@ -65,7 +74,10 @@ def library() -> ResponseReturnValue:
 
 def _selected_or_404(item_id: int) -> SelectedItem:
     user = _user()
-    found = library_item(db.session, item_id, tier=user.partner.tier, order=_order(user), now=utc_now())
+    now = utc_now()
+    found = library_item(
+        db.session, item_id, tier=user.partner.tier, competency_ids=_held(user, now), order=_order(user), now=now
+    )
     if found is None:
         abort(404)
     return found

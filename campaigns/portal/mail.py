@@ -25,6 +25,8 @@ from core.config import Settings
 from core.mail.placeholders import placeholder
 from subscribers.links import preference_url, unsubscribe_url
 from subscribers.models import Contact, PartnerUser
+from subscribers.partners import contact_person
+from subscribers.programme.models import TierChange
 
 SIGN_IN_CATEGORY = "portal-sign-in"
 PREFERENCE_LINK_CATEGORY = "preference-link"
@@ -120,6 +122,35 @@ def queue_account_mail(session: Session, account: AccountMail) -> int:
         category=account.folder.replace("_", "-"),
     )  # fmt: skip
     return _enqueue_one(session, mail, invited_by=account.invited_by)
+
+
+TIER_DOWNGRADE_CATEGORY = "tier-downgrade"
+
+
+def queue_tier_downgrade_notice(session: Session, change: TierChange) -> int | None:
+    """Tell the partner's account manager (or its stand-in, or distributor team) of a scheduled
+    downgrade, before it takes effect. None when nobody looks after the partner."""
+    partner = change.partner
+    manager = partner.account_manager if partner.account_manager and partner.account_manager.is_active else None
+    person = contact_person(partner)
+    if person is None or not person.email:
+        return None
+    settings = _settings()
+    page = settings.public_base_url + url_for("subscribers_admin.partner", partner_id=partner.id)
+    mail = Mail(
+        folder="tier_downgrade",
+        locale=manager.locale if manager is not None else partner.default_locale,
+        idempotency_key=f"tier-downgrade:{change.id}",
+        to_email=person.email,
+        to_name=person.name,
+        fields={"name": person.name, "unsubscribe_url": page, "preferences_url": page},
+        category=TIER_DOWNGRADE_CATEGORY,
+    )
+    return _enqueue_one(session, mail, change=change, partner=partner, partner_url=page)
+
+
+def notify_tier_downgrade(session: Session, change: TierChange) -> None:
+    queue_tier_downgrade_notice(session, change)
 
 
 def send_now(session: Session, delivery_id: int) -> None:

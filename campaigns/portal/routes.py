@@ -27,6 +27,7 @@ from sqlalchemy import select
 from campaigns.delivery.models import EventKind
 from campaigns.kits.builds import partner_kits, portal_campaigns
 from campaigns.kits.models import Kit, KitStatus
+from campaigns.planning.models import Campaign
 from campaigns.portal.brand_page import brand_preview_response, colour_advice_response, logo_sha, save_brand_form
 from campaigns.portal.forms import BrandForm, ConfirmForm, SignInForm
 from campaigns.portal.kit_page import read_kit_page
@@ -67,6 +68,7 @@ from subscribers.portal import (
     start_portal_session,
     use_sign_in_link,
 )
+from subscribers.programme.standing import holds_competency, portal_standing
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 _ = gettext
@@ -169,7 +171,10 @@ def home() -> ResponseReturnValue:
     user = _user()
     campaigns = portal_campaigns(db.session, user.partner, utc_now())
     kits = partner_kits(db.session, user.partner, [campaign.id for campaign in campaigns])
-    return render_template("portal/home.html", user=user, campaigns=campaigns, kits=kits, languages=LOCALE_NAMES)
+    standing = portal_standing(db.session, user.partner, _settings().partner_tiers, utc_now().date())
+    return render_template(
+        "portal/home.html", user=user, campaigns=campaigns, kits=kits, languages=LOCALE_NAMES, standing=standing
+    )
 
 
 # ------------------------------------------------------------------------------------------- brand
@@ -286,9 +291,13 @@ def colleagues() -> ResponseReturnValue:
 
 
 def _kit_or_404(kit_id: int) -> Kit:
-    """Only the user's own partner's built kits; another partner's kit id is as unknown as a made-up one."""
+    """Only the user's own partner's built kits, of campaigns requiring no competency it lacks (today);
+    another partner's kit id is as unknown as a made-up one."""
     kit = db.session.get(Kit, kit_id)
     if kit is None or kit.partner_id != _user().partner_id or not kit.storage_key:
+        abort(404)
+    required = db.session.scalar(select(Campaign.required_competency_id).where(Campaign.id == kit.campaign_id))
+    if not holds_competency(db.session, _user().partner, required, utc_now().date()):
         abort(404)
     return kit
 

@@ -72,7 +72,7 @@ def test_an_admin_adds_a_partner_and_a_contact_a_new_marketer_changes_its_tier_a
     expect(mona.get_by_text("Your password is set. Welcome, Mona Marketing.")).to_be_visible()
     mona.goto(partner_url)
     mona.get_by_role("link", name="Edit partner").click()
-    mona.get_by_label("Tier").select_option("gold")
+    mona.get_by_label("Tier", exact=True).select_option("gold")
     mona.get_by_role("button", name="Save changes").click()
     expect(mona.get_by_text("Changes to Fjordlys Data saved.")).to_be_visible()
     expect(mona.get_by_text("Gold ·")).to_be_visible()
@@ -80,9 +80,9 @@ def test_an_admin_adds_a_partner_and_a_contact_a_new_marketer_changes_its_tier_a
     admin.goto(live_server + "/admin/audit/?object=Fjordlys")
     rows = admin.get_by_role("row")
     expect(rows.filter(has_text="Partner added").filter(has_text="Alex Admin")).to_have_count(1)
-    edited = rows.filter(has_text="Partner edited").filter(has_text="Mona Marketing")
-    expect(edited).to_have_count(1)
-    expect(edited.get_by_text("silver")).to_be_visible()
+    upgraded = rows.filter(has_text="Tier changed").filter(has_text="Mona Marketing")  # the tier service's entry
+    expect(upgraded).to_have_count(1)
+    expect(upgraded.get_by_text("silver")).to_be_visible()
     contact_added = rows.filter(has_text="Contact added").filter(has_text="ingrid.berg@fjordlys.example")
     expect(contact_added.filter(has_text="Alex Admin")).to_have_count(1)
     admin.goto(live_server + "/admin/audit/?object=Mona")
@@ -98,7 +98,7 @@ def test_an_admin_adds_a_partner_and_a_contact_a_new_marketer_changes_its_tier_a
     with sqlite3.connect(live_database(base)) as source, sqlite3.connect(copy) as target:
         source.backup(target)
         changed = target.execute(
-            "SELECT id FROM audit_entries WHERE action = 'partner.update' AND object_label = 'Fjordlys Data'"
+            "SELECT id FROM audit_entries WHERE action = 'partner.tier_change' AND object_label = 'Fjordlys Data'"
         ).fetchone()[0]
         target.execute("UPDATE audit_entries SET changes_json = replace(changes_json, 'gold', 'platinum') "
                        "WHERE id = ?", (changed,))  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 import factory
 
-from content.models import ContentItem, ContentKind, ContentStatus, ContentVariant, InterestArea
+from content.models import Competency, ContentItem, ContentKind, ContentStatus, ContentVariant, InterestArea
 from tests.factories import BaseFactory, current_session
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -61,3 +61,12 @@ class ContentItemFactory(BaseFactory[ContentItem]):
         session.add(item)
         session.flush()
         return item
+
+
+class CompetencyFactory(BaseFactory[Competency]):
+    class Meta:
+        model = Competency
+
+    slug = factory.Sequence(lambda n: f"competency-{n}")
+    names = factory.LazyAttribute(lambda o: {"en": o.slug.replace("-", " ").capitalize()})
+    position = factory.Sequence(int)

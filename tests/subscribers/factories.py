@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from subscribers.models import Contact, ContactStatus, DistributorTeam, Partner, PartnerType
+from subscribers.programme.models import Certification
 from subscribers.schedule import Frequency
 from tests.factories import BaseFactory
 
@@ -44,3 +47,13 @@ class ContactFactory(BaseFactory[Contact]):
     preferred_weekday = 1
     preferred_hour = 9
     link_version = 1
+
+
+class CertificationFactory(BaseFactory[Certification]):
+    class Meta:
+        model = Certification
+
+    contact = factory.SubFactory(ContactFactory)
+    name = factory.Sequence(lambda n: f"Certificate {n}")
+    earned_on = dt.date(2025, 1, 1)
+    expires_on = None

@@ -120,7 +120,8 @@ def test_an_edit_is_saved_and_the_trail_names_the_old_and_new_account_manager(
     assert (owned.tier, owned.account_manager_id) == ("platinum", colleague.id)
     [entry] = trail(session, "partner.update")
     assert entry.changes["account manager"] == ("Otto Owner", "Carla Colleague")
-    assert entry.changes["tier"] == ("gold", "platinum")
+    [upgrade] = trail(session, "partner.tier_change")  # an upgrade, through the tier service: at once
+    assert upgrade.changes["tier"] == ("gold", "platinum")
 
 
 def test_an_archived_partner_leaves_the_list_and_comes_back_with_the_filter_and_when_restored(
@@ -176,12 +177,12 @@ def test_a_viewer_or_another_account_manager_gets_403_changes_nothing_and_is_in_
 def test_the_owner_and_the_stand_in_may_change_their_partner(
     client: FlaskClient, session: Session, account_manager: User, teammate: User, owned: Partner
 ) -> None:
-    for person, tier in ((account_manager, "silver"), (teammate, "platinum")):
+    for person, name in ((account_manager, "Acme IT B.V."), (teammate, "Acme IT Group")):
         sign_in(client, person)
-        fields = partner_fields(name="Acme IT", country="NL", tier=tier, account_manager_id=account_manager.id,
+        fields = partner_fields(name=name, country="NL", tier="gold", account_manager_id=account_manager.id,
                                 backup_manager_id=teammate.id)  # fmt: skip
         assert post(client, f"/admin/partners/{owned.id}/edit", **fields).status_code == 302
-        assert refreshed(session, owned).tier == tier
+        assert refreshed(session, owned).name == name
 
 
 # ------------------------------------------------------------------------------------------- bulk

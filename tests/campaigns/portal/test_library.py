@@ -15,7 +15,8 @@ from core.auth.models import User
 from subscribers.models import Partner, PartnerUser
 from subscribers.portal import create_partner_user
 from tests.campaigns.portal.conftest import portal_client
-from tests.content.factories import NOW, ContentItemFactory, InterestAreaFactory
+from tests.content.factories import NOW, CompetencyFactory, ContentItemFactory, InterestAreaFactory
+from tests.subscribers.factories import CertificationFactory, ContactFactory
 
 
 def item(area: InterestArea, texts: dict[str, tuple[str, str]], **fields: object) -> ContentItem:
@@ -160,3 +161,25 @@ def test_the_library_needs_a_signed_in_partner(client: FlaskClient, library: dic
     response = client.get("/portal/library")
     assert response.status_code in (302, 303)
     assert "/portal/sign-in" in response.headers["Location"]
+
+
+def test_an_item_requiring_a_competency_is_in_the_library_only_of_partners_that_hold_it(
+    client: FlaskClient,
+    session: Session,
+    library: dict[str, ContentItem],
+    marketer_at_acme: PartnerUser,
+    marketer_at_globex: PartnerUser,
+) -> None:
+    competency = CompetencyFactory.create(slug="storage-expert", names={"en": "Storage expert", "nl": "Opslagexpert"})
+    CertificationFactory.create(contact=ContactFactory.create(partner=marketer_at_acme.partner), competency=competency)
+    gated = library["dutch"]
+    assert "Nieuwe opslagservers voor het mkb" in listing(portal_client(client, marketer_at_globex))
+    gated.required_competency_id = competency.id
+    session.flush()
+    holder = portal_client(client, marketer_at_acme)
+    assert "Nieuwe opslagservers voor het mkb" in listing(holder, competency=str(competency.id))
+    assert "Cloud backup offer" not in listing(holder, competency=str(competency.id))  # requires none
+    assert holder.get(f"/portal/library/{gated.id}").status_code == 200
+    other = portal_client(client, marketer_at_globex)
+    assert "Nieuwe opslagservers voor het mkb" not in listing(other)
+    assert other.get(f"/portal/library/{gated.id}").status_code == 404

@@ -61,24 +61,23 @@ def test_hits_from_many_threads_are_all_written_once_while_the_thread_flushes(tm
 
 
 def test_a_request_never_waits_for_a_slow_write() -> None:
-    released = threading.Event()
+    released, written = threading.Event(), threading.Event()
     table = Table()
 
     def slow_write(hits: list[Hit]) -> int:
         released.wait(10)  # the database is busy (a lock, a checkpoint)
+        written.set()
         return table.write(hits)
 
     buffer = EventBuffer(slow_write, hold_seconds=0, flush_seconds=0.001)
     buffer.add(Hit("first", 1, AT))
     time.sleep(0.05)  # the thread is now stuck in the write
-    started = time.perf_counter()
     for n in range(1000):
         buffer.add(Hit(f"during-{n}", n, AT))
-    adding = time.perf_counter() - started
+    # Every hit was taken while the write was still stuck: adding never waited for it.
+    assert not written.is_set()
     released.set()
     buffer.close()
-
-    assert adding < 0.5
     assert len(table.ids) == 1001
 
 
@@ -102,20 +101,17 @@ def test_hits_younger_than_the_hold_wait_for_a_later_flush() -> None:
     assert buffer.flush(everything=True) == 1
 
 
-def test_thousands_of_opens_through_the_endpoint_are_each_recorded_once_and_answered_at_once(
+def test_thousands_of_opens_through_the_endpoint_are_each_recorded_once(
     app: Flask, client: FlaskClient, session: Session, settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
-    """The "100,000 events within a minute" promise at test scale; bench/tracking.py runs it in full."""
+    """The "100,000 events within a minute, each once" promise at test scale; how fast they are
+    answered is bench/tracking.py's to measure (never a timed test: machines differ)."""
     sent = send_newsletters(session, settings, clock, tmp_path, 20)
     pixels = [path_of(message.pixel) for message in sent]
-    slowest = 0.0
     with time_machine.travel(LATER, tick=True):
         for n in range(3000):
-            started = time.perf_counter()
             assert client.get(pixels[n % len(pixels)]).status_code == 200
-            slowest = max(slowest, time.perf_counter() - started)
     events = recorded(app, session)
     assert len(events) == 3000
     assert len({event.provider_event_id for event in events}) == 3000
     assert {event.delivery_id for event in events} == {message.delivery.id for message in sent}
-    assert slowest < 1.0

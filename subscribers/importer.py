@@ -395,7 +395,9 @@ def _looked_after_by(row: ImportRow, lookups: Lookups) -> dict[str, object]:
     return {}
 
 
-def _partner_key(row: ImportRow, name: str, lookups: Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> PartnerKey | None:
+def _partner_key(
+    row: ImportRow, name: str, lookups: Lookups, plans: dict[PartnerKey, _PartnerPlan]
+) -> PartnerKey | None:
     """Name and country; without a country, the one partner (known or earlier in the file) of that name."""
     country = row.get("country").upper()
     if country:
@@ -584,7 +586,7 @@ def contact_ids_by_email(session: Session, emails: list[str]) -> dict[str, int]:
     return found
 
 
-def _suppressions(session: Session, emails: list[str]) -> dict[str, SuppressionReason]:
+def suppressions_of(session: Session, emails: list[str]) -> dict[str, SuppressionReason]:
     by_hash = {email_hash(email): email for email in emails}
     found: dict[str, SuppressionReason] = {}
     for chunk in _chunks(list(by_hash)):
@@ -678,7 +680,7 @@ class ContactWrites:
 def plan_contact_writes(session: Session, targets: list[ContactTarget]) -> ContactWrites:
     """Compare each target with what is stored: a row that changes nothing is left out entirely."""
     stored = stored_contacts(session, [target.contact_id for target in targets if target.contact_id is not None])
-    suppressed = _suppressions(session, [target.email for target in targets if target.contact_id is None])
+    suppressed = suppressions_of(session, [target.email for target in targets if target.contact_id is None])
     writes, now = ContactWrites(), utc_now()
     for target in targets:
         current = stored.get(target.contact_id) if target.contact_id is not None else None

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_now
 
@@ -116,7 +116,7 @@ class Delivery(Base):
         return f"<Delivery {self.id} {self.idempotency_key} {self.status.value}>"
 
 
-class current_transaction_id(FunctionElement[int]):  # noqa: N801 (a SQL function, named as one)
+class current_transaction_id(FunctionElement[int]):
     """The id of the writing transaction: PostgreSQL's pg_current_xact_id(); 0 on SQLite (one writer at a time)."""
 
     type = BigInteger()

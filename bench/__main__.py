@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import content_selection, db_writes, delivery, digest, import_contacts, kits, web
+from bench import api, content_selection, db_writes, delivery, digest, import_contacts, kits, web
 from bench.common import Report
 
 BENCHMARKS: list[Callable[[list[str]], Report]] = [
@@ -18,6 +18,7 @@ BENCHMARKS: list[Callable[[list[str]], Report]] = [
     delivery.main,
     kits.main,
     web.main,
+    api.main,
 ]
 
 

@@ -75,12 +75,18 @@ def database() -> tuple[str, str]:
     return f"sqlite:///{directory / 'api.db'}", "SQLite"
 
 
-def prepare(url: str) -> str:
+def settings_environ(url: str, directory: Path) -> dict[str, str]:
+    return {"APP_ENV": "test", "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-sign",
+            "INSTANCE_DIR": str(directory / "instance"), "DATABASE_URL": url, "LOG_LEVEL": "warning",
+            "API_RATE_LIMIT": "1000000/minute"}  # fmt: skip
+
+
+def prepare(url: str, directory: Path) -> str:
     """Migrate, add the interest areas, make a token with every scope; returns the token."""
-    from tests.conftest import make_settings
+    from core.config import load_settings
     from wsgi import create_app
 
-    app = create_app(make_settings(Path(tempfile.mkdtemp(prefix="bench-api-")), url))
+    app = create_app(load_settings(settings_environ(url, directory)))
     engine = make_engine(url)
     migrate.upgrade(engine)
     with Session(engine) as session:
@@ -101,9 +107,7 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, directory: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "APP_ENV": "test", "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-sign",
-           "INSTANCE_DIR": str(directory / "instance"), "DATABASE_URL": url, "LOG_LEVEL": "warning",
-           "API_RATE_LIMIT": "1000000/minute", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+    env = {**os.environ, **settings_environ(url, directory), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     command = [
         sys.executable,
         "-m",
@@ -190,9 +194,9 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--naive-sample", type=int, default=1_000)
     args = parser.parse_args(argv)
     url, label = database()
-    token = prepare(url)
     report = Report(f"API sync ({args.contacts:,} contacts over HTTP, {label}, gunicorn {WORKERS} workers)")
     with tempfile.TemporaryDirectory() as directory:
+        token = prepare(url, Path(directory))
         port = free_port()
         server = start_server(url, port, Path(directory))
         try:

@@ -21,6 +21,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import cast
 from zoneinfo import available_timezones
@@ -307,6 +308,17 @@ class _PartnerPlan:
     country: str = ""
 
 
+@cache
+def known_zones() -> frozenset[str]:
+    """The IANA zones (read from the tz database once: it takes tens of milliseconds)."""
+    return frozenset(available_timezones())
+
+
+@cache
+def known_countries() -> frozenset[str]:
+    return frozenset(Locale("en").territories)
+
+
 @dataclass
 class Lookups:
     tiers: tuple[str, ...]
@@ -314,8 +326,8 @@ class Lookups:
     managers: dict[str, int]
     teams: dict[str, int]  # lower-case team name -> id
     partners: dict[PartnerKey, Partner]
-    zones: set[str] = field(default_factory=available_timezones)
-    countries: set[str] = field(default_factory=lambda: set(Locale("en").territories))
+    zones: frozenset[str] = field(default_factory=lambda: known_zones())
+    countries: frozenset[str] = field(default_factory=lambda: known_countries())
 
     def partner_keys(self, name: str) -> set[PartnerKey]:
         return {key for key in self.partners if key[0] == name}

@@ -250,6 +250,7 @@ class ConsentRecord(Base):
 
     contact: Mapped[Contact] = relationship(back_populates="consent_records")
     actor_user: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()
 
 
 class PartnerUser(Base):

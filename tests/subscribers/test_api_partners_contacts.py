@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from core.api.models import ApiToken
 from core.audit import AuditEntry
+from core.auth.models import User
 from subscribers.models import ConsentRecord, ConsentSource, Contact, ContactStatus, Partner
 from tests.api_helpers import call, make_token
+from tests.conftest import sign_in
 from tests.content.factories import InterestAreaFactory
 from tests.factories import UserFactory
 from tests.subscribers.factories import ContactFactory, PartnerFactory
@@ -235,3 +237,13 @@ def test_preferences_pause_and_unsubscribe_are_logged_with_source_api(
     ).all()
     assert trail
     assert set(trail) == {"api_token"}
+
+
+def test_the_contact_page_names_the_token_that_changed_a_contact(
+    app: Flask, client: FlaskClient, session: Session, token: str, admin: User
+) -> None:
+    contact = ContactFactory.create()
+    call(client, "POST", f"/api/v1/contacts/{contact.id}/unsubscribe", token, json={"detail": "asked in the CRM"})
+    page = sign_in(app.test_client(), admin).get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
+    assert "asked in the CRM" in page
+    assert "Test integration" in page  # the token's name, beside the source

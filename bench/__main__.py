@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import content_selection, db_writes, delivery, digest, import_contacts, kits, tracking, web
+from bench import api, content_selection, db_writes, delivery, digest, import_contacts, kits, tracking, web
 from bench.common import Report
 
 BENCHMARKS: list[Callable[[list[str]], Report]] = [
@@ -19,6 +19,7 @@ BENCHMARKS: list[Callable[[list[str]], Report]] = [
     kits.main,
     web.main,
     tracking.main,
+    api.main,
 ]
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from subscribers import models as models
 from subscribers.programme import models as programme_models  # noqa: F401  (registers the tables)
@@ -50,12 +51,16 @@ def init_app(app: Flask) -> None:
 
 
 def _init_api_and_webhooks(app: Flask) -> None:
-    """The public API's suppression endpoints, and the webhook events this package emits."""
+    """The public API's partner, contact and suppression endpoints, and the webhook events this package emits."""
     from core.api import register_api_blueprint, register_scopes
+    from core.audit import register_action_labels
     from core.webhooks import register_event_types
-    from subscribers.api import SCOPES, api
+    from subscribers import api as suppressions_api
+    from subscribers import contacts_api, partners_api
     from subscribers.webhooks import EVENT_TYPES
 
-    register_scopes(app, SCOPES)
-    register_api_blueprint(app, api)
+    for module in (partners_api, contacts_api, suppressions_api):
+        register_scopes(app, module.SCOPES)
+        register_api_blueprint(app, module.api)
+    register_action_labels(app, {"contacts.api_upsert": _l("Contacts upserted through the API")})
     register_event_types(app, EVENT_TYPES)

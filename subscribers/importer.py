@@ -19,8 +19,9 @@ import gc
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import cast
 from zoneinfo import available_timezones
@@ -316,15 +317,26 @@ class _PartnerPlan:
     country: str = ""
 
 
+@cache
+def known_zones() -> frozenset[str]:
+    """The IANA zones (read from the tz database once: it takes tens of milliseconds)."""
+    return frozenset(available_timezones())
+
+
+@cache
+def known_countries() -> frozenset[str]:
+    return frozenset(Locale("en").territories)
+
+
 @dataclass
-class _Lookups:
+class Lookups:
     tiers: tuple[str, ...]
     areas: dict[str, int]
     managers: dict[str, int]
     teams: dict[str, int]  # lower-case team name -> id
     partners: dict[PartnerKey, Partner]
-    zones: set[str] = field(default_factory=available_timezones)
-    countries: set[str] = field(default_factory=lambda: set(Locale("en").territories))
+    zones: frozenset[str] = field(default_factory=lambda: known_zones())
+    countries: frozenset[str] = field(default_factory=lambda: known_countries())
 
     def partner_keys(self, name: str) -> set[PartnerKey]:
         return {key for key in self.partners if key[0] == name}
@@ -335,6 +347,11 @@ class ImportRow:
 
     def __init__(self, number: int, cells: list[str], positions: dict[str, int], issues: list[ImportIssue]) -> None:
         self.number, self.cells, self.positions, self.issues = number, cells, positions, issues
+
+    @classmethod
+    def from_values(cls, number: int, values: Mapping[str, str], issues: list[ImportIssue]) -> ImportRow:
+        """A row that did not come from a file (an API request's row): its columns are the keys given."""
+        return cls(number, list(values.values()), {column: index for index, column in enumerate(values)}, issues)
 
     def get(self, column: str) -> str:
         index = self.positions.get(column)
@@ -347,7 +364,7 @@ class ImportRow:
         self.issues.append(ImportIssue(self.number, column, reason))
 
 
-def _check_email(row: ImportRow) -> str | None:
+def check_email(row: ImportRow) -> str | None:
     raw = row.get("email")
     if not raw:
         row.error("email", "is empty; every contact needs an email address")
@@ -360,7 +377,7 @@ def _check_email(row: ImportRow) -> str | None:
     return normalise_email(raw)
 
 
-def _partner_values(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
+def partner_values(row: ImportRow, lookups: Lookups) -> dict[str, object]:
     values: dict[str, object] = {}
     if row.has("tier"):
         if row.get("tier").lower() not in lookups.tiers:
@@ -380,7 +397,7 @@ def _partner_values(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
     return values
 
 
-def _looked_after_by(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
+def _looked_after_by(row: ImportRow, lookups: Lookups) -> dict[str, object]:
     """An account manager or a distributor team (never both: naming one clears the other)."""
     if row.has("account_manager") and row.has("distributor_team"):
         row.error("distributor_team", "a partner has an account manager or a distributor team, not both")
@@ -400,7 +417,7 @@ def _looked_after_by(row: ImportRow, lookups: _Lookups) -> dict[str, object]:
 
 
 def _partner_key(
-    row: ImportRow, name: str, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]
+    row: ImportRow, name: str, lookups: Lookups, plans: dict[PartnerKey, _PartnerPlan]
 ) -> PartnerKey | None:
     """Name and country; without a country, the one partner (known or earlier in the file) of that name."""
     country = row.get("country").upper()
@@ -414,12 +431,12 @@ def _partner_key(
     return next(iter(known), (name.lower(), ""))
 
 
-def _check_partner(row: ImportRow, lookups: _Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
+def _check_partner(row: ImportRow, lookups: Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
     name = row.get("partner")
     if not name:
         row.error("partner", "is empty; name the partner company")
         return None
-    values = _partner_values(row, lookups)
+    values = partner_values(row, lookups)
     key = _partner_key(row, name, lookups, plans)
     if key is None:
         return None
@@ -452,7 +469,23 @@ def _check_number(row: ImportRow, column: str, low: int, high: int, default: int
     return default
 
 
-def _check_contact(row: ImportRow, lookups: _Lookups, country: str) -> dict[str, object]:
+# A contact's columns as the values they set (what a row leaves out keeps its value, with only_given).
+CONTACT_COLUMNS = {
+    "name": "name", "job_role": "job_role", "locale": "locale", "timezone": "timezone", "frequency": "frequency",
+    "preferred_weekday": "weekday", "preferred_hour": "hour",
+}  # fmt: skip
+
+
+def check_contact(row: ImportRow, lookups: Lookups, country: str, *, only_given: bool = False) -> dict[str, object]:
+    """The contact's values; with `only_given`, only those of the columns the row has (an update
+    through the API changes what it names, where a file's row is the whole contact)."""
+    values = _contact_values(row, lookups, country)
+    if only_given:
+        return {name: value for name, value in values.items() if CONTACT_COLUMNS[name] in row.positions}
+    return values
+
+
+def _contact_values(row: ImportRow, lookups: Lookups, country: str) -> dict[str, object]:
     locale_default, zone_default = COUNTRY_DEFAULTS.get(country, ("en", "UTC"))
     locale = row.get("locale").lower() or locale_default
     if locale not in LOCALES:
@@ -475,7 +508,7 @@ def _check_contact(row: ImportRow, lookups: _Lookups, country: str) -> dict[str,
     }
 
 
-def _check_interests(row: ImportRow, areas: dict[str, int]) -> frozenset[int] | None:
+def check_interests(row: ImportRow, areas: dict[str, int]) -> frozenset[int] | None:
     if "interests" not in row.positions:
         return None
     slugs = [slug.strip().lower() for slug in row.get("interests").replace(",", "|").split("|") if slug.strip()]
@@ -495,7 +528,7 @@ class _ContactPlan:
 
 
 def _check_rows(
-    positions: dict[str, int], rows: Iterator[list[str]], lookups: _Lookups, report: ImportReport
+    positions: dict[str, int], rows: Iterator[list[str]], lookups: Lookups, report: ImportReport
 ) -> tuple[dict[PartnerKey, _PartnerPlan], list[_ContactPlan]]:
     plans: dict[PartnerKey, _PartnerPlan] = {}
     contacts: list[_ContactPlan] = []
@@ -505,10 +538,10 @@ def _check_rows(
             continue
         report.rows += 1
         row = ImportRow(number, cells, positions, report.issues)
-        email = _check_email(row)
+        email = check_email(row)
         partner = _check_partner(row, lookups, plans)
-        values = _check_contact(row, lookups, partner.country if partner else "")
-        interests = _check_interests(row, lookups.areas)
+        values = check_contact(row, lookups, partner.country if partner else "")
+        interests = check_interests(row, lookups.areas)
         if email and email in first_row_of:
             row.error("email", f"{email} appears twice: also in row {first_row_of[email]}")
         elif email and partner:
@@ -523,7 +556,7 @@ def _check_rows(
 # ---------------------------------------------------------------- writing
 
 
-def _lookups(session: Session, tiers: tuple[str, ...]) -> _Lookups:
+def load_lookups(session: Session, tiers: tuple[str, ...], *, with_partners: bool = True) -> Lookups:
     areas: dict[str, int] = dict(
         session.execute(select(InterestArea.slug, InterestArea.id).where(InterestArea.is_active.is_(True)))
         .tuples()
@@ -535,8 +568,12 @@ def _lookups(session: Session, tiers: tuple[str, ...]) -> _Lookups:
     teams: dict[str, int] = {
         name.lower(): ident for name, ident in session.execute(select(DistributorTeam.name, DistributorTeam.id))
     }
-    partners = {(partner.name.lower(), partner.country): partner for partner in session.scalars(select(Partner))}
-    return _Lookups(tiers=tiers, areas=areas, managers=managers, teams=teams, partners=partners)
+    partners = (
+        {(partner.name.lower(), partner.country): partner for partner in session.scalars(select(Partner))}
+        if with_partners
+        else {}
+    )
+    return Lookups(tiers=tiers, areas=areas, managers=managers, teams=teams, partners=partners)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -544,26 +581,33 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start : start + CHUNK]
 
 
-def _existing_contacts(session: Session, emails: list[str]) -> dict[str, dict[str, object]]:
-    """The stored values (and interest ids) of the contacts in the file that exist already."""
-    columns = [Contact.id, Contact.email, *(getattr(Contact, name) for name in CONTACT_FIELDS)]
+def stored_contacts(session: Session, ids: list[int]) -> dict[int, dict[str, object]]:
+    """The stored values (and interest ids) of these contacts, by id."""
+    columns = [Contact.id, Contact.email, Contact.external_id, *(getattr(Contact, name) for name in CONTACT_FIELDS)]
     by_id: dict[int, dict[str, object]] = {}
-    for chunk in _chunks(emails):
-        for row in session.execute(select(*columns).where(Contact.email.in_(chunk))):
-            by_id[row.id] = {**row._mapping, "interests": set()}
-    ids = list(by_id)
     for start in range(0, len(ids), CHUNK):
+        for row in session.execute(select(*columns).where(Contact.id.in_(ids[start : start + CHUNK]))):
+            by_id[row.id] = {**row._mapping, "interests": set()}
+    found = list(by_id)
+    for start in range(0, len(found), CHUNK):
         statement = select(contact_interests.c.contact_id, contact_interests.c.interest_area_id).where(
-            contact_interests.c.contact_id.in_(ids[start : start + CHUNK])
+            contact_interests.c.contact_id.in_(found[start : start + CHUNK])
         )
         for contact_id, area_id in session.execute(statement):
             interests = by_id[contact_id]["interests"]
             assert isinstance(interests, set)
             interests.add(area_id)
-    return {str(values["email"]): values for values in by_id.values()}
+    return by_id
 
 
-def _suppressions(session: Session, emails: list[str]) -> dict[str, SuppressionReason]:
+def contact_ids_by_email(session: Session, emails: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(emails):
+        found.update(session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(chunk))).tuples().all())
+    return found
+
+
+def suppressions_of(session: Session, emails: list[str]) -> dict[str, SuppressionReason]:
     by_hash = {email_hash(email): email for email in emails}
     found: dict[str, SuppressionReason] = {}
     for chunk in _chunks(list(by_hash)):
@@ -577,7 +621,7 @@ def _partner_changes(plan: _PartnerPlan, existing: Partner) -> dict[str, object]
     return {name: value for name, value in plan.values.items() if getattr(existing, name) != value}
 
 
-def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, report: ImportReport) -> None:
+def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: Lookups, report: ImportReport) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
         if existing is None:
@@ -587,7 +631,7 @@ def _count_partners(plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, re
 
 
 def _write_partners(
-    session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: _Lookups, rules: TierRules, file_name: str
+    session: Session, plans: dict[PartnerKey, _PartnerPlan], lookups: Lookups, rules: TierRules, file_name: str
 ) -> None:
     for key, plan in plans.items():
         existing = lookups.partners.get(key)
@@ -607,14 +651,25 @@ def _write_partners(
         plan.id = lookups.partners[key].id
 
 
-def _consent_rows(contact_ids: list[int], action: str, detail: str) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class ConsentNote:
+    """How the consent log names a batch of writes: source, words, and the API token that made them."""
+
+    source: ConsentSource
+    added: str  # the detail of a new contact's "subscribed"
+    changed: str  # the detail of a changed contact's "preferences"
+    api_token_id: int | None = None
+
+
+def _consent_rows(contact_ids: list[int], action: str, detail: str, note: ConsentNote) -> list[dict[str, object]]:
     now = utc_now()
     return [
         {
             "contact_id": contact_id,
             "action": action,
-            "source": ConsentSource.IMPORT,
+            "source": note.source,
             "detail": detail,
+            "api_token_id": note.api_token_id,
             "created_at": now,
         }
         for contact_id in contact_ids
@@ -626,68 +681,96 @@ def _insert_batches(session: Session, statement: object, rows: list[dict[str, ob
         session.execute(statement, rows[start : start + BATCH])  # type: ignore[call-overload]
 
 
-def _apply(session: Session, contacts: list[_ContactPlan], report: ImportReport) -> None:
-    emails = [plan.email for plan in contacts]
-    existing = _existing_contacts(session, emails)
-    suppressed = _suppressions(session, [email for email in emails if email not in existing])
-    now = utc_now()
-    new_rows: list[dict[str, object]] = []
-    new_interests: dict[str, frozenset[int]] = {}
-    updates: list[dict[str, object]] = []
-    interest_changes: dict[int, frozenset[int]] = {}
-    for plan in contacts:
-        wanted = {**plan.values, "partner_id": plan.partner.id}
-        current = existing.get(plan.email)
+@dataclass
+class ContactTarget:
+    """A contact as a row wants it: new (`contact_id` None) or an existing one; `values` are columns to set."""
+
+    email: str
+    values: dict[str, object]
+    interests: frozenset[int] | None  # None: leave the interests as they are
+    contact_id: int | None = None
+
+
+@dataclass
+class ContactWrites:
+    """What writing a batch of targets will do; nothing is written until `write_contacts`."""
+
+    new_rows: list[dict[str, object]] = field(default_factory=list)
+    new_interests: dict[str, frozenset[int]] = field(default_factory=dict)
+    updates: list[dict[str, object]] = field(default_factory=list)
+    interest_changes: dict[int, frozenset[int]] = field(default_factory=dict)
+    changed_ids: set[int] = field(default_factory=set)
+    skipped_erased: int = 0
+    unchanged: int = 0
+
+
+def plan_contact_writes(session: Session, targets: list[ContactTarget]) -> ContactWrites:
+    """Compare each target with what is stored: a row that changes nothing is left out entirely."""
+    stored = stored_contacts(session, [target.contact_id for target in targets if target.contact_id is not None])
+    suppressed = suppressions_of(session, [target.email for target in targets if target.contact_id is None])
+    writes, now = ContactWrites(), utc_now()
+    for target in targets:
+        current = stored.get(target.contact_id) if target.contact_id is not None else None
         if current is None:
-            reason = suppressed.get(plan.email)
+            reason = suppressed.get(target.email)
             if reason is SuppressionReason.ERASED:
-                report.skipped_erased += 1
+                writes.skipped_erased += 1
                 continue
             status = STATUS_FOR_SUPPRESSION.get(reason, ContactStatus.ACTIVE) if reason else ContactStatus.ACTIVE
-            new_rows.append({**wanted, "email": plan.email, "status": status, "link_version": 1, "created_at": now})
-            new_interests[plan.email] = plan.interests or frozenset()
+            writes.new_rows.append(
+                {**target.values, "email": target.email, "status": status, "link_version": 1, "created_at": now}
+            )
+            writes.new_interests[target.email] = target.interests or frozenset()
             continue
         contact_id = int(str(current["id"]))
-        changed = {name: value for name, value in wanted.items() if current[name] != value}
-        if plan.interests is not None and plan.interests != current["interests"]:
-            interest_changes[contact_id] = plan.interests
+        changed = {name: value for name, value in target.values.items() if current[name] != value}
+        if target.interests is not None and target.interests != current["interests"]:
+            writes.interest_changes[contact_id] = target.interests
         if changed:
-            updates.append({"contact_id": contact_id, **changed})
-        if changed or contact_id in interest_changes:
-            report.contacts_updated += 1
+            writes.updates.append({"contact_id": contact_id, **changed})
+        if changed or contact_id in writes.interest_changes:
+            writes.changed_ids.add(contact_id)
         else:
-            report.contacts_unchanged += 1
-    report.contacts_created = len(new_rows)
+            writes.unchanged += 1
+    return writes
+
+
+def _apply(session: Session, contacts: list[_ContactPlan], report: ImportReport) -> None:
+    ids = contact_ids_by_email(session, [plan.email for plan in contacts])
+    targets = [
+        ContactTarget(plan.email, {**plan.values, "partner_id": plan.partner.id}, plan.interests, ids.get(plan.email))
+        for plan in contacts
+    ]
+    writes = plan_contact_writes(session, targets)
+    report.contacts_created, report.contacts_updated = len(writes.new_rows), len(writes.changed_ids)
+    report.contacts_unchanged, report.skipped_erased = writes.unchanged, writes.skipped_erased
     if report.dry_run:
         return
-    _write_contacts(session, new_rows, new_interests, updates, interest_changes, report.file_name)
+    note = ConsentNote(
+        ConsentSource.IMPORT, f"imported from {report.file_name}", f"updated by import of {report.file_name}"
+    )
+    write_contacts(session, writes, note)
 
 
-def _write_contacts(
-    session: Session,
-    new_rows: list[dict[str, object]],
-    new_interests: dict[str, frozenset[int]],
-    updates: list[dict[str, object]],
-    interest_changes: dict[int, frozenset[int]],
-    file_name: str,
-) -> None:
+def write_contacts(session: Session, writes: ContactWrites, note: ConsentNote) -> dict[str, int]:
+    """Insert, update and log a planned batch (executemany, flushed); returns the new contacts' ids by address."""
     table = CONTACTS
     ids: dict[str, int] = {}
     statement = insert(table).returning(table.c.id, table.c.email)
-    for start in range(0, len(new_rows), BATCH):
-        for contact_id, email in session.execute(statement, new_rows[start : start + BATCH]):
+    for start in range(0, len(writes.new_rows), BATCH):
+        for contact_id, email in session.execute(statement, writes.new_rows[start : start + BATCH]):
             ids[email] = contact_id
     links: list[dict[str, object]] = [
         {"contact_id": ids[email], "interest_area_id": area_id}
-        for email, areas in new_interests.items()
+        for email, areas in writes.new_interests.items()
         for area_id in areas
     ]
-    for contact_id, areas in interest_changes.items():
+    for contact_id, areas in writes.interest_changes.items():
         session.execute(contact_interests.delete().where(contact_interests.c.contact_id == contact_id))
         links.extend({"contact_id": contact_id, "interest_area_id": area_id} for area_id in areas)
     _insert_batches(session, insert(contact_interests), links)
-    for start in range(0, len(updates), BATCH):
-        batch = updates[start : start + BATCH]
+    for start in range(0, len(writes.updates), BATCH):
+        batch = writes.updates[start : start + BATCH]
         for columns in {tuple(sorted(row)) for row in batch}:
             same_shape = [row for row in batch if tuple(sorted(row)) == columns]
             values: dict[str, object] = {name: bindparam(name) for name in columns if name != "contact_id"}
@@ -695,21 +778,21 @@ def _write_contacts(
                 update(table).where(table.c.id == bindparam("contact_id")).values(**values, updated_at=utc_now()),
                 same_shape,
             )
-    # Hook (h12-api): one webhook event per new contact, queued with the import's transaction.
-    partner_of = {str(row["email"]): row["partner_id"] for row in new_rows}
+    # Hook (h12-api): one webhook event per new contact, queued with the batch's transaction.
+    partner_of = {str(row["email"]): row["partner_id"] for row in writes.new_rows}
     emit_many(
         session,
         CONTACT_CREATED,
         (
-            {"contact_id": contact_id, "email": email, "partner_id": partner_of.get(email), "source": "import"}
+            {"contact_id": contact_id, "email": email, "partner_id": partner_of.get(email), "source": note.source.value}
             for email, contact_id in ids.items()
         ),
     )
-    consent = _consent_rows(list(ids.values()), "subscribed", f"imported from {file_name}")
-    changed_ids = sorted({int(str(row["contact_id"])) for row in updates} | set(interest_changes))
-    consent += _consent_rows(changed_ids, "preferences", f"updated by import of {file_name}")
+    consent = _consent_rows(list(ids.values()), "subscribed", note.added, note)
+    consent += _consent_rows(sorted(writes.changed_ids), "preferences", note.changed, note)
     _insert_batches(session, insert(CONSENT_RECORDS), consent)
     session.expire_all()
+    return ids
 
 
 def _record_import(session: Session, report: ImportReport) -> None:
@@ -736,7 +819,7 @@ def import_contacts(
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     check_utf8(data)
     positions, rows = read_rows(data, delimiter)
-    lookups = _lookups(session, tiers)
+    lookups = load_lookups(session, tiers)
     gc.freeze()  # many small objects that live to the end: spare the collector the rescans
     try:
         plans, contacts = _check_rows(positions, rows, lookups, report)

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, SmallInteger, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.models import InterestArea, MediaAsset
+from core.api.models import ApiToken as ApiToken  # the consent log's API actor (its table must be known)
 from core.auth.models import User
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_updated
 from subscribers.schedule import Frequency
@@ -136,6 +137,8 @@ class Partner(Base):
 
     id: Mapped[int_pk]
     name: Mapped[str] = mapped_column(String(200))
+    # The partner's id in the vendor's CRM or PRM: what an integration upserts by (None: not synced).
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     tier: Mapped[str] = mapped_column(String(30))  # one of settings.partner_tiers
     type: Mapped[PartnerType] = mapped_column(enum_column(PartnerType, 20))
     subcategory: Mapped[str] = mapped_column(String(100), default="")
@@ -202,6 +205,8 @@ class Contact(Base):
     id: Mapped[int_pk]
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     email: Mapped[str_255] = mapped_column(unique=True)  # normalised
+    # The person's id in the vendor's CRM: an integration upserts by it or by the address.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     job_role: Mapped[str] = mapped_column(String(100), default="")
     locale: Mapped[str] = mapped_column(String(5), default="en")
@@ -246,10 +251,13 @@ class ConsentRecord(Base):
     ip: Mapped[str | None] = mapped_column(String(45))  # for changes made on the web
     # The vendor user who made the change (source `admin`); None for the contact, an import or a provider.
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The API token that made the change (source `api`).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
     created_at: Mapped[utc_created]
 
     contact: Mapped[Contact] = relationship(back_populates="consent_records")
     actor_user: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()
 
 
 class PartnerUser(Base):

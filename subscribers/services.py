@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
-from core.audit import record
+from core.audit import current_actor, record
 from core.auth.models import User
 from core.db import utc_now
 from core.mail.addresses import email_hash, normalise_email
@@ -80,15 +80,22 @@ def record_consent(
     ip: str | None = None,
     by: User | None = None,
 ) -> ConsentRecord:
-    """One line of the consent log; `by` is the vendor user who made the change (source `admin`)."""
+    """One line of the consent log; `by` is the vendor user who made the change (source `admin`); a change
+    through the API names the calling token."""
     record = ConsentRecord(
         contact=contact, action=action, source=source, detail=detail[:1000], ip=ip,
-        actor_user_id=by.id if by is not None else None,
+        actor_user_id=by.id if by is not None else None, api_token_id=calling_token_id(source),
     )  # fmt: skip
     session.add(record)
     session.flush()
     consent_recorded.send(record, session=session)  # engagement events (campaigns.tracking) listen
     return record
+
+
+def calling_token_id(source: ConsentSource) -> int | None:
+    """The API token making this change (the audit trail's actor in an API request), for source `api`."""
+    actor = current_actor()
+    return actor.id if source is ConsentSource.API and actor.kind == "api_token" else None
 
 
 def find_contact(session: Session, email: str) -> Contact | None:

@@ -58,6 +58,15 @@ def init_app(app: Flask) -> None:
     register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)
     register_panel(app, "Mail", delivery_figures, roles=EDITORS, order=40)
     register_export_section(app, "events", contact_events)
+    _init_api(app)
     register_export_section(app, "messages", contact_messages)
     register_erasure_step(app, erase_contact_mail)
     register_contact_section(app, contact_messages_section)
+
+
+def _init_api(app: Flask) -> None:
+    from campaigns.delivery.api import SCOPES, api
+    from core.api import register_api_blueprint, register_scopes
+
+    register_scopes(app, SCOPES)
+    register_api_blueprint(app, api)

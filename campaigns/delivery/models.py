@@ -6,9 +6,12 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.db import Base, enum_column, int_pk, str_255, utc_created, utc_now
 
@@ -128,10 +131,29 @@ class Delivery(Base):
         return f"<Delivery {self.id} {self.idempotency_key} {self.status.value}>"
 
 
+class current_transaction_id(FunctionElement[int]):
+    """The id of the writing transaction: PostgreSQL's pg_current_xact_id(); 0 on SQLite (one writer at a time)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(current_transaction_id)
+def _transaction_id_generic(_element: current_transaction_id, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "0"
+
+
+@compiles(current_transaction_id, "postgresql")
+def _transaction_id_postgresql(_element: current_transaction_id, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
 class Event(Base):
     """Something that happened to a delivery or a contact; provider events are de-duplicated by their id."""
 
     __tablename__ = "events"
+    # The CRM stream's order (campaigns.delivery.stream): by writing transaction, then id.
+    __table_args__ = (Index("ix_events_stream", "tx_id", "id"),)
 
     id: Mapped[int_pk]
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 30))
@@ -145,6 +167,9 @@ class Event(Base):
     automated: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # The content item a click led to, when the link belonged to one (roll-ups per item).
     content_item_id: Mapped[int | None] = mapped_column(default=None)
+    # The transaction that wrote it (the migration also makes this the server default on PostgreSQL,
+    # so a row inserted by plain SQL gets it too).
+    tx_id: Mapped[int] = mapped_column(BigInteger, default=current_transaction_id(), server_default="0")
 
 
 class KeptMailboxMessage(Base):

@@ -19,3 +19,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(kit_preview_bp)
     register_account_mailer(app, queue_account_mail, send_now)
     register_downgrade_notifier(app, notify_tier_downgrade)
+    _init_api(app)
+
+
+def _init_api(app: Flask) -> None:
+    from campaigns.portal.kits_api import SCOPES, api, downloads
+    from core.api import register_api_blueprint, register_scopes
+
+    register_scopes(app, SCOPES)
+    register_api_blueprint(app, api)
+    app.register_blueprint(downloads)

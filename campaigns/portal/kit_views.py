@@ -7,16 +7,21 @@ import base64
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
-from flask import abort, current_app, send_file, url_for
+from flask import abort, current_app, redirect, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 
+from campaigns.delivery.models import Event, EventKind
 from campaigns.kits.builds import open_kit_file
 from campaigns.kits.models import Kit
 from campaigns.portal.kit_page import kit_preview
 from campaigns.portal.mail import KIT_EMAIL_IMAGES
 from core.db import db, utc_now
 from core.storage import StorageUnavailable, StoredObject, storage_for
+from core.webhooks import emit
+from subscribers.models import PartnerUser
 
 
 class KitUnavailable(Exception):
@@ -35,6 +40,40 @@ def kit_file(kit: Kit) -> StoredObject:
     if stored is None:
         abort(404)
     return stored
+
+
+def record_kit_download(kit: Kit, detail: dict[str, Any], user: PartnerUser | None) -> None:
+    """A kit download event (engagement, the CRM's stream) and the kit.downloaded webhook; committed.
+
+    A partner user's download is theirs (and their contact's); one through an API link is a
+    machine fetching for the vendor's systems: kept, but never in the partner's engagement."""
+    from campaigns.tracking.activity import record_portal_event
+    from campaigns.webhooks import KIT_DOWNLOADED
+
+    if user is not None:
+        record_portal_event(db.session, EventKind.KIT_DOWNLOAD, user, detail)
+    else:
+        event = Event(kind=EventKind.KIT_DOWNLOAD, occurred_at=utc_now(), automated=True, detail=detail)
+        db.session.add(event)
+    emit(db.session, KIT_DOWNLOADED, detail)  # hook (h12-api): outbound webhook, sent after this commits
+    db.session.commit()
+
+
+def kit_zip_response(kit: Kit, stored: StoredObject) -> ResponseReturnValue:
+    """The ZIP streamed in chunks from storage, or (STORAGE_DOWNLOADS=presigned, S3) a redirect to a 5-minute URL."""
+    name = kit.filename or f"kit-{kit.id}.zip"
+    if current_app.config["CHANNELCAST"].storage_downloads == "presigned":
+        url = storage_for().download_url(kit.storage_key, filename=name, content_type="application/zip", seconds=300)
+        if url is not None:
+            stored.stream.close()
+            return redirect(url, 302)
+    response = Response(stored.chunks(), mimetype="application/zip", direct_passthrough=True)
+    response.content_length = stored.size
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.set_etag(kit.sha256)
+    response.cache_control.max_age = 0
+    response.cache_control.no_cache = True
+    return response
 
 
 def open_kit(kit: Kit) -> zipfile.ZipFile:

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask.wrappers import Response
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -37,20 +36,19 @@ from campaigns.portal.kit_views import (
     email_with_inline_images,
     kit_email_parts,
     kit_file,
+    kit_zip_response,
     open_kit,
     preview_response,
+    record_kit_download,
 )
 from campaigns.portal.mail import KIT_EMAIL_IMAGES, send_kit_test, send_now, send_preference_link, send_sign_in_link
 from campaigns.tracking.activity import record_portal_event
-from campaigns.webhooks import KIT_DOWNLOADED
 from core.audit import record
 from core.config import LOCALE_NAMES, LOCALES, Settings
 from core.db import db, utc_now
 from core.extensions import limiter
 from core.mail.addresses import normalise_email
-from core.storage import storage_for
 from core.web import email_preview_response
-from core.webhooks import emit
 from subscribers.audit import record_contact
 from subscribers.brand_editor import BrandCheck, brand_values, check_brand
 from subscribers.forms import FREQUENCY_LABELS
@@ -308,9 +306,7 @@ def _record_download(kit: Kit, piece: str | None) -> None:
         "kit_id": kit.id, "campaign_id": kit.campaign_id, "partner_id": kit.partner_id, "locale": kit.locale,
         "partner_user_id": user.id, "file": piece,
     }  # fmt: skip
-    record_portal_event(db.session, EventKind.KIT_DOWNLOAD, user, detail)
-    emit(db.session, KIT_DOWNLOADED, detail)  # hook (h12-api): outbound webhook, sent after this commits
-    db.session.commit()
+    record_kit_download(kit, detail, user)
 
 
 @bp.errorhandler(KitUnavailable)
@@ -392,21 +388,9 @@ def download_kit(kit_id: int) -> ResponseReturnValue:
     kit = _kit_or_404(kit_id)
     if request.if_none_match.contains(kit.sha256):
         return "", 304
-    name = kit.filename or f"kit-{kit.id}.zip"
     stored = kit_file(kit)
     _record_download(kit, None)
-    if _settings().storage_downloads == "presigned":
-        url = storage_for().download_url(kit.storage_key, filename=name, content_type="application/zip", seconds=300)
-        if url is not None:
-            stored.stream.close()
-            return redirect(url, 302)
-    response = Response(stored.chunks(), mimetype="application/zip", direct_passthrough=True)
-    response.content_length = stored.size
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    response.set_etag(kit.sha256)
-    response.cache_control.max_age = 0
-    response.cache_control.no_cache = True
-    return response
+    return kit_zip_response(kit, stored)
 
 
 PIECE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"

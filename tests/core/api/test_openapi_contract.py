@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy.orm import Session
 
+from campaigns.delivery.models import Event, EventKind
 from campaigns.planning.models import CampaignStatus
 from core.db import utc_now
 from subscribers.models import SuppressionReason
@@ -31,6 +32,7 @@ from subscribers.suppression import suppress
 from tests.api_helpers import make_token
 from tests.campaigns.factories import CampaignFactory
 from tests.content.factories import ContentItemFactory, InterestAreaFactory
+from tests.subscribers.factories import ContactFactory, PartnerFactory
 
 EXAMPLES = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -44,6 +46,9 @@ def api_schema(app: Flask, session: Session) -> OpenApiSchema:
     CampaignFactory.create(launch_at=utc_now() + dt.timedelta(days=3), interest_areas=[area])
     CampaignFactory.create(status=CampaignStatus.LIVE, launch_at=utc_now() - dt.timedelta(days=1))
     suppress(session, "gone@partner.example", SuppressionReason.BOUNCED, source="provider")
+    partner = PartnerFactory.create(external_id="crm-1")
+    ContactFactory.create(partner=partner, external_id="crm-c-1", interests=[area])
+    session.add(Event(kind=EventKind.OPEN, contact_id=1, detail={"ip": "192.0.2.1"}))
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 

@@ -58,10 +58,11 @@ def test_partners_are_created_read_and_changed_only_with_the_current_etag(
                  headers={"If-Match": '"not-the-current-one"'})  # fmt: skip
     assert stale.status_code == 412
     assert call(client, "PATCH", f"/api/v1/partners/{body['id']}", token, json={"tier": "silver"}).status_code == 428
-    changed = call(client, "PATCH", f"/api/v1/partners/{body['id']}", token, json={"tier": "silver"},
+    # An upgrade takes effect at once (a downgrade is scheduled with notice, like every change of tier).
+    changed = call(client, "PATCH", f"/api/v1/partners/{body['id']}", token, json={"tier": "platinum"},
                    headers={"If-Match": etag})  # fmt: skip
     assert changed.status_code == 200
-    assert changed.get_json()["tier"] == "silver"
+    assert changed.get_json()["tier"] == "platinum"
     assert changed.headers["ETag"] != etag
     listed = call(client, "GET", "/api/v1/partners?external_id=sf-1", token).get_json()["items"]
     assert [item["id"] for item in listed] == [body["id"]]

@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from campaigns import delivery, digests, kits, planning, portal
+from campaigns import delivery, digests, engagement, kits, planning, portal
 from campaigns.kits import models as kit_models  # noqa: F401  (registers the kit tables)
 from campaigns.webhooks import EVENT_TYPES
 from core.audit import register_action_labels
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     delivery.init_app(app)
     kits.init_app(app)
     portal.init_app(app)
+    engagement.init_app(app)
     register_action_labels(app, AUDIT_ACTIONS)
     register_event_types(app, EVENT_TYPES)
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from subscribers import engagement as engagement
 from subscribers import models as models
 
 

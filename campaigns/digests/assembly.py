@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigns.delivery.models import RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.digests.library import RunLibrary
+from campaigns.engagement.newsletters import record_newsletter_items
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.languages import reading_order
@@ -242,6 +243,7 @@ def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ..
     if body is None:
         rendered = state.rendered.pop(key)
         body = store_body(session, rendered.subject, rendered.html, rendered.text, postal_address=state.postal_address)
+        record_newsletter_items(session, body.id, key[1])  # per-item and per-area reach in the reports
         state.bodies[key] = body
     return body
 

@@ -1,0 +1,102 @@
+"""Cooling partners: whose score fell by more than ENGAGEMENT_COOLING_PERCENT over 30 days, shown to
+their account manager on the overview and mailed to them weekly (one email per manager and ISO week)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from campaigns.delivery.models import Delivery
+from campaigns.engagement.models import PartnerOutreach
+from campaigns.engagement.reports import last_outreach
+from campaigns.portal.mail import Mail, _enqueue_one
+from core.auth import Role, User
+from core.config import Settings
+from subscribers.engagement import Band, PartnerScore, band_of, decayed
+from subscribers.models import Partner
+from subscribers.partners import ContactPerson, contact_person, visible_partners
+
+WEEKLY_CATEGORY = "cooling-partners"
+WEEKLY_FOLDER = "cooling_partners"  # templates/email/cooling_partners/{subject.txt, body.html, body.txt}
+
+
+@dataclass(frozen=True)
+class ScoredPartner:
+    partner: Partner
+    score: float
+    baseline: float
+    band: Band
+    person: ContactPerson | None
+    last_outreach: PartnerOutreach | None
+
+    @property
+    def fall(self) -> float | None:
+        """How much of its score 30 days ago the partner lost (0.4 = 40 %)."""
+        return 1 - self.score / self.baseline if self.baseline else None
+
+
+def scored_partners(session: Session, user: User, now: dt.datetime, settings: Settings) -> list[ScoredPartner]:
+    """The partners `user` may see, with score and band, least engaged first among the cooling."""
+    partners = session.scalars(
+        visible_partners(user).where(Partner.archived_at.is_(None))
+        .options(selectinload(Partner.account_manager), selectinload(Partner.distributor_team))
+    ).all()  # fmt: skip
+    ids = [p.id for p in partners]
+    scores = {s.partner_id: s for s in session.scalars(select(PartnerScore).where(PartnerScore.partner_id.in_(ids)))}
+    outreach = last_outreach(session, ids)
+    rows = []
+    for partner in partners:
+        stored = scores.get(partner.id)
+        score = decayed(stored.score, stored.as_of, now, settings.engagement_half_life_days) if stored else 0.0
+        baseline = stored.baseline if stored else 0.0
+        rows.append(ScoredPartner(partner, score, baseline, band_of(score, baseline, settings.engagement_cooling_percent),
+                                  contact_person(partner), outreach.get(partner.id)))  # fmt: skip
+    order = {Band.COOLING: 0, Band.SILENT: 1, Band.ENGAGED: 2}
+    return sorted(rows, key=lambda r: (order[r.band], -(r.fall or 0), r.partner.name))
+
+
+def cooling_for(session: Session, manager: User, now: dt.datetime, settings: Settings) -> list[ScoredPartner]:
+    """The cooling partners `manager` looks after (as account manager or stand-in)."""
+    return [row for row in scored_partners(session, manager, now, settings) if row.band is Band.COOLING]
+
+
+def cooling_section(session: Session, now: dt.datetime) -> Markup:
+    """The overview's list for an account manager: their cooling partners, their person, the last outreach."""
+    from flask_login import current_user
+
+    if current_user.role is not Role.ACCOUNT_MANAGER:
+        return Markup("")
+    rows = cooling_for(session, current_user, now, current_app.config["CHANNELCAST"])
+    return Markup(render_template("campaigns/engagement/_cooling.html", rows=rows))
+
+
+def weekly_cooling_mail(session: Session, now: dt.datetime) -> str:
+    """Monday's email to each account manager with cooling partners; once per manager and ISO week."""
+    if now.weekday() != 0:
+        return "not Monday"
+    settings: Settings = current_app.config["CHANNELCAST"]
+    year, week, _day = now.isocalendar()
+    managers = session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER, User.is_active.is_(True)))
+    queued = 0
+    for manager in managers:
+        key = f"cooling:{manager.id}:{year}-W{week:02d}"
+        if session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
+            continue  # this week's email is already in the outbox
+        rows = cooling_for(session, manager, now, settings)
+        if not rows:
+            continue
+        reports = settings.public_base_url + "/admin/reports/partners"
+        mail = Mail(
+            folder=WEEKLY_FOLDER, locale=manager.locale or "en",
+            idempotency_key=key, to_email=manager.email,
+            to_name=manager.name, fields={"name": manager.name, "unsubscribe_url": reports, "preferences_url": reports},
+            category=WEEKLY_CATEGORY,
+        )  # fmt: skip
+        _enqueue_one(session, mail, rows=rows, reports_url=reports, base_url=settings.public_base_url)
+        queued += 1
+    return f"{queued} cooling-partner emails"

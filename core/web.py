@@ -118,7 +118,10 @@ def _nav_for_current_user() -> list[NavItem]:
 def home() -> ResponseReturnValue:
     settings = current_app.config["CHANNELCAST"]
     return render_template(
-        "web/home.html", health=health_report(db.session), settings=settings, panels=_panels_for_current_user(),
+        "web/home.html",
+        health=health_report(db.session),
+        settings=settings,
+        panels=_panels_for_current_user(),
         sections=_sections_for_current_user(),
     )
 

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, selectinload
 from campaigns.delivery.models import RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.digests.library import RunLibrary
-from campaigns.engagement.newsletters import record_newsletter_items
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
+from campaigns.engagement.newsletters import record_newsletter_items
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.languages import reading_order
 from content.models import InterestArea

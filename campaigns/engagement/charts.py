@@ -14,9 +14,11 @@ COLOURS = ("#1f5fa8", "#c2571a", "#2c8a4b", "#7a3fa0")
 _ids = itertools.count(1)
 
 
-def _frame(title: str, desc: str, inner: str, *, width: int = WIDTH, height: int = HEIGHT, css: str = "chart") -> Markup:
+def _frame(
+    title: str, desc: str, inner: str, *, width: int = WIDTH, height: int = HEIGHT, css: str = "chart"
+) -> Markup:
     n = next(_ids)
-    return Markup(
+    return Markup(  # noqa: S704 (labels and titles escaped above; the rest is numbers)
         f'<svg class="{css}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-t{n} chart-d{n}" '
         f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="chart-t{n}">{escape(title)}</title><desc id="chart-d{n}">{escape(desc)}</desc>{inner}</svg>'
@@ -34,9 +36,7 @@ def _ceiling(value: float) -> float:
     return float(10 * scale)
 
 
-def line_chart(
-    title: str, desc: str, days: Sequence[dt.date], series: Sequence[tuple[str, Sequence[float]]]
-) -> Markup:
+def line_chart(title: str, desc: str, days: Sequence[dt.date], series: Sequence[tuple[str, Sequence[float]]]) -> Markup:
     """One line per series over the days, a legend, and the top value on the axis."""
     if not days:
         return Markup("")
@@ -48,7 +48,8 @@ def line_chart(
         f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + 8}" text-anchor="end" font-size="11">{top:g}</text>',
         f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + plot_h}" text-anchor="end" font-size="11">0</text>',
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 8}" font-size="11">{escape(days[0].isoformat())}</text>',
-        f'<text x="{WIDTH - 8}" y="{HEIGHT - 8}" text-anchor="end" font-size="11">{escape(days[-1].isoformat())}</text>',
+        f'<text x="{WIDTH - 8}" y="{HEIGHT - 8}" text-anchor="end" font-size="11">'
+        f"{escape(days[-1].isoformat())}</text>",
     ]
     for n, (label, values) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
@@ -73,7 +74,9 @@ def bar_chart(title: str, desc: str, bars: Sequence[tuple[str, float]]) -> Marku
     for n, (label, value) in enumerate(bars):
         y = 4 + n * row
         width = (WIDTH - label_w - 60) * (value / top)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label[:22])}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label[:22])}</text>'
+        )
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="16" fill="{COLOURS[0]}"/>')
         parts.append(f'<text x="{label_w + width + 4:.1f}" y="{y + 15}" font-size="12">{value:g}</text>')
     return _frame(title, desc, "".join(parts), height=height)

@@ -54,8 +54,8 @@ def scored_partners(session: Session, user: User, now: dt.datetime, settings: Se
         stored = scores.get(partner.id)
         score = decayed(stored.score, stored.as_of, now, settings.engagement_half_life_days) if stored else 0.0
         baseline = stored.baseline if stored else 0.0
-        rows.append(ScoredPartner(partner, score, baseline, band_of(score, baseline, settings.engagement_cooling_percent),
-                                  contact_person(partner), outreach.get(partner.id)))  # fmt: skip
+        band = band_of(score, baseline, settings.engagement_cooling_percent)
+        rows.append(ScoredPartner(partner, score, baseline, band, contact_person(partner), outreach.get(partner.id)))
     order = {Band.COOLING: 0, Band.SILENT: 1, Band.ENGAGED: 2}
     return sorted(rows, key=lambda r: (order[r.band], -(r.fall or 0), r.partner.name))
 
@@ -69,10 +69,13 @@ def cooling_section(session: Session, now: dt.datetime) -> Markup:
     """The overview's list for an account manager: their cooling partners, their person, the last outreach."""
     from flask_login import current_user
 
+    from campaigns.engagement.routes import cell
+
     if current_user.role is not Role.ACCOUNT_MANAGER:
         return Markup("")
     rows = cooling_for(session, current_user, now, current_app.config["CHANNELCAST"])
-    return Markup(render_template("campaigns/engagement/_cooling.html", rows=rows))
+    html = render_template("campaigns/engagement/_cooling.html", rows=rows, cell=cell)
+    return Markup(html)  # noqa: S704 (our own template, autoescaped)
 
 
 def weekly_cooling_mail(session: Session, now: dt.datetime) -> str:

@@ -126,7 +126,9 @@ def _by_day(session: Session, *where: ColumnElement[bool]) -> Table:
         .where(*where).group_by(R.day).order_by(R.day)
     ).all()  # fmt: skip
     table = Table("by_day", _l("Day by day"), [_l("Day"), _l("Sent"), _l("Unique opens"), _l("Unique clicks")])
-    table.rows = [[day, int(sent), int(opens), int(clicks)] for day, sent, opens, clicks in rows if sent or opens or clicks]
+    table.rows = [
+        [day, int(sent), int(opens), int(clicks)] for day, sent, opens, clicks in rows if sent or opens or clicks
+    ]
     return table
 
 
@@ -150,7 +152,9 @@ def campaign_index(session: Session) -> Table:
         .where(R.campaign_id != 0).group_by(R.campaign_id)
     ).all()  # fmt: skip
     figures = {cid: (int(s), int(o), int(c), int(k)) for cid, s, o, c, k in sums}
-    campaigns = session.execute(select(Campaign.id, Campaign.name, Campaign.launch_at).order_by(Campaign.launch_at.desc()))
+    campaigns = session.execute(
+        select(Campaign.id, Campaign.name, Campaign.launch_at).order_by(Campaign.launch_at.desc())
+    )
     table = Table("campaigns", _l("Campaigns"), [_l("Campaign"), _l("Launch"), _l("Sent"), _l("Unique opens"),
                                                   _l("Unique clicks"), _l("Kit downloads")])  # fmt: skip
     for cid, name, launch in campaigns:
@@ -169,7 +173,9 @@ def campaign_report(session: Session, campaign: Campaign) -> Report:
     ).all()
     kits = Table("kit_downloads", _l("Kit downloads by partner"), [_l("Partner"), _l("Kit downloads")])
     kits.rows = [[(name, pid), int(count)] for pid, name, count in downloads]
-    return Report(campaign.name, _totals(session, *where), [_by_day(session, *where), *_named_splits(session, *where), kits])
+    return Report(
+        campaign.name, _totals(session, *where), [_by_day(session, *where), *_named_splits(session, *where), kits]
+    )
 
 
 # ---------------------------------------------------------------------------------------------- newsletter periods
@@ -181,8 +187,8 @@ def period_index(session: Session) -> Table:
                func.sum(R.unsubscribes))
         .where(R.campaign_id == 0, R.period != "").group_by(R.period).order_by(R.period.desc())
     ).all()  # fmt: skip
-    table = Table("periods", _l("Newsletter periods"), [_l("Period"), _l("Sent"), _l("Unique opens"),
-                                                       _l("Unique clicks"), _l("Click rate"), _l("Unsubscribes")])  # fmt: skip
+    headers = [_l("Period"), _l("Sent"), _l("Unique opens"), _l("Unique clicks"), _l("Click rate"), _l("Unsubscribes")]
+    table = Table("periods", _l("Newsletter periods"), headers)
     for period, sent, delivered, opens, clicks, unsubscribes in rows:
         table.rows.append([period, int(sent), int(opens), int(clicks), _rate(int(clicks), int(delivered) or int(sent)),
                            int(unsubscribes)])  # fmt: skip
@@ -231,7 +237,9 @@ def _content_totals(session: Session, dimension: ContentDimension) -> Select[Any
 
 def item_index(session: Session, limit: int = 50) -> Table:
     rows = session.execute(
-        _content_totals(session, ContentDimension.ITEM).order_by(func.sum(ContentRollup.unique_clicks).desc()).limit(limit)
+        _content_totals(session, ContentDimension.ITEM)
+        .order_by(func.sum(ContentRollup.unique_clicks).desc())
+        .limit(limit)
     ).all()
     names = item_names(session, [row[0] for row in rows])
     table = Table("items", _l("Content items, most clicked first"), ITEM_HEADERS)
@@ -319,7 +327,9 @@ def daily_points(session: Session, partner_id: int, since: dt.date) -> dict[dt.d
         + R.portal_sign_ins * WEIGHTS_BY_METRIC["portal_sign_ins"]
     )  # fmt: skip
     rows = session.execute(
-        select(R.day, func.sum(points)).where(R.campaign_id == 0, R.partner_id == partner_id, R.day >= since).group_by(R.day)
+        select(R.day, func.sum(points))
+        .where(R.campaign_id == 0, R.partner_id == partner_id, R.day >= since)
+        .group_by(R.day)
     )
     return {day: float(value or 0) for day, value in rows}
 
@@ -333,7 +343,9 @@ WEIGHTS_BY_METRIC = {
 }
 
 
-def score_series(session: Session, partner_id: int, today: dt.date, half_life_days: int, days: int = 90) -> list[tuple[dt.date, float]]:
+def score_series(
+    session: Session, partner_id: int, today: dt.date, half_life_days: int, days: int = 90
+) -> list[tuple[dt.date, float]]:
     """The partner's score at the end of each of the last `days` days, rebuilt from the daily roll-ups
     (with ten half-lives of history before, so the first point is right to a thousandth)."""
     start = today - dt.timedelta(days=days - 1)
@@ -352,7 +364,9 @@ def score_series(session: Session, partner_id: int, today: dt.date, half_life_da
 def partner_timeline(session: Session, partner: Partner, since: dt.date) -> list[Moment]:
     """What we sent, what they did, and when their person reached them: newest first."""
     moments: list[Moment] = []
-    for day, sent, opens, clicks, downloads, preferences, sign_ins, unsubscribes in partner_days(session, partner.id, since).rows:
+    for day, sent, opens, clicks, downloads, preferences, sign_ins, unsubscribes in partner_days(
+        session, partner.id, since
+    ).rows:
         if sent:
             moments.append(Moment(day, "we", str(_l("%(count)s messages sent", count=sent))))
         did = [(opens, _l("opened")), (clicks, _l("clicked")), (downloads, _l("kit downloads")),
@@ -365,7 +379,9 @@ def partner_timeline(session: Session, partner: Partner, since: dt.date) -> list
         select(PartnerOutreach).where(PartnerOutreach.partner_id == partner.id, PartnerOutreach.happened_on >= since)
     ):
         who = outreach.user.name if outreach.user else str(_l("Their account manager"))
-        moments.append(Moment(outreach.happened_on, "person", f"{who}: {outreach.channel.value} {outreach.note}".strip()))
+        moments.append(
+            Moment(outreach.happened_on, "person", f"{who}: {outreach.channel.value} {outreach.note}".strip())
+        )
     return sorted(moments, key=lambda m: (m.day, {"we": 0, "they": 1, "person": 2}[m.side]), reverse=True)
 
 

@@ -118,7 +118,9 @@ def _charts(report: Report) -> dict[str, Any]:
         elif table.name in ("weeks",) and table.rows:
             days = [row[0] for row in table.rows]
             series = [(str(table.headers[i]), [float(row[i]) for row in table.rows]) for i in (1, 2, 4)]
-            charts[table.name] = line_chart(str(table.title), _("Newsletters, unique opens and unique clicks per week."), days, series)  # noqa: E501
+            charts[table.name] = line_chart(
+                str(table.title), _("Newsletters, unique opens and unique clicks per week."), days, series
+            )
     return charts
 
 
@@ -189,7 +191,9 @@ def _period_or_404(period: str) -> str:
 @require_role(*READERS)
 def period(period: str) -> ResponseReturnValue:
     report = period_report(db.session, _period_or_404(period))
-    return _show(report, kind="period", csv_endpoint=".period_csv", csv_args={"period": period}, links={"items": ".item"})
+    return _show(
+        report, kind="period", csv_endpoint=".period_csv", csv_args={"period": period}, links={"items": ".item"}
+    )
 
 
 @bp.get("/periods/<period>/<name>.csv")
@@ -323,7 +327,8 @@ def log_outreach(partner_id: int) -> ResponseReturnValue:
                             channel=OutreachChannel(form.channel.data), note=form.note.data.strip())  # fmt: skip
     db.session.add(entry)
     record(db.session, "partner.outreach_logged", object_type="partner", object_id=found.id, object_label=found.name,
-           detail=f"{entry.channel.value} on {entry.happened_on.isoformat()}", scope=partner_scope(found.id))  # fmt: skip
+           detail=f"{entry.channel.value} on {entry.happened_on.isoformat()}",
+           scope=partner_scope(found.id))  # fmt: skip
     db.session.commit()
     flash(_("Outreach noted."), "success")
     return redirect(url_for(".partner", partner_id=found.id))

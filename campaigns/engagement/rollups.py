@@ -104,17 +104,24 @@ class RollupRun:
 
 def _claim_cursor(session: Session) -> RollupCursor | None:
     """The cursor row, locked for this transaction; None when another worker holds it."""
+    locked = (
+        select(RollupCursor)
+        .where(RollupCursor.name == CURSOR)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    cursor = session.scalars(locked).one_or_none()
+    if cursor is not None:
+        return cursor
+    if session.scalar(select(RollupCursor.name).where(RollupCursor.name == CURSOR)) is not None:
+        return None  # it exists, and another worker holds it
+    # The migration creates the row; a database emptied by hand gets it back here.
     session.execute(
         insert_for(session)(RollupCursor)
         .values(name=CURSOR, last_event_id=0, counted=0, updated_at=utc_now())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    return session.scalars(
-        select(RollupCursor)
-        .where(RollupCursor.name == CURSOR)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    return session.scalars(locked).one_or_none()
 
 
 def _note_gaps(session: Session, low: int, high: int, now: dt.datetime) -> None:

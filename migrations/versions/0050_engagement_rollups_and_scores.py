@@ -5,6 +5,7 @@ Revises: 0021
 Create Date: 2026-12-02 11:30:00.000000
 """
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -96,6 +97,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_rollup_cursors")),
     )
+    cursors = sa.table(
+        "rollup_cursors",
+        sa.column("name", sa.String),
+        sa.column("last_event_id", sa.BigInteger),
+        sa.column("counted", sa.BigInteger),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    # The one cursor exists from the start: claiming it is then a row lock, never an insert race.
+    start = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    op.bulk_insert(cursors, [{"name": "events", "last_event_id": 0, "counted": 0, "updated_at": start}])
     op.create_table(
         "rollup_gaps",
         sa.Column("event_id", sa.BigInteger(), nullable=False),

@@ -44,7 +44,11 @@ def scored_partners(session: Session, user: User, now: dt.datetime, settings: Se
     """The partners `user` may see, with score and band, least engaged first among the cooling."""
     partners = session.scalars(
         visible_partners(user).where(Partner.archived_at.is_(None))
-        .options(selectinload(Partner.account_manager), selectinload(Partner.distributor_team))
+        .options(
+            selectinload(Partner.account_manager),
+            selectinload(Partner.backup_manager),
+            selectinload(Partner.distributor_team),
+        )
     ).all()  # fmt: skip
     ids = [p.id for p in partners]
     scores = {s.partner_id: s for s in session.scalars(select(PartnerScore).where(PartnerScore.partner_id.in_(ids)))}

@@ -234,19 +234,19 @@ def _rollup_sql(sql: Dialect, scope: str) -> str:
     )
     updates = ", ".join(f"{m} = engagement_rollups.{m} + excluded.{m}" for m in METRICS)
     return f"""
-    WITH {_batch_cte(sql, scope)}
+    WITH {_batch_cte(sql, scope)},
+    counted_for AS (
+        SELECT id, 0 AS campaign_id FROM evp
+        UNION
+        SELECT evp.id, bc.campaign_id FROM evp JOIN ({body_campaigns}) bc ON bc.body_id = evp.body_id
+        UNION
+        SELECT id, kit_campaign_id FROM evp WHERE kit_campaign_id IS NOT NULL
+    )
     INSERT INTO engagement_rollups (day, campaign_id, {dims.replace("day, ", "")}, {", ".join(METRICS)})
     SELECT * FROM (
-        SELECT day, 0 AS campaign_id, period, partner_id, locale, tier, country, {sums}
-        FROM evp GROUP BY {dims}
-        UNION ALL
-        SELECT day, bc.campaign_id, period, partner_id, locale, tier, country, {sums}
-        FROM evp JOIN ({body_campaigns}) bc ON bc.body_id = evp.body_id
-        GROUP BY day, bc.campaign_id, period, partner_id, locale, tier, country
-        UNION ALL
-        SELECT day, kit_campaign_id, period, partner_id, locale, tier, country, {sums}
-        FROM evp WHERE kit_campaign_id IS NOT NULL
-        GROUP BY day, kit_campaign_id, period, partner_id, locale, tier, country
+        SELECT day, counted_for.campaign_id, period, partner_id, locale, tier, country, {sums}
+        FROM evp JOIN counted_for ON counted_for.id = evp.id
+        GROUP BY day, counted_for.campaign_id, period, partner_id, locale, tier, country
     ) AS s WHERE true
     ON CONFLICT (day, campaign_id, period, partner_id, locale, tier, country) DO UPDATE SET {updates}
     """
@@ -319,6 +319,10 @@ def _scores_sql(sql: Dialect, scope: str, half_life_days: int, *, table: str, ke
 def count_scope(session: Session, scope: str, params: dict[str, object], now: dt.datetime, half_life_days: int) -> None:
     """Count the events in `scope` (a WHERE over `events e`) into every roll-up and score."""
     sql = dialect_of(session)
+    if sql is POSTGRESQL:
+        # Large batches: sort and hash in memory, and skip JIT compiling (seconds for these wide queries).
+        session.execute(text("SET LOCAL work_mem = '128MB'"))
+        session.execute(text("SET LOCAL jit = off"))
     statements = [
         *_firsts_sql(scope),
         _rollup_sql(sql, scope),

@@ -52,6 +52,7 @@ from subscribers.models import Partner
 from subscribers.partners import contact_person, may_change_partner, may_see_partner
 
 bp = Blueprint("engagement", __name__, url_prefix="/admin/reports")
+SHOWN = 100  # partners on the engagement list: those most in need of attention come first
 READERS = (Role.ADMIN, Role.MARKETER, Role.VIEWER)
 PERIOD = re.compile(r"\d{4}-(W\d{2}|\d{2}|F\d{2}|Q\d)")
 CHANNELS = {
@@ -258,7 +259,7 @@ def partners() -> ResponseReturnValue:
 
     settings = current_app.config["CHANNELCAST"]
     rows = scored_partners(db.session, current_user, utc_now(), settings)
-    return render_template("campaigns/engagement/partners.html", rows=rows, cell=cell)
+    return render_template("campaigns/engagement/partners.html", rows=rows[:SHOWN], total=len(rows), cell=cell)
 
 
 def _partner_page(found: Partner, form: OutreachForm, status: int = 200) -> ResponseReturnValue:

@@ -103,13 +103,23 @@ def _csv(table: Table, filename: str) -> Response:
     return Response(body, mimetype="text/csv", headers=headers)
 
 
+def _every_day(table: Table) -> tuple[list[dt.date], list[tuple[str, list[float]]]]:
+    """The day-by-day table with its quiet days filled in as zeros, so the line's slope tells the truth."""
+    by_day = {row[0]: row for row in table.rows}
+    first, last = table.rows[0][0], table.rows[-1][0]
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    series = [
+        (str(table.headers[i]), [float(by_day[day][i]) if day in by_day else 0.0 for day in days]) for i in (1, 2, 3)
+    ]
+    return days, series
+
+
 def _charts(report: Report) -> dict[str, Any]:
     """A chart for the tables that read well as one: days as lines, splits as bars."""
     charts: dict[str, Any] = {}
     for table in report.tables:
         if table.name == "by_day" and table.rows:
-            days = [row[0] for row in table.rows]
-            series = [(str(table.headers[i]), [float(row[i]) for row in table.rows]) for i in (1, 2, 3)]
+            days, series = _every_day(table)
             desc = _("Messages sent, unique opens and unique clicks per day, %(first)s to %(last)s.",
                      first=cell(days[0]), last=cell(days[-1]))  # fmt: skip
             charts[table.name] = line_chart(str(table.title), desc, days, series)

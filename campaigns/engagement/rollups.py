@@ -194,6 +194,7 @@ def _batch_cte(sql: Dialect, scope: str) -> str:
     ),
     evp AS (
         SELECT ev.id, ev.kind, ev.automated, ev.occurred_at, ev.body_id, ev.day, ev.period, ev.contact_id,
+               ev.delivery_id, ev.content_item_id,
                ev.locale, ev.kit_campaign_id, ev.first_open, ev.first_click, COALESCE(p.id, 0) AS partner_id,
                COALESCE(p.tier, '') AS tier, COALESCE(p.country, '') AS country
         FROM ev LEFT JOIN partners p ON p.id = ev.raw_partner_id
@@ -224,6 +225,10 @@ def _metric_sums() -> str:
     return ", ".join(f"{sums[name]} AS {name}" for name in METRICS)
 
 
+BATCH_TABLE = "engagement_batch"
+FROM_BATCH = f"evp AS (SELECT * FROM {BATCH_TABLE}), ev AS (SELECT * FROM {BATCH_TABLE})"
+
+
 def _rollup_sql(sql: Dialect, scope: str) -> str:
     dims = "day, period, partner_id, locale, tier, country"
     sums = _metric_sums()
@@ -234,7 +239,7 @@ def _rollup_sql(sql: Dialect, scope: str) -> str:
     )
     updates = ", ".join(f"{m} = engagement_rollups.{m} + excluded.{m}" for m in METRICS)
     return f"""
-    WITH {_batch_cte(sql, scope)},
+    WITH {FROM_BATCH},
     counted_for AS (
         SELECT id, 0 AS campaign_id FROM evp
         UNION
@@ -274,7 +279,7 @@ def _content_sql(sql: Dialect, scope: str) -> str:
     )
     # An area counts a newsletter once however many of its items the newsletter carried.
     return f"""
-    WITH {_batch_cte(sql, scope)}, rows AS ({item_rows})
+    WITH {FROM_BATCH}, rows AS ({item_rows})
     INSERT INTO content_rollups (day, dimension, key_id, period, sent, unique_opens, clicks, unique_clicks)
     SELECT * FROM (
         SELECT day, 'item', item_id, period, {sums} FROM rows GROUP BY day, item_id, period
@@ -305,7 +310,7 @@ def _scores_sql(sql: Dialect, scope: str, half_life_days: int, *, table: str, ke
     extra = ", 0.0, CAST(NULL AS DATE)" if table == "partner_scores" else ""
     columns = f"{key}, score, as_of" + (", baseline, baseline_on" if table == "partner_scores" else "")
     return f"""
-    WITH {_batch_cte(sql, scope)}
+    WITH {FROM_BATCH}
     INSERT INTO {table} ({columns})
     SELECT * FROM (
         SELECT {key}, {gain} AS score, :now AS as_of{extra} FROM evp
@@ -325,10 +330,14 @@ def count_scope(session: Session, scope: str, params: dict[str, object], now: dt
         session.execute(text("SET LOCAL jit = off"))
     statements = [
         *_firsts_sql(scope),
+        f"DROP TABLE IF EXISTS {BATCH_TABLE}",
+        # Each event of the batch joined to its message, contact and partner once, read by every roll-up.
+        f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS WITH {_batch_cte(sql, scope)} SELECT * FROM evp",
         _rollup_sql(sql, scope),
         _content_sql(sql, scope),
         _scores_sql(sql, scope, half_life_days, table="contact_scores", key="contact_id"),
         _scores_sql(sql, scope, half_life_days, table="partner_scores", key="partner_id"),
+        f"DROP TABLE {BATCH_TABLE}",
     ]
     for statement in statements:
         query = text(statement)

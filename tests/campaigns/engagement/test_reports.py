@@ -148,3 +148,17 @@ def test_an_account_manager_notes_an_outreach_and_it_shows_in_the_timeline(
     assert session.scalars(select(PartnerOutreach)).one().user_id == account_manager.id
     assert session.scalars(select(AuditEntry).where(AuditEntry.action == "partner.outreach_logged")).one()
     assert client.post(f"{url}/outreach", data={"happened_on": "2026-03-02", "channel": "call"}).status_code == 400
+
+
+def test_the_partner_page_shows_a_90_day_sparkline_of_the_score_and_links_to_the_report(
+    app: Flask, client: FlaskClient, session: Session, marketer: User
+) -> None:
+    acme = a_month_of_mail(app, session)["acme"]
+    assert isinstance(acme, Partner)
+    sign_in(client, marketer)
+    page = client.get(f"/admin/partners/{acme.id}").get_data(as_text=True)
+    assert f'src="/admin/reports/partners/{acme.id}/sparkline.svg"' in page
+    assert "Engagement score of Acme Storage BV over the last 90 days" in page
+    svg = client.get(f"/admin/reports/partners/{acme.id}/sparkline.svg")
+    assert svg.mimetype == "image/svg+xml"
+    assert "<title" in svg.get_data(as_text=True)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Event, EventKind
-from campaigns.engagement.models import ContentDimension, ContentRollup, EngagementRollup, RollupCursor
+from campaigns.engagement.models import ContactScore, ContentDimension, ContentRollup, EngagementRollup, RollupCursor
 from campaigns.engagement.rollups import roll_up_batch
 from subscribers.models import Contact
 from subscribers.rights import erase_contact
@@ -133,6 +133,7 @@ def test_erasing_a_contact_removes_their_events_but_keeps_the_counts(app: Flask,
         roll_up_batch(session, LATER)
     assert session.scalar(select(func.count()).select_from(Event)) == 0
     assert session.get(Contact, jan.id) is None
+    assert session.get(ContactScore, jan.id) is None  # a person's score goes with them
     assert totals(session)["unique_opens"] == 1
 
 

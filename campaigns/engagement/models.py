@@ -43,14 +43,14 @@ class EngagementRollup(Base):
     """
 
     __tablename__ = "engagement_rollups"
+    # The primary key leads with the campaign: a campaign's report reads one range of it.
     __table_args__ = (
-        Index("ix_engagement_rollups_campaign", "campaign_id", "day"),
         Index("ix_engagement_rollups_period", "period", "campaign_id"),
         Index("ix_engagement_rollups_partner", "partner_id", "day"),
     )
 
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
     partner_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody we know (an erased contact's mail)
     locale: Mapped[str] = mapped_column(String(5), primary_key=True)

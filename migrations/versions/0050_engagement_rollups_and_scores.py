@@ -41,8 +41,8 @@ def _count(name: str) -> sa.Column:  # type: ignore[type-arg]
 def upgrade() -> None:
     op.create_table(
         "engagement_rollups",
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("period", sa.String(length=10), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=False),
@@ -50,8 +50,8 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=2), nullable=False),
         *[_count(name) for name in METRICS],
         sa.PrimaryKeyConstraint(
-            "day",
             "campaign_id",
+            "day",
             "period",
             "partner_id",
             "locale",
@@ -60,7 +60,6 @@ def upgrade() -> None:
             name=op.f("pk_engagement_rollups"),
         ),
     )
-    op.create_index("ix_engagement_rollups_campaign", "engagement_rollups", ["campaign_id", "day"])
     op.create_index("ix_engagement_rollups_period", "engagement_rollups", ["period", "campaign_id"])
     op.create_index("ix_engagement_rollups_partner", "engagement_rollups", ["partner_id", "day"])
     op.create_table(
@@ -187,5 +186,4 @@ def downgrade() -> None:
     op.drop_table("content_rollups")
     op.drop_index("ix_engagement_rollups_partner", table_name="engagement_rollups")
     op.drop_index("ix_engagement_rollups_period", table_name="engagement_rollups")
-    op.drop_index("ix_engagement_rollups_campaign", table_name="engagement_rollups")
     op.drop_table("engagement_rollups")

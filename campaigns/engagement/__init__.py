@@ -24,6 +24,7 @@ def engagement_and_cooling_tick(session: Session, now: dt.datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.engagement.cli import engagement_cli
     from campaigns.engagement.cooling import cooling_section
     from campaigns.engagement.routes import bp
     from core.audit import register_action_labels
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     from core.web import register_nav, register_overview_section
 
     app.register_blueprint(bp)
+    app.cli.add_command(engagement_cli)
     register_tick(app, "engagement", engagement_and_cooling_tick)
     register_nav(app, "Reports", "engagement.index", order=60)
     register_overview_section(app, cooling_section, roles=(Role.ACCOUNT_MANAGER,))

@@ -165,3 +165,12 @@ def test_bounces_and_unsubscribes_are_counted_under_the_partner(app: Flask, sess
     figures = totals(session, partner_id=jan.partner_id)
     assert figures["unsubscribes"] == (1 if kind is EventKind.UNSUBSCRIBE else 0)
     assert figures["sent"] == 1
+
+
+def test_the_count_command_counts_new_events_at_once(app: Flask, session: Session) -> None:
+    mail = newsletter(session, ContactFactory.create(), "2026-03")
+    event(session, EventKind.OPEN, mail)
+    result = app.test_cli_runner().invoke(args=["engagement", "count"])
+    assert result.exit_code == 0, result.output
+    assert "2 events counted" in result.output
+    assert totals(session)["unique_opens"] == 1

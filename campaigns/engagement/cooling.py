@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, render_template
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import Delivery
@@ -17,7 +18,7 @@ from campaigns.engagement.reports import last_outreach
 from campaigns.portal.mail import Mail, _enqueue_one
 from core.auth import Role, User
 from core.config import Settings
-from subscribers.engagement import Band, PartnerScore, band_of, decayed
+from subscribers.engagement import SILENT_BELOW, Band, PartnerScore, band_of, decayed
 from subscribers.models import Partner
 from subscribers.partners import ContactPerson, contact_person, visible_partners
 
@@ -40,16 +41,30 @@ class ScoredPartner:
         return 1 - self.score / self.baseline if self.baseline else None
 
 
-def scored_partners(session: Session, user: User, now: dt.datetime, settings: Settings) -> list[ScoredPartner]:
-    """The partners `user` may see, with score and band, least engaged first among the cooling."""
-    partners = session.scalars(
-        visible_partners(user).where(Partner.archived_at.is_(None))
+def _attention_order(cooling_percent: int) -> list[Any]:
+    """Cooling first (steepest fall first), then silent, then engaged; as the last roll-up left the scores."""
+    score, baseline = func.coalesce(PartnerScore.score, 0.0), func.coalesce(PartnerScore.baseline, 0.0)
+    cooling = and_(score >= SILENT_BELOW, baseline >= SILENT_BELOW, score < baseline * (1 - cooling_percent / 100))
+    rank = case((cooling, 0), (score < SILENT_BELOW, 1), else_=2)
+    fall = case((baseline > 0, 1 - score / baseline), else_=0.0)
+    return [rank, fall.desc(), Partner.name, Partner.id]
+
+
+def scored_partners(
+    session: Session, user: User, now: dt.datetime, settings: Settings, *, limit: int | None = None
+) -> list[ScoredPartner]:
+    """The partners `user` may see, with score and band, those most in need of attention first."""
+    chosen = (
+        visible_partners(user).outerjoin(PartnerScore, PartnerScore.partner_id == Partner.id)
+        .where(Partner.archived_at.is_(None))
+        .order_by(*_attention_order(settings.engagement_cooling_percent)).limit(limit)
         .options(
             selectinload(Partner.account_manager),
             selectinload(Partner.backup_manager),
             selectinload(Partner.distributor_team),
         )
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    partners = session.scalars(chosen).all()
     ids = [p.id for p in partners]
     scores = {s.partner_id: s for s in session.scalars(select(PartnerScore).where(PartnerScore.partner_id.in_(ids)))}
     outreach = last_outreach(session, ids)
@@ -60,8 +75,12 @@ def scored_partners(session: Session, user: User, now: dt.datetime, settings: Se
         baseline = stored.baseline if stored else 0.0
         band = band_of(score, baseline, settings.engagement_cooling_percent)
         rows.append(ScoredPartner(partner, score, baseline, band, contact_person(partner), outreach.get(partner.id)))
-    order = {Band.COOLING: 0, Band.SILENT: 1, Band.ENGAGED: 2}
-    return sorted(rows, key=lambda r: (order[r.band], -(r.fall or 0), r.partner.name))
+    return rows
+
+
+def visible_count(session: Session, user: User) -> int:
+    statement = visible_partners(user).where(Partner.archived_at.is_(None))
+    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
 
 
 def cooling_for(session: Session, manager: User, now: dt.datetime, settings: Settings) -> list[ScoredPartner]:

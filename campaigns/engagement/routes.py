@@ -265,11 +265,12 @@ def partner_for_report(partner_id: int) -> Partner:
 @bp.get("/partners")
 @require_role()
 def partners() -> ResponseReturnValue:
-    from campaigns.engagement.cooling import scored_partners
+    from campaigns.engagement.cooling import scored_partners, visible_count
 
     settings = current_app.config["CHANNELCAST"]
-    rows = scored_partners(db.session, current_user, utc_now(), settings)
-    return render_template("campaigns/engagement/partners.html", rows=rows[:SHOWN], total=len(rows), cell=cell)
+    rows = scored_partners(db.session, current_user, utc_now(), settings, limit=SHOWN)
+    total = visible_count(db.session, current_user)
+    return render_template("campaigns/engagement/partners.html", rows=rows, total=total, cell=cell)
 
 
 def _partner_page(found: Partner, form: OutreachForm, status: int = 200) -> ResponseReturnValue:

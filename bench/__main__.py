@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import api, content_selection, db_writes, delivery, digest, import_contacts, kits, tracking, web
+from bench import api, content_selection, db_writes, delivery, digest, engagement, import_contacts, kits, tracking, web
 from bench.common import Report
 
 BENCHMARKS: list[Callable[[list[str]], Report]] = [
@@ -17,6 +17,7 @@ BENCHMARKS: list[Callable[[list[str]], Report]] = [
     digest.main,
     delivery.main,
     kits.main,
+    engagement.main,
     web.main,
     tracking.main,
     api.main,

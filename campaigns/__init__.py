@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from campaigns import delivery, digests, kits, planning, portal, tracking
+from campaigns import delivery, digests, engagement, kits, planning, portal, tracking
 from campaigns.kits import models as kit_models  # noqa: F401  (registers the kit tables)
 from campaigns.webhooks import EVENT_TYPES
 from core.audit import register_action_labels
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     kits.init_app(app)
     portal.init_app(app)
     tracking.init_app(app)
+    engagement.init_app(app)
     register_action_labels(app, AUDIT_ACTIONS)
     register_event_types(app, EVENT_TYPES)
 

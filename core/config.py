@@ -63,6 +63,8 @@ class Settings:
     vendor_name: str
     digest_max_items: int
     digest_processes: int
+    engagement_half_life_days: int
+    engagement_cooling_percent: int
     postal_address: str
     outbox_dir: Path
     storage_url: str
@@ -492,6 +494,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         vendor_name=reader.text("VENDOR_NAME", "Northwind Systems"),
         digest_max_items=reader.integer("DIGEST_MAX_ITEMS", 6, low=1, high=20),
         digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
+        engagement_half_life_days=reader.integer("ENGAGEMENT_HALF_LIFE_DAYS", 30, low=1, high=3650),
+        engagement_cooling_percent=reader.integer("ENGAGEMENT_COOLING_PERCENT", 30, low=1, high=99),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
         storage_url=_storage_url(reader, instance_dir),

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -78,6 +79,22 @@ def register_panel(
     app.extensions.setdefault("channelcast.panels", []).append(Panel(title, figures, roles, order))
 
 
+OverviewSection = Callable[[Session, dt.datetime], Markup]
+
+
+def register_overview_section(app: Flask, section: OverviewSection, *, roles: tuple[Role, ...] = ()) -> None:
+    """Add a block of HTML (a short list, not just figures) to the overview, below the figures."""
+    app.extensions.setdefault("channelcast.overview_sections", []).append((section, roles))
+
+
+def _sections_for_current_user() -> list[Markup]:
+    sections: list[tuple[OverviewSection, tuple[Role, ...]]] = current_app.extensions.get(
+        "channelcast.overview_sections", []
+    )
+    now = utc_now()
+    return [section(db.session, now) for section, roles in sections if not roles or current_user.has_role(*roles)]
+
+
 def _panels_for_current_user() -> list[tuple[str, list[Figure]]]:
     panels: list[Panel] = current_app.extensions.get("channelcast.panels", [])
     now = utc_now()
@@ -101,7 +118,11 @@ def _nav_for_current_user() -> list[NavItem]:
 def home() -> ResponseReturnValue:
     settings = current_app.config["CHANNELCAST"]
     return render_template(
-        "web/home.html", health=health_report(db.session), settings=settings, panels=_panels_for_current_user()
+        "web/home.html",
+        health=health_report(db.session),
+        settings=settings,
+        panels=_panels_for_current_user(),
+        sections=_sections_for_current_user(),
     )
 
 

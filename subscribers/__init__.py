@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from subscribers import engagement as engagement
 from subscribers import models as models
 from subscribers.programme import models as programme_models  # noqa: F401  (registers the tables)
 

@@ -22,6 +22,7 @@ from core.db import db, utc_now
 from subscribers.access import get_partner_or_404, partner_to_change
 from subscribers.admin import bp
 from subscribers.countries import country_choices, country_name
+from subscribers.engagement import Band, band_of, decayed
 from subscribers.forms import BulkForm, ConfirmForm, PartnerForm
 from subscribers.models import Partner, PartnerType
 from subscribers.partner_editing import (
@@ -42,6 +43,8 @@ from subscribers.partners import (
     SHOW_ACTIVE,
     SHOW_ALL,
     SHOW_ARCHIVED,
+    SORT_ENGAGEMENT,
+    SORT_NAME,
     PartnerFilter,
     account_managers,
     contact_person,
@@ -60,6 +63,11 @@ TYPE_LABELS = {
     PartnerType.SALES.value: _l("Sales"),
     PartnerType.SERVICE.value: _l("Service"),
     PartnerType.INFLUENCER.value: _l("Influencer"),
+}
+BAND_LABELS = {
+    Band.ENGAGED.value: _l("Engaged"),
+    Band.COOLING.value: _l("Cooling"),
+    Band.SILENT.value: _l("Silent"),
 }
 BULK_LABELS = {
     BULK_MANAGER: _l("Account manager"),
@@ -83,6 +91,8 @@ def _filter_from_args() -> PartnerFilter:
         team_id=_number("team"),
         show=show if show in (SHOW_ACTIVE, SHOW_ARCHIVED, SHOW_ALL) else SHOW_ACTIVE,
         page=_number("page") or 1,
+        engagement=request.args.get("engagement", "") if request.args.get("engagement") in set(Band) else "",
+        sort=SORT_ENGAGEMENT if request.args.get("sort") == SORT_ENGAGEMENT else SORT_NAME,
     )
 
 
@@ -90,7 +100,9 @@ def _filter_from_args() -> PartnerFilter:
 @require_role()
 def partners() -> ResponseReturnValue:
     chosen = _filter_from_args()
-    rows, total = partner_page(db.session, current_user, chosen)
+    settings = current_app.config["CHANNELCAST"]
+    rows, total = partner_page(db.session, current_user, chosen, cooling_percent=settings.engagement_cooling_percent)
+    now = utc_now()
     return render_template(
         "subscribers/admin/partners.html",
         rows=rows,
@@ -106,6 +118,15 @@ def partners() -> ResponseReturnValue:
         country_name=country_name,
         may_change=may_change_partners(current_user),
         bulk=bulk_form(),
+        bands=BAND_LABELS,
+        band_of=lambda score: band_of(
+            decayed(score.score, score.as_of, now, settings.engagement_half_life_days) if score else 0.0,
+            score.baseline if score else 0.0,
+            settings.engagement_cooling_percent,
+        ),
+        score_now=lambda score: (
+            decayed(score.score, score.as_of, now, settings.engagement_half_life_days) if score else 0.0
+        ),
     )
 
 

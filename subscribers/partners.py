@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from babel.core import get_global
 from flask_babel import gettext
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth.models import Role, User
+from subscribers.engagement import SILENT_BELOW, Band, PartnerScore
 from subscribers.models import Contact, Partner, PartnerType
 
 PAGE_SIZE = 50
@@ -77,6 +78,20 @@ def visible_partners(user: User) -> Select[tuple[Partner]]:
 
 
 SHOW_ACTIVE, SHOW_ARCHIVED, SHOW_ALL = "active", "archived", "all"
+SORT_NAME, SORT_ENGAGEMENT = "name", "engagement"
+
+
+def _engagement_band(band: str, cooling_percent: int) -> ColumnElement[bool] | None:
+    """The SQL for a band (see subscribers.engagement): scores as the last roll-up run carried them."""
+    score, baseline = func.coalesce(PartnerScore.score, 0.0), func.coalesce(PartnerScore.baseline, 0.0)
+    cooling = and_(baseline >= SILENT_BELOW, score < baseline * (1 - cooling_percent / 100))
+    if band == Band.SILENT:
+        return score < SILENT_BELOW
+    if band == Band.COOLING:
+        return and_(score >= SILENT_BELOW, cooling)
+    if band == Band.ENGAGED:
+        return and_(score >= SILENT_BELOW, not_(cooling))
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,11 +103,18 @@ class PartnerFilter:
     team_id: int | None = None
     show: str = SHOW_ACTIVE  # archived partners stay out of the list unless asked for
     page: int = 1
+    engagement: str = ""  # a Band value: engaged, cooling or silent
+    sort: str = SORT_NAME  # or SORT_ENGAGEMENT: most engaged first
 
 
-def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[list[tuple[Partner, int]], int]:
-    """One page of the partners `user` may see, with their contact counts, and the total."""
-    statement = visible_partners(user)
+def partner_page(
+    session: Session, user: User, chosen: PartnerFilter, *, cooling_percent: int = 30
+) -> tuple[list[tuple[Partner, int, PartnerScore | None]], int]:
+    """One page of the partners `user` may see, with their contact counts and scores, and the total."""
+    statement = visible_partners(user).outerjoin(PartnerScore, PartnerScore.partner_id == Partner.id)
+    band = _engagement_band(chosen.engagement, cooling_percent)
+    if band is not None:
+        statement = statement.where(band)
     if chosen.tier:
         statement = statement.where(Partner.tier == chosen.tier)
     if chosen.type in {t.value for t in PartnerType}:
@@ -108,9 +130,12 @@ def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[l
     elif chosen.show != SHOW_ALL:
         statement = statement.where(Partner.archived_at.is_(None))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    order = (Partner.name, Partner.id)
+    if chosen.sort == SORT_ENGAGEMENT:
+        order = (func.coalesce(PartnerScore.score, 0.0).desc(), Partner.name, Partner.id)  # type: ignore[assignment]
     page = session.scalars(
         statement.options(selectinload(Partner.account_manager))  # the contact person column, in one query
-        .order_by(Partner.name, Partner.id)
+        .order_by(*order)
         .limit(PAGE_SIZE)
         .offset((max(chosen.page, 1) - 1) * PAGE_SIZE)
     ).all()
@@ -121,7 +146,9 @@ def partner_page(session: Session, user: User, chosen: PartnerFilter) -> tuple[l
         .group_by(Contact.partner_id)
     )
     counts = {partner_id: int(count) for partner_id, count in counted}
-    return [(partner, counts.get(partner.id, 0)) for partner in page], int(total)
+    ids = [partner.id for partner in page]
+    scores = {s.partner_id: s for s in session.scalars(select(PartnerScore).where(PartnerScore.partner_id.in_(ids)))}
+    return [(partner, counts.get(partner.id, 0), scores.get(partner.id)) for partner in page], int(total)
 
 
 def partner_countries(session: Session) -> list[str]:

@@ -30,6 +30,7 @@ from campaigns.delivery.models import RenderedBody
 from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
 from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
+from campaigns.engagement.newsletters import record_newsletter_items
 from campaigns.planning.models import Campaign, CampaignStatus
 from content.languages import reading_order
 from content.models import InterestArea
@@ -272,6 +273,7 @@ def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ..
             session, rendered.subject, rendered.html, rendered.text,
             postal_address=state.postal_address, link_items=rendered.link_items,
         )  # fmt: skip
+        record_newsletter_items(session, body.id, key[1])  # per-item and per-area reach in the reports
         state.bodies[key] = body
     return body
 

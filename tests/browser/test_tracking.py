@@ -1,4 +1,5 @@
-"""A newsletter read in a real browser: its pixel loads from the live server, a click goes through us.
+"""A newsletter read in a real browser: its pixel loads from the live server, a click goes through us,
+and the newsletter period's report shows what the reader did.
 
 The newsletter is assembled from the demo and written as an .eml by the file transport; its HTML
 is opened in Chromium from a file, as a mail app shows it. A link scanner's click two seconds
@@ -32,12 +33,13 @@ from campaigns.delivery.models import Delivery, Event, EventKind
 from campaigns.delivery.worker import Worker, WorkerOptions
 from campaigns.digests.assembly import assemble_digests
 from campaigns.digests.preview import preview_next_digest
+from campaigns.engagement.rollups import roll_up
 from campaigns.tracking import tracking_buffer
 from core import migrate
-from core.demo import demo_steps, load_demo
+from core.demo import DEMO_ADMIN_EMAIL, demo_steps, load_demo
 from core.mail.transports import transport_from_settings
 from subscribers.models import Contact, ContactStatus
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -175,3 +177,19 @@ def test_a_reader_opens_the_newsletter_and_clicks_once_while_a_scanner_click_is_
     assert machine == [(EventKind.CLICK, "soon")]
     clicked = next(event for event in events if event.kind is EventKind.CLICK and not event.automated)
     assert clicked.content_item_id is not None
+
+    # The newsletter period's report counts them so: one human open, one click, the scanner left out.
+    with live_app.app.app_context():
+        roll_up(live_app.session)
+    live_app.session.commit()
+    period = delivery.idempotency_key.split(":", 2)[2]
+    report = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(report, live_app.base_url, DEMO_ADMIN_EMAIL)
+    report.goto(f"{live_app.base_url}/admin/reports/periods/{period}")
+    figures = {
+        label: report.locator(".stat").filter(has=report.get_by_text(label, exact=True)).locator("dd").inner_text()
+        for label in ("Unique opens", "Unique clicks", "Machine opens and scanner clicks (left out)")
+    }
+    screenshot(report, "period-report-after-one-reader")
+    report.close()
+    assert figures == {"Unique opens": "1", "Unique clicks": "1", "Machine opens and scanner clicks (left out)": "1"}

@@ -98,6 +98,7 @@ class Settings:
     soft_bounce_limit: int = 3
     ses_topic_arns: tuple[str, ...] = ()
     postmark_webhook_user: str = ""
+    delivery_send_concurrency: int = 16
     postmark_webhook_password: str = field(default="", repr=False)
     audit_retention_days: int = 730
     storage_downloads: str = "stream"
@@ -506,6 +507,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         delivery_backoff_seconds=reader.integer("DELIVERY_BACKOFF_SECONDS", 30, low=0, high=86_400),
         delivery_backoff_max_seconds=reader.integer("DELIVERY_BACKOFF_MAX_SECONDS", 3600, low=0, high=604_800),
         delivery_poll_seconds=reader.integer("DELIVERY_POLL_SECONDS", 5, low=1, high=3600),
+        delivery_send_concurrency=reader.integer("DELIVERY_SEND_CONCURRENCY", 16, low=1, high=256),
         log_format=reader.choice("LOG_FORMAT", "json" if app_env == "production" else "text", LOG_FORMATS),
         log_level=reader.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),

@@ -99,6 +99,8 @@ class Settings:
     ses_topic_arns: tuple[str, ...] = ()
     postmark_webhook_user: str = ""
     delivery_send_concurrency: int = 16
+    digest_shards: int = 4
+    digest_shard_lease_seconds: int = 300
     postmark_webhook_password: str = field(default="", repr=False)
     audit_retention_days: int = 730
     storage_downloads: str = "stream"
@@ -488,6 +490,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         vendor_name=reader.text("VENDOR_NAME", "Northwind Systems"),
         digest_max_items=reader.integer("DIGEST_MAX_ITEMS", 6, low=1, high=20),
         digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
+        digest_shards=reader.integer("DIGEST_SHARDS", 4, low=1, high=1024),
+        digest_shard_lease_seconds=reader.integer("DIGEST_SHARD_LEASE_SECONDS", 300, low=10, high=86_400),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
         storage_url=_storage_url(reader, instance_dir),

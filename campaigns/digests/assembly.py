@@ -35,6 +35,7 @@ from content.languages import reading_order
 from content.models import InterestArea
 from content.selection import ReaderScope
 from core.auth import LinkSigner, signer
+from core.db import utc_now
 from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
 from subscribers.partners import contact_person
@@ -463,12 +464,31 @@ def _write_batch(
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:
-        session.execute(
-            update(Contact.__table__)  # type: ignore[arg-type]
-            .where(Contact.__table__.c.id == bindparam("contact_id"))
-            .values(last_digest_period=bindparam("period")),
-            sent,
-        )
+        mark_periods_done(session, sent)
+
+
+# One statement per batch on PostgreSQL, the pairs as two arrays (an executemany is a statement
+# per contact). Only our own table and column names.
+_PERIODS_POSTGRESQL = f"""
+UPDATE {Contact.__tablename__} AS c SET last_digest_period = u.period, updated_at = %(now)s
+FROM unnest(%(ids)s::int[], %(periods)s::varchar[]) AS u (id, period)
+WHERE c.id = u.id
+"""  # noqa: S608
+
+
+def mark_periods_done(session: Session, sent: list[dict[str, Any]]) -> None:
+    """Each contact's newsletter period as done (`contact_id`, `period` pairs)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        ids, periods = [row["contact_id"] for row in sent], [row["period"] for row in sent]
+        connection.exec_driver_sql(_PERIODS_POSTGRESQL, {"ids": ids, "periods": periods, "now": utc_now()})
+        return
+    session.execute(
+        update(Contact.__table__)  # type: ignore[arg-type]
+        .where(Contact.__table__.c.id == bindparam("contact_id"))
+        .values(last_digest_period=bindparam("period")),
+        sent,
+    )
 
 
 def assemble_digests(
@@ -562,10 +582,3 @@ def assemble_in_processes(
         for name in vars(total):
             setattr(total, name, getattr(total, name) + getattr(part, name))
     return total
-
-
-def digest_tick(session: Session, now: dt.datetime) -> str:
-    processes = current_app.config["CHANNELCAST"].digest_processes
-    if processes > 1:
-        return str(assemble_in_processes(current_app._get_current_object(), now, processes=processes))  # type: ignore[attr-defined]
-    return str(assemble_digests(session, now))

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, Integer, String, case, cast, column, exists, func, literal, select, text, update, values
+from sqlalchemy import JSON, Integer, String, case, cast, column, func, literal, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.delivery.models import (
-    PENDING,
+    PENDING_SQL,
     RETRYABLE_BY_ADMIN,
     Delivery,
     DeliveryStatus,
@@ -127,6 +127,46 @@ def store_body(
         make_transient_to_detached(body)  # it is a stored row: adding it to a session must not insert it
         return body
     return session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
+
+
+def store_bodies(
+    session: Session, contents: Sequence[tuple[str, str, str]], *, postal_address: str | None = None
+) -> list[RenderedBody]:
+    """`store_body` for many (subject, html, text) at once, in the same order.
+
+    On PostgreSQL the new ones go in one multi-row INSERT ... RETURNING (a newsletter batch
+    brings a few dozen editions; a statement each was a round trip each), and any stored before
+    come back from one SELECT. Callers that may race pass contents in one global order (by hash)."""
+    if session.get_bind().dialect.name != "postgresql" or len(contents) < 2:
+        return [store_body(session, *content, postal_address=postal_address) for content in contents]
+    if postal_address is None:
+        postal_address = current_app.config["CHANNELCAST"].postal_address
+    now, rows, keys = utc_now(), [], []
+    for subject, html, text_part in contents:
+        require_postal_address(html, text_part, postal_address)
+        if not subject.strip() or "\n" in subject:
+            raise OutboxError(f"a subject is one non-empty line, got {subject!r}")
+        key = content_hash(subject, html, text_part)
+        keys.append(key)
+        rows.append({"content_hash": key, "subject": subject, "html": html, "text": text_part, "created_at": now})
+    inserted = session.execute(
+        pg_insert(RenderedBody)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(RenderedBody.id, RenderedBody.content_hash)
+    )
+    ids: dict[str, int] = {key: body_id for body_id, key in inserted}
+    bodies: dict[str, RenderedBody] = {}
+    for key, row in zip(keys, rows, strict=True):
+        if key in ids:
+            body = RenderedBody(id=ids[key], **row)
+            make_transient_to_detached(body)  # a stored row: adding it to a session must not insert it
+            bodies[key] = body
+    missing = [key for key in keys if key not in bodies]
+    if missing:
+        for body in session.scalars(select(RenderedBody).where(RenderedBody.content_hash.in_(missing))):
+            bodies[body.content_hash] = body
+    return [bodies[key] for key in keys]
 
 
 # Placeholders per stored body (bodies never change once stored); bounded, as a run reuses few.
@@ -638,8 +678,12 @@ def _update_where(session: Session, conditions: tuple[Any, ...], **values: Any) 
 
 
 def has_pending(session: Session) -> bool:
-    """Anything queued (now or for a retry later) or in flight."""
-    return bool(session.scalar(select(exists().where(Delivery.status.in_(PENDING)))))
+    """Anything queued (now or for a retry later) or in flight.
+
+    Asked in the pending-rows index's own order, so PostgreSQL reads its first entry rather
+    than scanning an outbox of sent messages from the start (where the pending ones are not)."""
+    first = select(Delivery.id).where(text(PENDING_SQL)).order_by(Delivery.status, Delivery.lease_expires_at).limit(1)
+    return session.scalar(first) is not None
 
 
 def next_wake(session: Session) -> dt.datetime | None:

@@ -27,7 +27,7 @@ from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
-from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
+from campaigns.delivery.outbox import NewDelivery, enqueue, store_bodies, store_body
 from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.planning.models import Campaign, CampaignStatus
@@ -458,9 +458,14 @@ def _write_batch(
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     # New bodies in one global order (by content hash): two processes storing the same two
     # editions then wait for each other in turn instead of deadlocking.
-    new = {key for key, _values in pending if key not in state.bodies}
-    for key in sorted(new, key=lambda k: state.rendered[k].content_hash):
-        stored_body(session, state, key)
+    new = sorted(
+        {key for key, _values in pending if key not in state.bodies}, key=lambda k: state.rendered[k].content_hash
+    )
+    if new:
+        renders = [state.rendered.pop(key) for key in new]
+        contents = [(r.subject, r.html, r.text) for r in renders]
+        stored = store_bodies(session, contents, postal_address=state.postal_address)
+        state.bodies.update(zip(new, stored, strict=True))
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:

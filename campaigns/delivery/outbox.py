@@ -366,9 +366,14 @@ def claim_batch(
     )
     if only_ids is not None:
         due = due.where(Delivery.id.in_(list(only_ids)))
+    # A CTE computed once, never `id IN (subquery)`: with that, PostgreSQL may run the subquery
+    # again for each row it updates (when the table's statistics are fresh from a big insert,
+    # as after a newsletter run), and each run finds the next `limit` queued rows: one claim then
+    # took minutes and many times `limit` rows.
+    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.QUEUED)
+        .where(Delivery.id == chosen.c.id, Delivery.status == DeliveryStatus.QUEUED)
         .values(
             status=DeliveryStatus.SENDING if handing_over else DeliveryStatus.LEASED,
             lease_owner=owner,

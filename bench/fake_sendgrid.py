@@ -11,14 +11,15 @@ request left: its fate is unknown to the sender).
 
     with FakeSendGrid() as fake: ... SENDGRID_API_HOST=fake.url ...
 
-`python -m bench.fake_sendgrid` runs it as its own process (the benchmark does), printing
-its port; `GET /_fake/stats` answers with counts.
+`python -m bench.fake_sendgrid [DELAY_MS]` runs it as its own process (the benchmark does),
+printing its port; `GET /_fake/stats` answers with counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import threading
 import time
 import uuid
@@ -137,8 +138,7 @@ class FakeSendGrid:
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         serve = self._server.serve_forever
         threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True, name="fake-sendgrid").start()
         return self
@@ -220,6 +220,11 @@ def _errors(messages: list[str]) -> dict[str, Any]:
     return {"errors": [{"message": message, "field": None} for message in messages]}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # workers with many requests in flight: no refused or delayed connects
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeSendGrid
 
@@ -257,8 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    """Run as a process: print the port, serve until killed."""
-    fake = FakeSendGrid(keep_payloads=False).start()
+    """Run as a process: print the port, serve until killed (an argument: answer that many ms late)."""
+    delay_ms = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    fake = FakeSendGrid(keep_payloads=False, delay_seconds=delay_ms / 1000).start()
     print(fake.url.rpartition(":")[2], flush=True)
     try:
         threading.Event().wait()

@@ -4,6 +4,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from campaigns import delivery, digests, engagement, kits, planning, portal, tracking
+from campaigns.digests import shards as digest_shards  # noqa: F401  (registers the shard table)
 from campaigns.kits import models as kit_models  # noqa: F401  (registers the kit tables)
 from campaigns.webhooks import EVENT_TYPES
 from core.audit import register_action_labels

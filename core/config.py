@@ -103,6 +103,9 @@ class Settings:
     soft_bounce_limit: int = 3
     ses_topic_arns: tuple[str, ...] = ()
     postmark_webhook_user: str = ""
+    delivery_send_concurrency: int = 16
+    digest_shards: int = 4
+    digest_shard_lease_seconds: int = 300
     postmark_webhook_password: str = field(default="", repr=False)
     audit_retention_days: int = 730
     storage_downloads: str = "stream"
@@ -496,6 +499,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         digest_processes=reader.integer("DIGEST_PROCESSES", 1, low=1, high=32),
         engagement_half_life_days=reader.integer("ENGAGEMENT_HALF_LIFE_DAYS", 30, low=1, high=3650),
         engagement_cooling_percent=reader.integer("ENGAGEMENT_COOLING_PERCENT", 30, low=1, high=99),
+        digest_shards=reader.integer("DIGEST_SHARDS", 4, low=1, high=1024),
+        digest_shard_lease_seconds=reader.integer("DIGEST_SHARD_LEASE_SECONDS", 300, low=10, high=86_400),
         postal_address=reader.text("POSTAL_ADDRESS", "Channelcast Demo BV, Keizersgracht 1, 1015 CJ Amsterdam, NL"),
         outbox_dir=Path(reader.text("OUTBOX_DIR", str(instance_dir / "outbox"))).resolve(),
         storage_url=_storage_url(reader, instance_dir),
@@ -515,6 +520,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         delivery_backoff_seconds=reader.integer("DELIVERY_BACKOFF_SECONDS", 30, low=0, high=86_400),
         delivery_backoff_max_seconds=reader.integer("DELIVERY_BACKOFF_MAX_SECONDS", 3600, low=0, high=604_800),
         delivery_poll_seconds=reader.integer("DELIVERY_POLL_SECONDS", 5, low=1, high=3600),
+        delivery_send_concurrency=reader.integer("DELIVERY_SEND_CONCURRENCY", 16, low=1, high=256),
         log_format=reader.choice("LOG_FORMAT", "json" if app_env == "production" else "text", LOG_FORMATS),
         log_level=reader.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         ratelimit_storage_uri=reader.text("RATELIMIT_STORAGE_URI", "memory://"),

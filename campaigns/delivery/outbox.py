@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, exists, func, literal, select, text, update
+from sqlalchemy import JSON, Integer, String, case, cast, column, func, literal, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ColumnElement
 
 from campaigns.delivery.models import (
-    PENDING,
+    PENDING_SQL,
     RETRYABLE_BY_ADMIN,
     BodyLink,
     Delivery,
@@ -142,11 +142,15 @@ def store_body(
     return session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
 
 
-def record_links(session: Session, body_id: int, html: str, link_items: Mapping[str, int]) -> None:
-    rows = [
+def _link_rows(body_id: int, html: str, link_items: Mapping[str, int]) -> list[dict[str, Any]]:
+    return [
         {"body_id": body_id, "position": position, "url": url, "content_item_id": link_items.get(url)}
         for position, url in enumerate(trackable_links(html), start=1)
     ]
+
+
+def record_links(session: Session, body_id: int, html: str, link_items: Mapping[str, int]) -> None:
+    rows = _link_rows(body_id, html, link_items)
     if rows:
         session.execute(BodyLink.__table__.insert(), rows)  # type: ignore[attr-defined]
 
@@ -163,6 +167,59 @@ def body_links(session: Session, body_ids: Iterable[int]) -> dict[int, list[str]
         for body_id, url in rows:
             found[body_id].append(url)
     return found
+
+
+def store_bodies(
+    session: Session, contents: Sequence[tuple[str, str, str, Mapping[str, int]]], *, postal_address: str | None = None
+) -> list[RenderedBody]:
+    """`store_body` for many (subject, html, text, link_items) at once, in the same order.
+
+    On PostgreSQL the new ones go in one multi-row INSERT ... RETURNING (a newsletter batch
+    brings a few dozen editions; a statement each was a round trip each), and any stored before
+    come back from one SELECT. Callers that may race pass contents in one global order (by hash)."""
+    if session.get_bind().dialect.name != "postgresql" or len(contents) < 2:
+        return [
+            store_body(session, subject, html, text_part, postal_address=postal_address, link_items=link_items)
+            for subject, html, text_part, link_items in contents
+        ]
+    if postal_address is None:
+        postal_address = current_app.config["CHANNELCAST"].postal_address
+    now, rows, keys = utc_now(), [], []
+    links_of: dict[str, Mapping[str, int]] = {}
+    for subject, html, text_part, link_items in contents:
+        require_postal_address(html, text_part, postal_address)
+        if not subject.strip() or "\n" in subject:
+            raise OutboxError(f"a subject is one non-empty line, got {subject!r}")
+        key = content_hash(subject, html, text_part)
+        keys.append(key)
+        links_of[key] = link_items
+        rows.append({"content_hash": key, "subject": subject, "html": html, "text": text_part, "created_at": now})
+    inserted = session.execute(
+        pg_insert(RenderedBody)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(RenderedBody.id, RenderedBody.content_hash)
+    )
+    ids: dict[str, int] = {key: body_id for body_id, key in inserted}
+    link_rows = [
+        row
+        for key, row in zip(keys, rows, strict=True)
+        if key in ids
+        for row in _link_rows(ids[key], str(row["html"]), links_of[key])
+    ]
+    if link_rows:  # the new bodies' links, as store_body records them, in one statement
+        session.execute(BodyLink.__table__.insert(), link_rows)  # type: ignore[attr-defined]
+    bodies: dict[str, RenderedBody] = {}
+    for key, row in zip(keys, rows, strict=True):
+        if key in ids:
+            body = RenderedBody(id=ids[key], **row)
+            make_transient_to_detached(body)  # a stored row: adding it to a session must not insert it
+            bodies[key] = body
+    missing = [key for key in keys if key not in bodies]
+    if missing:
+        for body in session.scalars(select(RenderedBody).where(RenderedBody.content_hash.in_(missing))):
+            bodies[body.content_hash] = body
+    return [bodies[key] for key in keys]
 
 
 # Placeholders per stored body (bodies never change once stored); bounded, as a run reuses few.
@@ -222,7 +279,51 @@ def enqueue(session: Session, messages: Iterable[NewDelivery], *, now: dt.dateti
     return added
 
 
+# PostgreSQL: COPY a chunk into a temporary table, then one INSERT ... SELECT that skips the keys
+# already there. An executemany is a statement per row (parsed, planned, and about as much work
+# in the client); COPY streams rows in the driver's C code. The table lives until the commit.
+_STAGED_COLUMNS = (
+    "idempotency_key", "body_id", "recipient_email", "recipient_name", "contact_id", "fields", "category",
+    "next_attempt_at",
+)  # fmt: skip
+_STAGING = "outbox_incoming"
+_CREATE_STAGING = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (
+    idempotency_key varchar, body_id int, recipient_email varchar, recipient_name varchar, contact_id int,
+    fields json, category varchar, next_attempt_at timestamptz
+) ON COMMIT DROP
+"""
+_COPY_STAGING = f"COPY {_STAGING} ({', '.join(_STAGED_COLUMNS)}) FROM STDIN"
+_INSERT_STAGED = f"""
+INSERT INTO {Delivery.__tablename__} ({", ".join(_STAGED_COLUMNS)}, status, attempts, created_at, updated_at)
+SELECT {", ".join(_STAGED_COLUMNS)}, %(status)s, 0, %(now)s, %(now)s FROM {_STAGING}
+ON CONFLICT (idempotency_key) DO NOTHING
+"""  # noqa: S608 (only our own names)
+
+
 def _bulk_inserter(session: Session, now: dt.datetime) -> Any:
+    """One bulk write per chunk; returns how many rows were new (conflicts skipped)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return _executemany_inserter(session, now)
+    parameters = {"status": DeliveryStatus.QUEUED.value, "now": now}
+
+    def insert(rows: list[dict[str, Any]]) -> int:
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_CREATE_STAGING)
+            with cursor.copy(_COPY_STAGING) as copy:
+                for row in rows:
+                    row["fields"] = json.dumps(row["fields"])
+                    copy.write_row([row[name] for name in _STAGED_COLUMNS])
+            cursor.execute(_INSERT_STAGED, parameters)
+            added = cursor.rowcount
+            cursor.execute(f"TRUNCATE {_STAGING}")
+        return int(added)
+
+    return insert
+
+
+def _executemany_inserter(session: Session, now: dt.datetime) -> Any:
     """One plain driver executemany per chunk, values converted once; rowcount counts the new rows.
 
     A newsletter run writes 100,000 rows; SQLAlchemy's per-value type processing and RETURNING
@@ -302,10 +403,13 @@ def claim_batch(
     limit: int,
     lease_seconds: int,
     only_ids: Sequence[int] | None = None,
+    handing_over: bool = False,
 ) -> list[ClaimedDelivery]:
     """Lease up to `limit` due messages, clustered by body; other workers skip locked rows.
 
-    `only_ids` narrows the claim to those messages (a sign-in link sent during the request)."""
+    `only_ids` narrows the claim to those messages (a sign-in link sent during the request).
+    `handing_over` marks them `sending` at once (the whole batch goes out together): the
+    caller's commit must then be durable."""
     due = (
         select(Delivery.id)
         .where(Delivery.status == DeliveryStatus.QUEUED, Delivery.next_attempt_at <= now)
@@ -315,11 +419,16 @@ def claim_batch(
     )
     if only_ids is not None:
         due = due.where(Delivery.id.in_(list(only_ids)))
+    # A CTE computed once, never `id IN (subquery)`: with that, PostgreSQL may run the subquery
+    # again for each row it updates (when the table's statistics are fresh from a big insert,
+    # as after a newsletter run), and each run finds the next `limit` queued rows: one claim then
+    # took minutes and many times `limit` rows.
+    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.QUEUED)
+        .where(Delivery.id == chosen.c.id, Delivery.status == DeliveryStatus.QUEUED)
         .values(
-            status=DeliveryStatus.LEASED,
+            status=DeliveryStatus.SENDING if handing_over else DeliveryStatus.LEASED,
             lease_owner=owner,
             lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
             attempts=Delivery.attempts + 1,
@@ -414,18 +523,7 @@ def record_sent(session: Session, ids: Sequence[int], provider_message_id: str, 
         sent_at=now,
         last_error=None,
     )
-    events = select(
-        literal(EventKind.SENT.value),
-        Delivery.id,
-        Delivery.contact_id,
-        literal(now, Event.occurred_at.type),
-        literal({}, JSON),
-    ).where(Delivery.id.in_(list(ids)), Delivery.status == DeliveryStatus.SENT, Delivery.sent_at == now)
-    session.execute(
-        Event.__table__.insert().from_select(  # type: ignore[attr-defined]
-            ["kind", "delivery_id", "contact_id", "occurred_at", "detail"], events
-        )
-    )
+    _insert_sent_events(session, ids, now=now)
     return count
 
 
@@ -458,6 +556,137 @@ def release(session: Session, ids: Sequence[int], *, owner: str, now: dt.datetim
         status=DeliveryStatus.QUEUED,
         next_attempt_at=at,
         attempts=Delivery.attempts - 1,
+    )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What became of one held message, for `settle_batch`.
+
+    `next_attempt_at` only for `queued` (a retry, or a row given back untried with `untried`,
+    whose attempt is not counted)."""
+
+    id: int
+    status: DeliveryStatus
+    provider_message_id: str | None = None
+    last_error: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    untried: bool = False
+
+
+SETTLE_CHUNK = 1000  # rows per statement: 6 values each stays under SQLite's 32,766 parameters
+
+
+def settle_batch(session: Session, outcomes: Sequence[Settlement], *, owner: str, now: dt.datetime) -> int:
+    """Every outcome of a batch in one UPDATE ... FROM (VALUES ...), and one `sent` event per sent row.
+
+    Only rows `owner` still holds change. Per message updates cost a round trip each; this costs
+    two statements per thousand messages, whatever the mix of outcomes.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _settle_on_postgresql(session, outcomes, owner=owner, now=now)
+    changed = 0
+    for start in range(0, len(outcomes), SETTLE_CHUNK):
+        changed += _settle_chunk(session, outcomes[start : start + SETTLE_CHUNK], owner=owner, now=now)
+    sent = [outcome.id for outcome in outcomes if outcome.status is DeliveryStatus.SENT]
+    for start in range(0, len(sent), SETTLE_CHUNK):
+        _insert_sent_events(session, sent[start : start + SETTLE_CHUNK], now=now)
+    return changed
+
+
+# One statement, one round trip, eight parameters however large the batch: the outcomes travel as
+# arrays (no SQL text that grows with the batch to compile and parse), and the `sent` events are
+# written from the updated rows in the same statement. Only our own table and column names.
+_SETTLE_POSTGRESQL = f"""
+WITH settled AS (
+    UPDATE {Delivery.__tablename__} AS d SET
+        status = o.status,
+        provider_message_id = coalesce(o.provider_message_id, d.provider_message_id),
+        last_error = o.last_error,
+        next_attempt_at = coalesce(o.next_attempt_at, d.next_attempt_at),
+        sent_at = CASE WHEN o.status = %(sent)s THEN %(now)s ELSE d.sent_at END,
+        attempts = d.attempts - o.untried,
+        lease_owner = NULL, lease_expires_at = NULL, updated_at = %(now)s
+    FROM unnest(%(ids)s::bigint[], %(statuses)s::varchar[], %(provider_ids)s::varchar[], %(errors)s::varchar[],
+                %(next_attempts)s::timestamptz[], %(untried)s::int[])
+        AS o (id, status, provider_message_id, last_error, next_attempt_at, untried)
+    WHERE d.id = o.id AND d.lease_owner = %(owner)s
+    RETURNING d.id, d.contact_id, d.status
+), events AS (
+    INSERT INTO {Event.__tablename__} (kind, delivery_id, contact_id, occurred_at, detail)
+    SELECT %(sent)s, id, contact_id, %(now)s, '{{}}' FROM settled WHERE status = %(sent)s
+)
+SELECT count(*) FROM settled
+"""  # noqa: S608
+
+
+def _settle_on_postgresql(session: Session, outcomes: Sequence[Settlement], *, owner: str, now: dt.datetime) -> int:
+    rows = [_outcome_row(outcome) for outcome in outcomes]
+    columns = ("ids", "statuses", "provider_ids", "errors", "next_attempts", "untried")
+    arrays = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
+    parameters = {**arrays, "sent": DeliveryStatus.SENT.value, "now": now, "owner": owner}
+    return int(session.connection().exec_driver_sql(_SETTLE_POSTGRESQL, parameters).scalar_one())
+
+
+def _settle_chunk(session: Session, outcomes: Sequence[Settlement], *, owner: str, now: dt.datetime) -> int:
+    when = Delivery.next_attempt_at.type
+    rows = (
+        values(
+            column("id", Integer),
+            column("status", String(20)),
+            column("provider_message_id", String(255)),
+            column("last_error", String(ERROR_LIMIT)),
+            column("next_attempt_at", when),
+            column("untried", Integer),
+            name="outcome_values",
+        )
+        .data([_outcome_row(outcome) for outcome in outcomes])
+        .cte("outcome")
+    )  # SQLite names VALUES columns only in a CTE
+    is_sent = rows.c.status == DeliveryStatus.SENT.value
+    # PostgreSQL types a VALUES column of NULLs only as text: say what they are. SQLite must not
+    # cast (CAST AS DATETIME would turn a timestamp into a number).
+    typed: Any = cast if session.get_bind().dialect.name == "postgresql" else (lambda value, _type: value)
+    statement = (
+        update(Delivery)
+        .add_cte(rows)
+        .where(Delivery.id == rows.c.id, Delivery.lease_owner == owner)
+        .values(
+            status=rows.c.status,
+            provider_message_id=func.coalesce(
+                typed(rows.c.provider_message_id, String(255)), Delivery.provider_message_id
+            ),
+            last_error=typed(rows.c.last_error, String(ERROR_LIMIT)),
+            next_attempt_at=func.coalesce(typed(rows.c.next_attempt_at, when), Delivery.next_attempt_at),
+            sent_at=case((is_sent, literal(now, Delivery.sent_at.type)), else_=Delivery.sent_at),
+            attempts=Delivery.attempts - rows.c.untried,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def _outcome_row(outcome: Settlement) -> tuple[Any, ...]:
+    error = (outcome.last_error or "")[:ERROR_LIMIT] or None
+    status, when = outcome.status.value, outcome.next_attempt_at
+    return (outcome.id, status, outcome.provider_message_id, error, when, int(outcome.untried))
+
+
+def _insert_sent_events(session: Session, ids: Sequence[int], *, now: dt.datetime) -> None:
+    events = select(
+        literal(EventKind.SENT.value),
+        Delivery.id,
+        Delivery.contact_id,
+        literal(now, Event.occurred_at.type),
+        literal({}, JSON),
+    ).where(Delivery.id.in_(list(ids)), Delivery.status == DeliveryStatus.SENT, Delivery.sent_at == now)
+    session.execute(
+        Event.__table__.insert().from_select(  # type: ignore[attr-defined]
+            ["kind", "delivery_id", "contact_id", "occurred_at", "detail"], events
+        )
     )
 
 
@@ -507,8 +736,12 @@ def _update_where(session: Session, conditions: tuple[Any, ...], **values: Any) 
 
 
 def has_pending(session: Session) -> bool:
-    """Anything queued (now or for a retry later) or in flight."""
-    return bool(session.scalar(select(exists().where(Delivery.status.in_(PENDING)))))
+    """Anything queued (now or for a retry later) or in flight.
+
+    Asked in the pending-rows index's own order, so PostgreSQL reads its first entry rather
+    than scanning an outbox of sent messages from the start (where the pending ones are not)."""
+    first = select(Delivery.id).where(text(PENDING_SQL)).order_by(Delivery.status, Delivery.lease_expires_at).limit(1)
+    return session.scalar(first) is not None
 
 
 def next_wake(session: Session) -> dt.datetime | None:

@@ -1,9 +1,15 @@
-"""A delivery worker: claim a batch, skip suppressed addresses, hand over and send unit by unit, record.
+"""A delivery worker: claim a batch, skip suppressed addresses, hand over, send, record.
 
 Each step commits on its own, so whatever happens to the process, the outbox says what is known:
 a row still `leased` never left (it is queued again when the lease runs out), a row `sending`
 may have left (it becomes uncertain), everything else is settled. The clock, sleep and random
 source are injected so tests can run retries and Retry-After waits without waiting.
+
+Two ways to send a batch. A transport whose requests are independent (SendGrid's HTTP API), with
+`send_concurrency` above 1: the claim hands the whole batch over in the same transaction, every
+unit goes out at once from a bounded pool of threads (providers take 100 to 300 ms a request),
+and all outcomes are written in one statement: a few round trips per batch. Otherwise (SMTP, files,
+or a concurrency of 1), unit by unit: hand over one unit, send it, record it.
 """
 
 from __future__ import annotations
@@ -15,16 +21,20 @@ import os
 import random
 import secrets
 import socket
+import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
 
 from campaigns.delivery import outbox
-from campaigns.delivery.outbox import ClaimedDelivery
+from campaigns.delivery.models import DeliveryStatus
+from campaigns.delivery.outbox import ClaimedDelivery, Settlement
 from core.auth.links import LinkSigner
 from core.config import Settings
 from core.db import utc_now
@@ -38,6 +48,7 @@ from core.mail.transports import (
     Transport,
     transport_from_settings,
 )
+from core.mail.transports.base import all_with
 
 log = logging.getLogger("channelcast.delivery")
 BODY_CACHE_SIZE = 64
@@ -45,6 +56,7 @@ DRAIN_POLL_SECONDS = 0.2
 MIN_IDLE_SECONDS = 0.05  # rows due but locked by another worker: look again soon, without spinning
 # Only newsletters carry our pixel and tracked links: staff tests, sign-in links and account mail never do.
 TRACKED_CATEGORIES = frozenset({"digest"})
+IN_FLIGHT_BATCHES = 2  # sending in parallel: one batch waits for the provider while the next is claimed
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,7 @@ class WorkerOptions:
     poll_seconds: float = 5
     sender_domain: str = "localhost"
     tracking: MessageTracking | None = None  # TRACKING: the pixel and click-through links, filled per message
+    send_concurrency: int = 16
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerOptions:
@@ -70,6 +83,7 @@ class WorkerOptions:
             poll_seconds=settings.delivery_poll_seconds,
             sender_domain=domain,
             tracking=tracking_from_settings(settings),
+            send_concurrency=settings.delivery_send_concurrency,
         )
 
 
@@ -113,6 +127,15 @@ def backoff_delay(attempt: int, retry_after: float | None, options: WorkerOption
     return delay
 
 
+@dataclass(frozen=True)
+class _InFlight:
+    """A claimed batch whose units are on the pool."""
+
+    by_id: dict[int, ClaimedDelivery]
+    units: list[list[OutgoingMessage]]
+    futures: list[Future[list[SendResult] | None]]
+
+
 def message_id(row: ClaimedDelivery, domain: str) -> str:
     """The same Message-ID on every attempt, so a receiver can spot a duplicate."""
     digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:12]
@@ -141,6 +164,11 @@ class Worker:
         self.stats = WorkerStats()
         self.paused_until: dt.datetime | None = None
         self._renewed_at: dt.datetime | None = None
+        self._recovered_at: dt.datetime | None = None
+        self._last_claim_full = False
+        self._claimed_count = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._hold_back = threading.Event()
         self.stopping = False
         self._bodies: OrderedDict[int, MessageBody] = OrderedDict()
         self._links: dict[int, list[str]] = {}
@@ -150,6 +178,9 @@ class Worker:
 
     def run(self, *, drain: bool = False) -> WorkerStats:
         """Send until stopped; with `drain`, until nothing is queued or in flight any more."""
+        if self.sends_in_parallel:
+            with self._sending_pool():
+                return self._run_overlapped(drain=drain)
         while not self.stopping:
             if self.run_once():
                 continue
@@ -158,16 +189,50 @@ class Worker:
             self.sleep(self._idle_seconds(drain=drain))
         return self.stats
 
+    def _run_overlapped(self, *, drain: bool) -> WorkerStats:
+        """Two batches at a time: one is claimed or recorded while the other waits for the provider."""
+        in_flight: deque[_InFlight] = deque()
+        while True:
+            if not self.stopping and len(in_flight) < IN_FLIGHT_BATCHES:
+                claimed, started = self._claim_and_start(None)
+                if started:
+                    in_flight.append(started)
+                if claimed:
+                    continue
+            if in_flight:
+                self._finish(in_flight.popleft())
+                continue
+            if self.stopping or (drain and not self._commit_after(outbox.has_pending(self.session))):
+                return self.stats
+            self.sleep(self._idle_seconds(drain=drain))
+
     def run_once(self, *, only_ids: Sequence[int] | None = None) -> int:
-        """One batch: returns how many messages were claimed (0 when nothing was due).
+        """One batch, sent and recorded: returns how many messages were claimed (0 when nothing was due).
 
         With `only_ids`, just those messages (if still queued), e.g. a sign-in link sent at once."""
+        if self.sends_in_parallel:
+            with self._sending_pool():
+                claimed, started = self._claim_and_start(only_ids)
+                if started:
+                    self._finish(started)
+            return claimed
+        sendable = self._claim(only_ids)
+        if sendable:
+            self._send(sendable)
+        return self._claimed_count
+
+    def _claim(self, only_ids: Sequence[int] | None) -> list[ClaimedDelivery]:
+        """Claim a batch and set aside suppressed addresses; what is left to send.
+
+        Sending in parallel, the claim hands the whole batch over at once (it is about to go
+        out together): no round trip per unit, and the commit stays durable."""
+        self._claimed_count = 0
         now = self.clock()
         if self.paused_until and now < self.paused_until:
-            return 0
-        outbox.commit_without_waiting_for_disk(self.session)
-        if only_ids is None:
+            return []
+        if only_ids is None and self._recovery_due(now):
             self._recover(now)
+        parallel = self.sends_in_parallel
         claimed = outbox.claim_batch(
             self.session,
             owner=self.owner,
@@ -175,17 +240,41 @@ class Worker:
             limit=self.options.batch_size,
             lease_seconds=self.options.lease_seconds,
             only_ids=only_ids,
+            handing_over=parallel and not self.transport.resend_is_safe,
         )
+        self._last_claim_full = len(claimed) >= self.options.batch_size
         sendable = outbox.skip_suppressed(self.session, claimed, owner=self.owner, now=now)
+        if not parallel:
+            outbox.commit_without_waiting_for_disk(self.session)
         self.session.commit()
-        if not claimed:
-            return 0
-        self.stats.batches += 1
-        self._renewed_at = now
-        self.stats.count("suppressed", len(claimed) - len(sendable))
-        if sendable:
-            self._send(sendable)
-        return len(claimed)
+        self._claimed_count = len(claimed)
+        if claimed:
+            self.stats.batches += 1
+            self._renewed_at = now
+            self.stats.count("suppressed", len(claimed) - len(sendable))
+        return sendable
+
+    @property
+    def sends_in_parallel(self) -> bool:
+        return self.transport.sends_in_parallel and self.options.send_concurrency > 1
+
+    def _recovery_due(self, now: dt.datetime) -> bool:
+        """Look for dead workers' rows when the queue runs short, and every poll interval while it is long."""
+        since = (now - self._recovered_at).total_seconds() if self._recovered_at else None
+        if since is not None and since < self.options.poll_seconds and self._last_claim_full:
+            return False
+        self._recovered_at = now
+        return True
+
+    def _hand_over(self, ids: list[int], now: dt.datetime) -> set[int]:
+        return outbox.hand_over(
+            self.session,
+            ids,
+            owner=self.owner,
+            now=now,
+            lease_seconds=self.options.lease_seconds,
+            mark_sending=not self.transport.resend_is_safe,
+        )
 
     def _commit_after(self, value: bool) -> bool:
         self.session.commit()
@@ -241,14 +330,7 @@ class Worker:
             self._record(results, by_id)
 
     def _send_unit(self, send_unit: SendUnit, unit: list[OutgoingMessage], by_id: dict[int, ClaimedDelivery]) -> None:
-        held = outbox.hand_over(
-            self.session,
-            [m.ref for m in unit],
-            owner=self.owner,
-            now=self.clock(),
-            lease_seconds=self.options.lease_seconds,
-            mark_sending=not self.transport.resend_is_safe,
-        )
+        held = self._hand_over([m.ref for m in unit], self.clock())
         self._renew_leases()
         self.session.commit()
         unit = [message for message in unit if message.ref in held]
@@ -261,6 +343,100 @@ class Worker:
             log.exception("sending %d messages through %s failed", len(unit), self.transport.name)
             results = [SendResult(m.ref, Outcome.FAILED, error=f"internal error: {error!r}") for m in unit]
         self._record(results, by_id)
+
+    @contextmanager
+    def _sending_pool(self) -> Iterator[None]:
+        """Threads for the provider's requests (they touch no database), for as long as the worker sends."""
+        if self._pool is not None:
+            yield
+            return
+        with ThreadPoolExecutor(self.options.send_concurrency, f"{self.owner}:send") as pool:
+            self._pool = pool
+            try:
+                yield
+            finally:
+                self._pool = None
+
+    def _claim_and_start(self, only_ids: Sequence[int] | None) -> tuple[int, _InFlight | None]:
+        """Claim a batch and put all its units on the pool; (messages claimed, the batch in flight)."""
+        sendable = self._claim(only_ids)
+        if not sendable:
+            return self._claimed_count, None
+        assert self._pool is not None
+        self._hold_back.clear()  # not paused (the claim checked): units may go out
+        units = self.transport.units(self._messages(sendable))
+        futures = [self._pool.submit(self._send_one_unit, unit, self._hold_back) for unit in units]
+        return self._claimed_count, _InFlight({row.id: row for row in sendable}, units, futures)
+
+    def _finish(self, batch: _InFlight) -> None:
+        """Wait for a batch's requests, then record every outcome in one update.
+
+        Once the provider asks to wait (429 with Retry-After), units not yet started stay untried
+        and are given back for after the pause."""
+        pending = set(batch.futures)
+        while pending:  # a slow provider and many units: keep holding what is still in flight
+            pending = wait(pending, timeout=self.options.lease_seconds / 3)[1]
+            if pending:
+                self._renew_leases()
+                self.session.commit()
+        answers = [future.result() for future in batch.futures]
+        self.stats.units += sum(1 for answer in answers if answer is not None)
+        results = [result for answer in answers if answer is not None for result in answer]
+        now = self.clock()
+        retry_times: dict[tuple[int, float | None], dt.datetime | None] = {}
+        outcomes = [self._settlement(r, batch.by_id[r.ref].attempts, now, retry_times) for r in results]
+        untried = [m.ref for unit, answer in zip(batch.units, answers, strict=True) if answer is None for m in unit]
+        if untried:
+            at = self.paused_until or now
+            outcomes += [Settlement(ref, DeliveryStatus.QUEUED, next_attempt_at=at, untried=True) for ref in untried]
+        outbox.commit_without_waiting_for_disk(self.session)
+        outbox.settle_batch(self.session, outcomes, owner=self.owner, now=now)
+        self.session.commit()
+        for (outcome, error), count in Counter((r.outcome, r.error) for r in results if r.error).items():
+            log.info("%d messages %s: %s", count, outcome.value, error)
+
+    def _send_one_unit(self, unit: list[OutgoingMessage], hold_back: threading.Event) -> list[SendResult] | None:
+        """One unit from a pool thread (None: held back, never tried). Touches no database."""
+        if hold_back.is_set():
+            return None
+        try:
+            with self.transport.connect() as send_unit:
+                results = send_unit(unit)
+        except OSError as error:
+            log.warning("%s unreachable: %s", self.transport.name, error)
+            results = all_with(unit, Outcome.RETRY, f"{self.transport.name} unreachable: {error}")
+        except Exception as error:  # a bug, not a provider answer: fail loudly, keep the worker going
+            log.exception("sending %d messages through %s failed", len(unit), self.transport.name)
+            results = all_with(unit, Outcome.FAILED, f"internal error: {error!r}")
+        if any(result.retry_after is not None for result in results):
+            hold_back.set()
+        return results
+
+    def _settlement(
+        self,
+        result: SendResult,
+        attempts: int,
+        now: dt.datetime,
+        retry_times: dict[tuple[int, float | None], dt.datetime | None],
+    ) -> Settlement:
+        """The row's new state for one send result (and the worker's count and pause).
+
+        Messages retried together share one retry time, so they go out together again."""
+        if result.outcome is Outcome.RETRY:
+            key = (attempts, result.retry_after)
+            if key not in retry_times:
+                retry_times[key] = self._retry_at(attempts, result.retry_after, now)
+            at = retry_times[key]
+            self.stats.count("dead" if at is None else "retry")
+            if at is None:
+                return Settlement(result.ref, DeliveryStatus.DEAD, last_error=result.error)
+            return Settlement(result.ref, DeliveryStatus.QUEUED, last_error=result.error, next_attempt_at=at)
+        self.stats.count(result.outcome.value)
+        if result.outcome is Outcome.SENT:
+            provider_id = result.provider_message_id[:255] or None
+            return Settlement(result.ref, DeliveryStatus.SENT, provider_message_id=provider_id)
+        status = DeliveryStatus.FAILED if result.outcome is Outcome.FAILED else DeliveryStatus.UNCERTAIN
+        return Settlement(result.ref, status, last_error=result.error)
 
     def _renew_leases(self) -> None:
         """Past half the lease, hold the rest of the batch a full lease longer (slow SMTP servers)."""

@@ -28,17 +28,33 @@ def _parse_now(value: str | None) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _parse_shard(value: str | None) -> tuple[int, int] | None:
+    """`K/N` (1 <= K <= N) as the 0-based (index, count) the assembly takes."""
+    if not value:
+        return None
+    number, _, count = value.partition("/")
+    if not (number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N, e.g. 1/3", param_hint="--shard")
+    return int(number) - 1, int(count)
+
+
 @digest_cli.command("run")
 @click.option("--now", "now_text", help="Assemble as if it were this moment (ISO 8601 with a zone).")
 @click.option("--batch-size", default=1000, show_default=True, help="Contacts per batch (one commit each).")
-def run_command(now_text: str | None, batch_size: int) -> None:
-    """Queue every newsletter due now (what the scheduler does each minute)."""
+@click.option(
+    "--shard", "shard_text", help="Only part K of N (contacts by id modulo N), e.g. 2/3 on the second of 3 machines."
+)
+def run_command(now_text: str | None, batch_size: int, shard_text: str | None) -> None:
+    """Queue every newsletter due now (what the scheduler does each minute), or one shard of them."""
     from campaigns.digests.assembly import AssemblyReport, assemble_digests
     from subscribers.models import Contact
 
     now = _parse_now(now_text)
+    shard = _parse_shard(shard_text)
     session = current_db().session
     total = session.scalar(select(func.count(Contact.id))) or 0
+    if shard is not None:
+        total = session.scalar(select(func.count(Contact.id)).where(Contact.id % shard[1] == shard[0])) or 0
     with click.progressbar(length=total, label="Assembling newsletters") as bar:
 
         def advance(report: AssemblyReport) -> None:
@@ -50,7 +66,20 @@ def run_command(now_text: str | None, batch_size: int) -> None:
             app=current_app._get_current_object(),  # type: ignore[attr-defined]
             batch_size=batch_size,
             on_batch=advance,
+            shard=shard,
         )
+    click.echo(str(report))
+
+
+@digest_cli.command("tick")
+@click.option("--now", "now_text", help="Tick as if it were this moment (ISO 8601 with a zone).")
+@click.option("--batch-size", default=1000, show_default=True, help="Contacts per batch (one commit each).")
+def tick_command(now_text: str | None, batch_size: int) -> None:
+    """The scheduler's newsletter tick: plan a run in DIGEST_SHARDS shards, work on shards until none is left."""
+    from campaigns.digests.shards import run_newsletter_shards
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    report = run_newsletter_shards(current_db().session, app, _parse_now(now_text), batch_size=batch_size)
     click.echo(str(report))
 
 
@@ -81,9 +110,9 @@ def preview_command(email: str, out: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from campaigns.digests.assembly import digest_tick
     from campaigns.digests.routes import bp
+    from campaigns.digests.shards import newsletter_tick
 
     app.register_blueprint(bp)
     app.cli.add_command(digest_cli)
-    register_tick(app, "newsletters", digest_tick)
+    register_tick(app, "newsletters", newsletter_tick)

@@ -27,7 +27,7 @@ from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
-from campaigns.delivery.outbox import NewDelivery, enqueue, store_body
+from campaigns.delivery.outbox import NewDelivery, enqueue, store_bodies, store_body
 from campaigns.digests.library import RunLibrary
 from campaigns.digests.render import DigestEdition, DigestItem, RenderedDigest, render_digest
 from campaigns.engagement.newsletters import record_newsletter_items
@@ -524,9 +524,16 @@ def _write_batch(
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     # New bodies in one global order (by content hash): two processes storing the same two
     # editions then wait for each other in turn instead of deadlocking.
-    new = {key for key, _values in pending if key not in state.bodies}
-    for key in sorted(new, key=lambda k: state.rendered[k].content_hash):
-        stored_body(session, state, key)
+    new = sorted(
+        {key for key, _values in pending if key not in state.bodies}, key=lambda k: state.rendered[k].content_hash
+    )
+    if new:
+        renders = [state.rendered.pop(key) for key in new]
+        contents = [(r.subject, r.html, r.text, r.link_items) for r in renders]
+        stored = store_bodies(session, contents, postal_address=state.postal_address)
+        for key, body in zip(new, stored, strict=True):
+            record_newsletter_items(session, body.id, key[1])  # per-item and per-area reach in the reports
+        state.bodies.update(zip(new, stored, strict=True))
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:
@@ -535,19 +542,44 @@ def _write_batch(
         ):
             state.reason_ids[why] = store_reasons(session, state.reasons_by_hash[why])
         rows = [{**row, "reasons_id": state.reason_ids.get(row["reasons"] or "")} for row in sent]
-        contacts = Contact.__table__.c
-        session.execute(
-            update(Contact.__table__)  # type: ignore[arg-type]
-            .where(contacts.id == bindparam("contact_id"))
-            .values(
-                last_digest_period=bindparam("period"),
-                last_newsletter_reasons_id=func.coalesce(bindparam("reasons_id"), contacts.last_newsletter_reasons_id),
-                last_newsletter_at=func.coalesce(
-                    bindparam("sent_at", type_=contacts.last_newsletter_at.type), contacts.last_newsletter_at
-                ),
+        mark_periods_done(session, rows)
+
+
+# One statement per batch on PostgreSQL, the values as arrays (an executemany is a statement per
+# contact). Only our own table and column names.
+_PERIODS_POSTGRESQL = f"""
+UPDATE {Contact.__tablename__} AS c SET last_digest_period = u.period,
+    last_newsletter_reasons_id = COALESCE(u.reasons_id, c.last_newsletter_reasons_id),
+    last_newsletter_at = COALESCE(u.sent_at, c.last_newsletter_at)
+FROM unnest(%(ids)s::int[], %(periods)s::varchar[], %(reasons)s::int[], %(sent_at)s::timestamptz[])
+    AS u (id, period, reasons_id, sent_at)
+WHERE c.id = u.id
+"""  # noqa: S608
+
+
+def mark_periods_done(session: Session, sent: list[dict[str, Any]]) -> None:
+    """Each contact's newsletter period as done, with what put its items there and when it went
+    (`contact_id`, `period`, `reasons_id`, `sent_at`; None keeps the last newsletter's, for a
+    contact whose period passed with nothing to send)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = {"ids": "contact_id", "periods": "period", "reasons": "reasons_id", "sent_at": "sent_at"}
+        arrays = {name: [row[key] for row in sent] for name, key in columns.items()}
+        connection.exec_driver_sql(_PERIODS_POSTGRESQL, arrays)
+        return
+    contacts = Contact.__table__.c
+    session.execute(
+        update(Contact.__table__)  # type: ignore[arg-type]
+        .where(contacts.id == bindparam("contact_id"))
+        .values(
+            last_digest_period=bindparam("period"),
+            last_newsletter_reasons_id=func.coalesce(bindparam("reasons_id"), contacts.last_newsletter_reasons_id),
+            last_newsletter_at=func.coalesce(
+                bindparam("sent_at", type_=contacts.last_newsletter_at.type), contacts.last_newsletter_at
             ),
-            rows,
-        )
+        ),
+        sent,
+    )
 
 
 def assemble_digests(
@@ -641,10 +673,3 @@ def assemble_in_processes(
         for name in vars(total):
             setattr(total, name, getattr(total, name) + getattr(part, name))
     return total
-
-
-def digest_tick(session: Session, now: dt.datetime) -> str:
-    processes = current_app.config["CHANNELCAST"].digest_processes
-    if processes > 1:
-        return str(assemble_in_processes(current_app._get_current_object(), now, processes=processes))  # type: ignore[attr-defined]
-    return str(assemble_digests(session, now))

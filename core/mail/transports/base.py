@@ -110,6 +110,9 @@ class Transport(ABC):
     # True when sending a message twice cannot deliver it twice (files named by ref): a message whose
     # fate is unknown may simply be sent again.
     resend_is_safe = False
+    # True when units may go out at once from several threads, each through its own `connect()`
+    # (independent HTTP requests); False for one conversation at a time (an SMTP session).
+    sends_in_parallel = False
 
     def units(self, batch: Sequence[OutgoingMessage]) -> list[list[OutgoingMessage]]:
         """How a batch goes over the wire; by default one message at a time."""

@@ -80,6 +80,7 @@ def provider_error_text(error: HTTPError) -> str:
 
 class SendGridTransport(Transport):
     name = "sendgrid"
+    sends_in_parallel = True  # every request is a connection of its own (urllib), so threads share the client
 
     def __init__(
         self,

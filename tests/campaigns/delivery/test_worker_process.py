@@ -124,3 +124,44 @@ def test_more_than_one_worker_needs_postgresql(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["worker", "--concurrency", "2", "--drain"])
     assert result.exit_code != 0
     assert "SQLite allows one worker" in result.output
+
+
+@pytest.mark.pg
+@pytest.mark.slow
+def test_two_workers_sending_concurrently_deliver_every_message_exactly_once(tmp_path: Path) -> None:
+    url = fresh_database_url("postgresql", tmp_path, "concurrent_workers")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    messages = 2000
+    with Session(engine) as session:
+        for topic_number, topic in enumerate(("storage", "cloud", "security", "network")):
+            queue(session, a_body(session, topic), messages // 4, start=topic_number * messages)
+        session.commit()
+    try:
+        with FakeSendGrid(delay_seconds=0.05, keep_payloads=False) as fake:
+            env = {
+                **worker_env(url, fake, tmp_path),
+                "SENDGRID_BATCH_SIZE": "20",
+                "DELIVERY_BATCH_SIZE": "120",
+                "DELIVERY_LEASE_SECONDS": "60",
+                "DELIVERY_SEND_CONCURRENCY": "8",
+            }
+            command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--concurrency", "2", "--drain"]
+            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+            assert done.returncode == 0, done.stderr
+        assert len(fake.accepted_ids) == messages
+        assert set(fake.accepted_ids.values()) == {1}
+        assert max(fake.stats()["statuses"].values()) == fake.stats()["requests"]  # every answer a 202
+        with Session(engine) as session:
+            final = Counter(d.status for d in session.scalars(select(Delivery)))
+            sent_events = session.scalar(text("SELECT count(DISTINCT delivery_id) FROM events WHERE kind = 'sent'"))
+        assert final == {DeliveryStatus.SENT: messages}
+        assert sent_events == messages
+        two_workers = [line for line in done.stderr.splitlines() if line.startswith("worker ")]
+        assert len(two_workers) == 2, done.stderr
+        assert all(" 0 sent" not in line for line in two_workers), "both workers shared the outbox"
+    finally:
+        schema = url.rpartition("%3D")[2]
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

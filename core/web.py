@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
@@ -20,7 +21,6 @@ from core.auth.models import Role
 from core.db import db, utc_now
 from core.extensions import csrf, limiter
 from core.health import health_report
-from core.timezones import utc_to_local
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("channelcast.web")
@@ -39,15 +39,30 @@ CSRF_TEXT = "The form had expired or was sent without its security token. Reload
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # a lazy string: shown in the reader's language
     endpoint: str
     roles: tuple[Role, ...]
     order: int
+    sections: tuple[str, ...]  # the blueprints whose pages belong under this item
 
 
-def register_nav(app: Flask, label: str, endpoint: str, *, roles: tuple[Role, ...] = (), order: int = 50) -> None:
-    """Add a link to the vendor navigation; `roles` empty means every signed-in user."""
-    app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order))
+def register_nav(
+    app: Flask,
+    label: str,
+    endpoint: str,
+    *,
+    roles: tuple[Role, ...] = (),
+    order: int = 50,
+    sections: tuple[str, ...] = (),
+) -> None:
+    """Add a link to the vendor navigation; `roles` empty means every signed-in user.
+
+    The item is marked as the current page on its own blueprint's pages and on those of
+    `sections` (a partner's portal users sit under Partners, webhooks under API).
+    """
+    blueprint = endpoint.partition(".")[0]
+    owned = tuple(dict.fromkeys(((blueprint,) if blueprint != "web" else ()) + sections))
+    app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order, owned))
 
 
 @dataclass(frozen=True)
@@ -93,7 +108,20 @@ def _nav_for_current_user() -> list[NavItem]:
         return []
     items: list[NavItem] = current_app.extensions.get("channelcast.nav", [])
     visible = [item for item in items if not item.roles or current_user.has_role(*item.roles)]
-    return sorted(visible, key=lambda item: (item.order, item.label))
+    return sorted(visible, key=lambda item: (item.order, str(item.label)))
+
+
+def _current_nav_endpoint(items: list[NavItem]) -> str | None:
+    """The one navigation item a page belongs to: its own link first, else the item owning its blueprint."""
+    for item in items:
+        if item.endpoint == request.endpoint:
+            return item.endpoint
+    return next((item.endpoint for item in items if request.blueprint in item.sections), None)
+
+
+def _nav_context() -> dict[str, object]:
+    items = _nav_for_current_user()
+    return {"nav_items": items, "nav_current": _current_nav_endpoint(items) if items else None}
 
 
 @bp.get("/")
@@ -198,19 +226,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _handle_unexpected)
     app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"nav_items": _nav_for_current_user()})
+    app.context_processor(_nav_context)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
-    app.add_template_filter(_localtime, "localtime")
-    register_nav(app, "Overview", "web.home", order=0)
-
-
-def _localtime(moment: dt.datetime | None, zone_name: str | None = None, pattern: str = "%a %d %b %Y, %H:%M") -> str:
-    """`{{ item.publish_at|localtime(user_zone) }}`: UTC from the database, shown in a person's zone.
-
-    Without a zone: the signed-in vendor user's own (their account setting), else UTC.
-    """
-    if moment is None:
-        return ""
-    if zone_name is None:
-        zone_name = current_user.timezone if current_user.is_authenticated else "UTC"
-    return utc_to_local(moment, zone_name).strftime(pattern)
+    register_nav(app, _l("Overview"), "web.home", order=0)

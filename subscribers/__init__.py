@@ -3,13 +3,13 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from subscribers import models as models
 
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
-    from core.auth import EDITORS
     from core.demo import register_demo_step
     from core.web import register_nav, register_panel
     from subscribers import admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
@@ -33,9 +33,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
     app.cli.add_command(contacts_cli)
     app.cli.add_command(portal_cli)
-    register_nav(app, "Partners", "subscribers_admin.partners", order=20)
-    register_panel(app, "Partners and contacts", subscriber_figures, order=20)
-    register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
+    # A partner's pages (portal users, brand, a contact's newsletter preview) sit under Partners;
+    # importing contacts is a button on the partners page.
+    sections = ("portal_users_admin", "partner_brand_admin", "digests")
+    register_nav(app, _l("Partners"), "subscribers_admin.partners", order=20, sections=sections)
+    register_panel(app, _l("Partners and contacts"), subscriber_figures, order=20)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
     _init_api_and_webhooks(app)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -46,7 +47,7 @@ def new() -> ResponseReturnValue:
         except ContentError as error:
             return _form_error(form, None, error)
         db.session.commit()
-        flash(f"Interest area {area.name()} added at the end of the list.", "success")
+        flash(_("Interest area %(name)s added at the end of the list.", name=area.name()), "success")
         return redirect(url_for(".index"))
     return _render_form(form, None), 400 if request.method == "POST" else 200
 
@@ -64,7 +65,7 @@ def edit(area_id: int) -> ResponseReturnValue:
         except ContentError as error:
             return _form_error(form, area, error)
         db.session.commit()
-        flash(f"Interest area {area.name()} saved.", "success")
+        flash(_("Interest area %(name)s saved.", name=area.name()), "success")
         return redirect(url_for(".index"))
     return _render_form(form, area), 400 if request.method == "POST" else 200
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -26,15 +27,16 @@ S = ContentStatus
 @dataclass(frozen=True)
 class Move:
     target: ContentStatus
-    action: str  # the button's words
+    action: str  # the button's words, translated when shown
 
 
+ARCHIVE = Move(S.ARCHIVED, _l("Archive"))
 ALLOWED_MOVES: dict[ContentStatus, tuple[Move, ...]] = {
-    S.DRAFT: (Move(S.IN_REVIEW, "Send for review"), Move(S.ARCHIVED, "Archive")),
-    S.IN_REVIEW: (Move(S.APPROVED, "Approve"), Move(S.DRAFT, "Send back to draft"), Move(S.ARCHIVED, "Archive")),
-    S.APPROVED: (Move(S.PUBLISHED, "Publish now"), Move(S.DRAFT, "Withdraw to draft"), Move(S.ARCHIVED, "Archive")),
-    S.PUBLISHED: (Move(S.ARCHIVED, "Archive"),),
-    S.ARCHIVED: (Move(S.DRAFT, "Restore as draft"),),
+    S.DRAFT: (Move(S.IN_REVIEW, _l("Send for review")), ARCHIVE),
+    S.IN_REVIEW: (Move(S.APPROVED, _l("Approve")), Move(S.DRAFT, _l("Send back to draft")), ARCHIVE),
+    S.APPROVED: (Move(S.PUBLISHED, _l("Publish now")), Move(S.DRAFT, _l("Withdraw to draft")), ARCHIVE),
+    S.PUBLISHED: (ARCHIVE,),
+    S.ARCHIVED: (Move(S.DRAFT, _l("Restore as draft")),),
 }
 
 

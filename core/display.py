@@ -1,7 +1,7 @@
 """How times, dates and numbers read on a page: in the reader's locale and time zone.
 
 The one owner of date and number formatting for pages (filters `localtime`, `localdate`,
-`monthname` and `number`) and for words built in code (flash messages call the same functions).
+`number` and `percent`, the global `monthname`) and for words built in code (flash messages call the same functions).
 The database holds UTC; a time is converted here, at the edge, to the zone given, else to the
 signed-in vendor user's own zone (their account page), else UTC. The locale is Flask-Babel's
 (core/__init__.py picks it: a page's fixed language, the user's chosen one, or the browser's).
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_decimal
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_day_names
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, has_request_context
 from flask_babel import get_locale
 from flask_login import current_user
@@ -72,6 +72,12 @@ def monthname(day: dt.date, *, year: bool = True) -> str:
     return format_date(day, "LLLL", locale=reader_locale())
 
 
+def weekday_names() -> list[str]:
+    """Monday to Sunday, abbreviated, for a calendar's heading ("Mon", "Mo.", "pon.")."""
+    names = get_day_names("abbreviated", locale=reader_locale())
+    return [str(names[day]) for day in range(7)]
+
+
 def number(value: int | float | None) -> str:
     """`{{ total|number }}`: 12,345 in English, 12.345 in German, 12 345 in French and Polish."""
     if value is None:
@@ -79,8 +85,18 @@ def number(value: int | float | None) -> str:
     return format_decimal(value, locale=reader_locale())
 
 
+def percent(value: float | None, digits: int | None = 2) -> str:
+    """`{{ rate|percent }}`: 0.0123 as 1.23% in English, 1,23% in German; `digits=None` drops
+    trailing zeros (a limit of 0.003 reads 0.3%, one of 0.02 reads 2%)."""
+    if value is None:
+        return ""
+    pattern = "#,##0.##%" if digits is None else ("#,##0." + "0" * digits + "%" if digits else "#,##0%")
+    return format_percent(value, pattern, locale=reader_locale())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(localdate, "localdate")
     app.add_template_filter(number, "number")
-    app.jinja_env.globals.update(monthname=monthname, page_locale=reader_locale)
+    app.add_template_filter(percent, "percent")
+    app.jinja_env.globals.update(monthname=monthname, weekday_names=weekday_names, page_locale=reader_locale)

@@ -26,15 +26,15 @@ bp = Blueprint("web", __name__)
 log = logging.getLogger("channelcast.web")
 
 ERROR_TEXTS = {
-    400: ("Something in that request was not right", "Go back, check the form and try again."),
-    403: ("You do not have access to this page", "Ask an administrator if you need it."),
-    404: ("We could not find that page", "The link may be old or mistyped."),
-    405: ("That action is not available here", "Go back and use the buttons on the page."),
-    413: ("That file is too large", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Wait a minute, then try again."),
-    500: ("Something went wrong on our side", "We have logged it. Try again in a moment."),
+    400: (_l("Something in that request was not right"), _l("Go back, check the form and try again.")),
+    403: (_l("You do not have access to this page"), _l("Ask an administrator if you need it.")),
+    404: (_l("We could not find that page"), _l("The link may be old or mistyped.")),
+    405: (_l("That action is not available here"), _l("Go back and use the buttons on the page.")),
+    413: (_l("That file is too large"), _l("Choose a smaller file and try again.")),
+    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
+    500: (_l("Something went wrong on our side"), _l("We have logged it. Try again in a moment.")),
 }
-CSRF_TEXT = "The form had expired or was sent without its security token. Reload the page and try again."
+CSRF_TEXT = _l("The form had expired or was sent without its security token. Reload the page and try again.")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _wants_json() -> bool:
 
 def render_error(code: int, detail: str | None = None) -> Response:
     """The error page (or JSON for API callers) in the site's own style."""
-    title, advice = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    title, advice = (str(text) for text in ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
     if _wants_json():
         return current_app.make_response((jsonify({"error": title, "detail": detail or advice}), code))
     page = render_template("web/error.html", code=code, title=title, advice=detail or advice)
@@ -194,7 +194,7 @@ def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
 
 def _handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     log.info("csrf rejected: %s", error.description)
-    return render_error(400, CSRF_TEXT)
+    return render_error(400, str(CSRF_TEXT))
 
 
 def _handle_unexpected(error: Exception) -> ResponseReturnValue:

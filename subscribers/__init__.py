@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from core.web import register_nav, register_panel
     from subscribers import admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
     from subscribers.admin import bp as admin_bp
+    from subscribers.admin_partners import TYPE_LABELS
     from subscribers.audit import init_audit
     from subscribers.catalogues import compiled_catalogues
     from subscribers.cli import contacts_cli, portal_cli
@@ -30,7 +31,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
     app.add_template_filter(country_name, "country_name")
-    app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
+    app.jinja_env.globals.update(
+        contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS, partner_type_names=TYPE_LABELS
+    )
     app.cli.add_command(contacts_cli)
     app.cli.add_command(portal_cli)
     # A partner's pages (portal users, brand, a contact's newsletter preview) sit under Partners;

@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from content.models import TITLE_MAX, ContentItem, ContentKind, ContentStatus, InterestArea
 from content.services import ContentError, ItemInput, VariantInput
 from core.config import LOCALE_NAMES, LOCALES
+from core.display import reader_locale
 from core.timezones import LocalTimeError, local_to_utc, utc_to_local
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -92,7 +93,7 @@ class ItemForm(FlaskForm):
 
     def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> ItemForm:
         """Offer the active areas and the configured tiers."""
-        self.interest_areas.choices = options((area.id, area.name()) for area in areas)
+        self.interest_areas.choices = options((area.id, area.name(reader_locale())) for area in areas)
         self.allowed_tiers.choices = options((tier, tier.capitalize()) for tier in tiers)
         return self
 

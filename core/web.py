@@ -108,7 +108,7 @@ def _nav_for_current_user() -> list[NavItem]:
         return []
     items: list[NavItem] = current_app.extensions.get("channelcast.nav", [])
     visible = [item for item in items if not item.roles or current_user.has_role(*item.roles)]
-    return sorted(visible, key=lambda item: (item.order, str(item.label)))
+    return sorted(visible, key=lambda item: item.order)  # ties keep the order of registration
 
 
 def _current_nav_endpoint(items: list[NavItem]) -> str | None:

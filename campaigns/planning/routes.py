@@ -31,6 +31,7 @@ from core.auth import EDITORS, get_or_404, require_role
 from core.auth.models import Role
 from core.config import LOCALE_NAMES
 from core.db import db, utc_now
+from core.display import reader_locale
 from core.timezones import all_timezones, utc_to_local
 from subscribers.admin_partners import TYPE_LABELS
 
@@ -47,7 +48,7 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
 def _campaign_form(campaign: Campaign | None = None, *, live: bool = False) -> CampaignForm:
     form = LiveCampaignForm(obj=None) if live else CampaignForm(obj=None)
     settings = current_app.config["CHANNELCAST"]
-    form.interest_areas.choices = [(area.id, area.name()) for area in active_interest_areas(db.session)]
+    form.interest_areas.choices = [(area.id, area.name(reader_locale())) for area in active_interest_areas(db.session)]
     form.content_items.choices = [
         (item.id, f"{item.title} ({item.status.value.replace('_', ' ')})") for item in attachable_content(db.session)
     ]

@@ -86,7 +86,7 @@ def test_at_375_px_no_admin_page_scrolls_sideways_and_pages_show_names_not_codes
         text = page.evaluate(VISIBLE_TEXT)
         internals += [
             f"{path}: slug {slug}" for slug in slugs if re.search(rf"(?<![\w-]){re.escape(slug)}(?![\w-])", text)
-        ]  # noqa: E501
+        ]
         internals += [f"{path}: code {cell}" for cell in page.evaluate(LANGUAGE_CODES)]
     context.close()
     assert wide == []

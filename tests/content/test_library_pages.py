@@ -210,7 +210,7 @@ def test_moving_an_item_through_the_workflow_from_the_editor(
     refused = client.post(
         f"/content/{item.id}/move", data={"csrf_token": token, "to": "published"}, follow_redirects=True
     )
-    assert "archived cannot become published" in refused.get_data(as_text=True)
+    assert "state Archived cannot move to Published" in refused.get_data(as_text=True)
     session.refresh(item)
     assert item.status is S.ARCHIVED
 

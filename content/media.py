@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,7 +96,9 @@ def store_upload(
     """Check, clean and store an uploaded image; the same picture uploaded twice is one asset."""
     data = file.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
-        raise MediaError(f"The file is larger than {limits.max_bytes // (1024 * 1024)} MB. Choose a smaller image.")
+        raise MediaError(
+            _("The file is larger than %(size)s MB. Choose a smaller image.", size=limits.max_bytes // (1024 * 1024))
+        )
     image = _open_checked(data, limits.max_pixels)
     encoded, extension = _clean_master(image)
     digest = sha256_hex(encoded)
@@ -104,7 +107,7 @@ def store_upload(
         if not storage.exists(key):
             storage.write(key, encoded)
     except StorageUnavailable:
-        raise MediaError("The file store cannot be reached, so nothing was saved. Try again in a minute.") from None
+        raise MediaError(_("The file store cannot be reached, so nothing was saved. Try again in a minute.")) from None
     existing = session.scalar(select(MediaAsset).where(MediaAsset.sha256 == digest))
     if existing is not None:
         return existing
@@ -125,7 +128,7 @@ def store_upload(
 
 def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
     if not data:
-        raise MediaError("The file is empty. Choose an image file.")
+        raise MediaError(_("The file is empty. Choose an image file."))
     if b"<svg" in data[:4096].lower():
         raise MediaError(SVG_MESSAGE)
     try:
@@ -141,11 +144,11 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
             "The image has too many pixels to process safely. Scale it down and upload it again."
         ) from None
     except UnidentifiedImageError:
-        raise MediaError("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says).") from None
+        raise MediaError(_("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says).")) from None
     except (OSError, SyntaxError, ValueError) as error:
         if isinstance(error, MediaError):
             raise
-        raise MediaError("The image file is damaged or incomplete. Save it again and upload the new file.") from None
+        raise MediaError(_("The image file is damaged or incomplete. Save it again and upload the new file.")) from None
     return image
 
 

@@ -162,7 +162,7 @@ class PreviewForm(FlaskForm):
 
 
 class AreaForm(FlaskForm):
-    slug = StringField(_l("Slug"), validators=[Optional(), Length(max=50)])
+    slug = StringField(_l("Code in imports"), validators=[Optional(), Length(max=50)])
 
     def names(self) -> dict[str, str]:
         return {locale: self[f"name_{locale}"].data or "" for locale in LOCALES}

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -24,6 +27,7 @@ from content.services import (
 from core.auth import Role, require_role
 from core.config import LOCALE_NAMES, LOCALES
 from core.db import db
+from core.display import reader_locale
 
 bp = Blueprint("areas", __name__, url_prefix="/content/areas")
 
@@ -46,7 +50,7 @@ def new() -> ResponseReturnValue:
         except ContentError as error:
             return _form_error(form, None, error)
         db.session.commit()
-        flash(f"Interest area {area.name()} added at the end of the list.", "success")
+        flash(_("Interest area %(name)s added at the end of the list.", name=area.name(reader_locale())), "success")
         return redirect(url_for(".index"))
     return _render_form(form, None), 400 if request.method == "POST" else 200
 
@@ -64,7 +68,7 @@ def edit(area_id: int) -> ResponseReturnValue:
         except ContentError as error:
             return _form_error(form, area, error)
         db.session.commit()
-        flash(f"Interest area {area.name()} saved.", "success")
+        flash(_("Interest area %(name)s saved.", name=area.name(reader_locale())), "success")
         return redirect(url_for(".index"))
     return _render_form(form, area), 400 if request.method == "POST" else 200
 
@@ -92,19 +96,21 @@ def move(area_id: int) -> ResponseReturnValue:
 @require_role(Role.ADMIN)
 def retire(area_id: int) -> ResponseReturnValue:
     return _change_state(
-        area_id, retire_area, "{} is retired: contacts and editors no longer see it; old items keep it."
+        area_id, retire_area, _l("%(name)s is retired: contacts and editors no longer see it; old items keep it.")
     )
 
 
 @bp.post("/<int:area_id>/restore")
 @require_role(Role.ADMIN)
 def restore(area_id: int) -> ResponseReturnValue:
-    return _change_state(area_id, restore_area, "{} is active again.")
+    return _change_state(area_id, restore_area, _l("%(name)s is active again."))
 
 
-def _change_state(area_id: int, change: Callable[[Session, InterestArea], None], message: str) -> ResponseReturnValue:
+def _change_state(
+    area_id: int, change: Callable[[Session, InterestArea], None], message: LazyString
+) -> ResponseReturnValue:
     area = get_area_or_404(db.session, area_id, current_user)
     change(db.session, area)
     db.session.commit()
-    flash(message.format(area.name()), "success")
+    flash(str(message) % {"name": area.name(reader_locale())}, "success")
     return redirect(url_for(".index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -25,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from content.models import TITLE_MAX, Competency, ContentItem, ContentKind, ContentStatus, InterestArea
 from content.services import ContentError, ItemInput, VariantInput
 from core.config import LOCALE_NAMES, LOCALES
+from core.display import reader_locale
 from core.timezones import LocalTimeError, local_to_utc, utc_to_local
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -34,7 +36,7 @@ def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-KINDS = [(kind.value, kind.label) for kind in ContentKind]
+KINDS = [(kind.value, kind.lazy_label) for kind in ContentKind]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -55,27 +57,29 @@ def _optional_id(value: object) -> int | None:
 class VariantForm(Form):
     """One language's texts; a plain Form because the outer FlaskForm carries the CSRF token."""
 
-    title = StringField("Title", validators=[Optional()], description=f"Up to {TITLE_MAX} characters.")
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
-    body = TextAreaField("Body (Markdown)", validators=[Optional(), Length(max=50_000)], render_kw={"rows": 10})
-    cta_label = StringField("Button label", validators=[Optional(), Length(max=80)])
-    cta_url = StringField("Button link in this language", validators=[Optional(), Length(max=2000)])
+    title = StringField(
+        _l("Title"), validators=[Optional()], description=_l("Up to %(count)s characters.", count=TITLE_MAX)
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    body = TextAreaField(_l("Body (Markdown)"), validators=[Optional(), Length(max=50_000)], render_kw={"rows": 10})
+    cta_label = StringField(_l("Button label"), validators=[Optional(), Length(max=80)])
+    cta_url = StringField(_l("Button link in this language"), validators=[Optional(), Length(max=2000)])
 
 
 class ItemForm(FlaskForm):
-    kind = SelectField("Kind", choices=options(KINDS))
-    interest_areas = CheckboxesField("Interest areas", coerce=int)
-    allowed_tiers = CheckboxesField("Partner tiers (none ticked: every tier)")
-    required_competency_id = SelectField("Requires the competency", coerce=_optional_id, validate_choice=False)
-    default_locale = SelectField("Default language", choices=options(LOCALE_NAMES.items()))
-    publish_at = DateTimeLocalField("Publish at", format=DATETIME_FORMAT, validators=[Optional()])
-    expires_at = DateTimeLocalField("Expires at", format=DATETIME_FORMAT, validators=[Optional()])
-    starts_at = DateTimeLocalField("Event or training starts", format=DATETIME_FORMAT, validators=[Optional()])
-    ends_at = DateTimeLocalField("Event or training ends", format=DATETIME_FORMAT, validators=[Optional()])
-    priority = IntegerField("Priority (0 to 100)", default=50, validators=[InputRequired(), NumberRange(0, 100)])
-    cta_url = StringField("Button link", validators=[Optional(), Length(max=2000)])
-    image = FileField("Hero image (PNG, JPEG, WebP or GIF)")
-    remove_image = BooleanField("Remove the current image")
+    kind = SelectField(_l("Kind"), choices=options(KINDS))
+    interest_areas = CheckboxesField(_l("Interest areas"), coerce=int)
+    allowed_tiers = CheckboxesField(_l("Partner tiers (none ticked: every tier)"))
+    required_competency_id = SelectField(_l("Requires the competency"), coerce=_optional_id, validate_choice=False)
+    default_locale = SelectField(_l("Default language"), choices=options(LOCALE_NAMES.items()))
+    publish_at = DateTimeLocalField(_l("Publish at"), format=DATETIME_FORMAT, validators=[Optional()])
+    expires_at = DateTimeLocalField(_l("Expires at"), format=DATETIME_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Event or training starts"), format=DATETIME_FORMAT, validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("Event or training ends"), format=DATETIME_FORMAT, validators=[Optional()])
+    priority = IntegerField(_l("Priority (0 to 100)"), default=50, validators=[InputRequired(), NumberRange(0, 100)])
+    cta_url = StringField(_l("Button link"), validators=[Optional(), Length(max=2000)])
+    image = FileField(_l("Hero image (PNG, JPEG, WebP or GIF)"))
+    remove_image = BooleanField(_l("Remove the current image"))
 
     # The editor's time zone: publish and expiry times are entered in it.
     zone = "UTC"
@@ -107,11 +111,15 @@ class ItemForm(FlaskForm):
     def setup(
         self, areas: Sequence[InterestArea], tiers: Sequence[str], competencies: Sequence[Competency] = ()
     ) -> ItemForm:
-        """Offer the active areas, the configured tiers and the competencies."""
-        self.interest_areas.choices = options((area.id, area.name()) for area in areas)
+        """Offer the active areas, the configured tiers and the competencies, named in the reader's language."""
+        self.interest_areas.choices = options((area.id, area.name(reader_locale())) for area in areas)
         self.allowed_tiers.choices = options((tier, tier.capitalize()) for tier in tiers)
+        locale = reader_locale()
         self.required_competency_id.choices = options(
-            [("", "None: every partner"), *((competency.id, competency.name()) for competency in competencies)]
+            [
+                ("", _l("None: every partner")),
+                *((competency.id, competency.name(locale)) for competency in competencies),
+            ]
         )
         return self
 
@@ -186,7 +194,7 @@ class PreviewForm(FlaskForm):
 
 
 class AreaForm(FlaskForm):
-    slug = StringField("Slug", validators=[Optional(), Length(max=50)])
+    slug = StringField(_l("Code in imports"), validators=[Optional(), Length(max=50)])
 
     def names(self) -> dict[str, str]:
         return {locale: self[f"name_{locale}"].data or "" for locale in LOCALES}
@@ -205,24 +213,28 @@ for _locale in LOCALES:
     setattr(
         AreaForm,
         f"name_{_locale}",
-        StringField(f"Name ({LOCALE_NAMES[_locale]})", validators=[Optional(), Length(max=80)]),
+        StringField(_l("Name (%(language)s)", language=LOCALE_NAMES[_locale]), validators=[Optional(), Length(max=80)]),
     )
     setattr(
         AreaForm,
         f"description_{_locale}",
-        StringField(f"Description ({LOCALE_NAMES[_locale]})", validators=[Optional(), Length(max=300)]),
+        StringField(
+            _l("Description (%(language)s)", language=LOCALE_NAMES[_locale]), validators=[Optional(), Length(max=300)]
+        ),
     )
 
 
 class FilterForm(Form):
     """The library's filters, read from the query string (GET: nothing changes, no CSRF)."""
 
-    q = StringField("Search titles", validators=[Optional(), Length(max=100)])
-    area = SelectField("Interest area", coerce=str, validators=[Optional()])
-    kind = SelectField("Kind", choices=options([("", "Any kind"), *KINDS]))
-    status = SelectField("Status", choices=options([("", "Any status"), *((s.value, s.label) for s in ContentStatus)]))
-    missing = SelectField("Missing translation", choices=options([("", "Any"), *LOCALE_NAMES.items()]))
-    tier = SelectField("Visible to tier", validators=[Optional()])
+    q = StringField(_l("Search titles"), validators=[Optional(), Length(max=100)])
+    area = SelectField(_l("Interest area"), coerce=str, validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=options([("", _l("Any kind")), *KINDS]))
+    status = SelectField(
+        _l("Status"), choices=options([("", _l("Any status")), *((s.value, s.lazy_name) for s in ContentStatus)])
+    )
+    missing = SelectField(_l("Missing translation"), choices=options([("", _l("Any")), *LOCALE_NAMES.items()]))
+    tier = SelectField(_l("Visible to tier"), validators=[Optional()])
 
     def setup(self, areas: Sequence[InterestArea], tiers: Sequence[str]) -> FilterForm:
         self.area.choices = options([("", "Any area"), *((str(area.id), area.name()) for area in areas)])

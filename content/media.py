@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +36,6 @@ Image.MAX_IMAGE_PIXELS = 200_000_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 JPEG_OPTIONS = {"quality": 86, "optimize": True, "progressive": True}
-SVG_MESSAGE = "SVG images are not accepted. Export the image as {formats} and upload that."
 
 
 class MediaError(ValueError):
@@ -106,10 +106,12 @@ def store_upload(
     """
     data = file.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
-        raise MediaError(f"The file is larger than {limits.max_bytes // (1024 * 1024)} MB. Choose a smaller image.")
+        raise MediaError(
+            _("The file is larger than %(size)s MB. Choose a smaller image.", size=limits.max_bytes // (1024 * 1024))
+        )
     image = _open_checked(data, limits.max_pixels, formats)
     if still_only and getattr(image, "is_animated", False):
-        raise MediaError("The image is animated. Upload a still image (one frame).")
+        raise MediaError(_("The image is animated. Upload a still image (one frame)."))
     encoded, extension = _clean_master(image)
     digest = sha256_hex(encoded)
     key = content_key("media", digest, extension)
@@ -117,7 +119,7 @@ def store_upload(
         if not storage.exists(key):
             storage.write(key, encoded)
     except StorageUnavailable:
-        raise MediaError("The file store cannot be reached, so nothing was saved. Try again in a minute.") from None
+        raise MediaError(_("The file store cannot be reached, so nothing was saved. Try again in a minute.")) from None
     existing = session.scalar(select(MediaAsset).where(MediaAsset.sha256 == digest))
     if existing is not None:
         return existing
@@ -138,9 +140,9 @@ def store_upload(
 
 def _open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = ACCEPTED_FORMATS) -> Image.Image:
     if not data:
-        raise MediaError("The file is empty. Choose an image file.")
+        raise MediaError(_("The file is empty. Choose an image file."))
     if b"<svg" in data[:4096].lower():
-        raise MediaError(SVG_MESSAGE.format(formats=_format_names(tuple(f for f in formats if f != "GIF"))))
+        raise MediaError(_svg_refused(formats))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; our own check below refuses
@@ -154,17 +156,25 @@ def _open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = ACCEP
             "The image has too many pixels to process safely. Scale it down and upload it again."
         ) from None
     except UnidentifiedImageError:
-        raise MediaError(f"This file is not a {_format_names(formats)} image (whatever its name says).") from None
+        raise MediaError(_not_this_format(formats)) from None
     except (OSError, SyntaxError, ValueError) as error:
         if isinstance(error, MediaError):
             raise
-        raise MediaError("The image file is damaged or incomplete. Save it again and upload the new file.") from None
+        raise MediaError(_("The image file is damaged or incomplete. Save it again and upload the new file.")) from None
     return image
 
 
-def _format_names(formats: tuple[str, ...]) -> str:
-    names = [{"JPEG": "JPEG", "WEBP": "WebP"}.get(name, name) for name in formats]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def _svg_refused(formats: tuple[str, ...]) -> str:
+    if formats == ("PNG",):
+        return _("SVG images are not accepted. Export the image as PNG and upload that.")
+    return _("SVG images are not accepted. Export the image as PNG, JPEG or WebP and upload that.")
+
+
+def _not_this_format(formats: tuple[str, ...]) -> str:
+    """Why a file was refused, in the reader's language: a PNG was wanted (tier badges), or any image."""
+    if formats == ("PNG",):
+        return _("This file is not a PNG image (whatever its name says).")
+    return _("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says).")
 
 
 def _refuse_too_many_pixels(width: int, height: int, max_pixels: int) -> None:

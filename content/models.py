@@ -7,6 +7,7 @@ import enum
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -95,6 +96,11 @@ class ContentKind(enum.StrEnum):
         """The kind's name in the current language (an email card's is rendered in the reader's)."""
         return str(_KIND_LABELS[self])
 
+    @property
+    def lazy_label(self) -> LazyString:
+        """The name, translated when shown: for choices built once at import."""
+        return _KIND_LABELS[self]
+
 
 _KIND_LABELS = {
     ContentKind.ARTICLE: lazy_gettext("Article"),
@@ -116,8 +122,27 @@ class ContentStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The English name, as the audit trail records it."""
         return self.value.replace("_", " ").capitalize()
 
+    @property
+    def display_name(self) -> str:
+        """The name on a page, in the reader's language."""
+        return str(_STATUS_NAMES[self])
+
+    @property
+    def lazy_name(self) -> LazyString:
+        """The name, translated when shown: for choices built once at import."""
+        return _STATUS_NAMES[self]
+
+
+_STATUS_NAMES = {
+    ContentStatus.DRAFT: lazy_gettext("Draft"),
+    ContentStatus.IN_REVIEW: lazy_gettext("In review"),
+    ContentStatus.APPROVED: lazy_gettext("Approved"),
+    ContentStatus.PUBLISHED: lazy_gettext("Published"),
+    ContentStatus.ARCHIVED: lazy_gettext("Archived"),
+}
 
 # Partners may see an item while it is approved or published, from publish_at until expires_at.
 VISIBLE_STATUSES = (ContentStatus.APPROVED, ContentStatus.PUBLISHED)

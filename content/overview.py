@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,12 +19,12 @@ def content_figures(session: Session, now: dt.datetime) -> list[Figure]:
 
     in_review = count(ContentItem.status == ContentStatus.IN_REVIEW)
     return [
-        Figure("Waiting for review", in_review, "content.library", "warn" if in_review else ""),
-        Figure("Visible to partners now", count(visible_at(now)), "content.library", "ok"),
+        Figure(_("Waiting for review"), in_review, "content.library", "warn" if in_review else ""),
+        Figure(_("Visible to partners now"), count(visible_at(now)), "content.library", "ok"),
         Figure(
-            "Approved, publishing later",
+            _("Approved, publishing later"),
             count(ContentItem.status == ContentStatus.APPROVED, ContentItem.publish_at > now),
             "content.library",
         ),
-        Figure("Drafts", count(ContentItem.status == ContentStatus.DRAFT), "content.library"),
+        Figure(_("Drafts"), count(ContentItem.status == ContentStatus.DRAFT), "content.library"),
     ]

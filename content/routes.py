@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from content.cards import ItemCard, build_card, card_for, render_preview
@@ -127,7 +128,7 @@ def _save(form: ItemForm, item: ContentItem | None) -> ResponseReturnValue:
             form.add_errors(error.errors)
         return _render_editor(form, item), 400
     db.session.commit()
-    flash("Saved.", "success")
+    flash(_("Saved."), "success")
     return redirect(url_for(".edit", item_id=saved.id))
 
 
@@ -169,7 +170,7 @@ def move(item_id: int) -> ResponseReturnValue:
         flash(message, "error")
         return redirect(url_for(".edit", item_id=item_id))
     db.session.commit()
-    flash(f"The item is now {target.label.lower()}.", "success")
+    flash(_("The item is now: %(status)s.", status=target.display_name), "success")
     return redirect(url_for(".edit", item_id=item_id))
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -94,7 +95,9 @@ def create_area(session: Session, slug: str, names: dict[str, str], descriptions
             "slug", "Use lowercase letters, digits and dashes, starting with a letter (e.g. data-protection)."
         )
     if session.scalar(select(InterestArea.id).where(InterestArea.slug == slug)) is not None:
-        raise ContentError("slug", f"An interest area with the slug {slug!r} exists already (perhaps retired).")
+        raise ContentError(
+            "slug", _("An interest area with the code %(slug)s exists already (perhaps retired).", slug=repr(slug))
+        )
     position = (session.scalar(select(func.max(InterestArea.position))) or 0) + 1
     area = InterestArea(slug=slug, names={}, descriptions={}, position=position, is_active=True)
     _apply_texts(area, names, descriptions)
@@ -107,7 +110,7 @@ def create_area(session: Session, slug: str, names: dict[str, str], descriptions
 def _apply_texts(area: InterestArea, names: dict[str, str], descriptions: dict[str, str]) -> None:
     names = _clean_texts(names)
     if "en" not in names:
-        raise ContentError("name_en", "Give the area an English name: it is the fallback for every language.")
+        raise ContentError("name_en", _("Give the area an English name: it is the fallback for every language."))
     area.names = names
     area.descriptions = _clean_texts(descriptions)
 
@@ -190,20 +193,22 @@ def check_item_input(data: ItemInput, *, tiers: Sequence[str]) -> list[ContentEr
     """Every problem with a submission, each tied to its field."""
     errors = _check_times_and_link(data)
     if data.default_locale not in LOCALES:
-        errors.append(ContentError("default_locale", f"Choose one of: {', '.join(LOCALES)}."))
+        errors.append(ContentError("default_locale", _("Choose one of: %(choices)s.", choices=", ".join(LOCALES))))
     elif data.variants.get(data.default_locale, VariantInput()).is_empty:
         errors.append(
             ContentError(
                 "title",
-                "The default language needs a title: readers without a translation get it.",
+                _("The default language needs a title: readers without a translation get it."),
                 locale=data.default_locale,
             )
         )
     unknown_tiers = sorted(set(data.allowed_tiers) - set(tiers))
     if unknown_tiers:
-        errors.append(ContentError("allowed_tiers", f"Unknown partner tier: {', '.join(unknown_tiers)}."))
+        errors.append(
+            ContentError("allowed_tiers", _("Unknown partner tier: %(tiers)s.", tiers=", ".join(unknown_tiers)))
+        )
     if not 0 <= data.priority <= 100:
-        errors.append(ContentError("priority", "Use a priority from 0 (lowest) to 100 (highest)."))
+        errors.append(ContentError("priority", _("Use a priority from 0 (lowest) to 100 (highest).")))
     for locale, variant in data.variants.items():
         errors.extend(_check_variant(locale, variant, data.cta_url.strip()))
     return errors
@@ -222,7 +227,7 @@ def _check_times_and_link(data: ItemInput) -> list[ContentError]:
     if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
         errors.append(ContentError("ends_at", "The end is not after the start: end later or start earlier."))
     if data.cta_url and not _is_web_address(data.cta_url):
-        errors.append(ContentError("cta_url", "Use a full web address that starts with https:// (or http://)."))
+        errors.append(ContentError("cta_url", _("Use a full web address that starts with https:// (or http://).")))
     return errors
 
 
@@ -236,9 +241,15 @@ def _check_variant(locale: str, variant: VariantInput, item_link: str) -> list[C
         return [ContentError("title", f"{locale!r} is not a supported language.", locale=locale)]
     title = variant.title.strip()
     if len(title) > TITLE_MAX:
-        return [ContentError("title", f"Keep the title to {TITLE_MAX} characters; it has {len(title)}.", locale=locale)]
+        return [
+            ContentError(
+                "title",
+                _("Keep the title to %(max)s characters; it has %(count)s.", max=TITLE_MAX, count=len(title)),
+                locale=locale,
+            )
+        ]
     if not title and not variant.is_empty:
-        return [ContentError("title", "Give this language a title, or clear its other texts.", locale=locale)]
+        return [ContentError("title", _("Give this language a title, or clear its other texts."), locale=locale)]
     return _check_button(locale, variant, item_link) if title else []
 
 
@@ -271,7 +282,7 @@ def save_item(
     if data.required_competency_id is not None and session.get(Competency, data.required_competency_id) is None:
         errors.append(ContentError("required_competency_id", "Choose a competency from the list, or none."))
     if item is not None and item.status is ContentStatus.ARCHIVED:
-        errors.append(ContentError("", "This item is archived. Restore it as a draft before changing it."))
+        errors.append(ContentError("", _("This item is archived. Restore it as a draft before changing it.")))
     if errors:
         raise ContentInvalid(errors)
     before = _item_facts(item) if item is not None else {}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -26,15 +28,16 @@ S = ContentStatus
 @dataclass(frozen=True)
 class Move:
     target: ContentStatus
-    action: str  # the button's words
+    action: str  # the button's words, translated when shown
 
 
+ARCHIVE = Move(S.ARCHIVED, _l("Archive"))
 ALLOWED_MOVES: dict[ContentStatus, tuple[Move, ...]] = {
-    S.DRAFT: (Move(S.IN_REVIEW, "Send for review"), Move(S.ARCHIVED, "Archive")),
-    S.IN_REVIEW: (Move(S.APPROVED, "Approve"), Move(S.DRAFT, "Send back to draft"), Move(S.ARCHIVED, "Archive")),
-    S.APPROVED: (Move(S.PUBLISHED, "Publish now"), Move(S.DRAFT, "Withdraw to draft"), Move(S.ARCHIVED, "Archive")),
-    S.PUBLISHED: (Move(S.ARCHIVED, "Archive"),),
-    S.ARCHIVED: (Move(S.DRAFT, "Restore as draft"),),
+    S.DRAFT: (Move(S.IN_REVIEW, _l("Send for review")), ARCHIVE),
+    S.IN_REVIEW: (Move(S.APPROVED, _l("Approve")), Move(S.DRAFT, _l("Send back to draft")), ARCHIVE),
+    S.APPROVED: (Move(S.PUBLISHED, _l("Publish now")), Move(S.DRAFT, _l("Withdraw to draft")), ARCHIVE),
+    S.PUBLISHED: (ARCHIVE,),
+    S.ARCHIVED: (Move(S.DRAFT, _l("Restore as draft")),),
 }
 
 
@@ -52,12 +55,16 @@ def can_edit(user: User | None) -> bool:
 
 def _check_move(item: ContentItem, target: ContentStatus, by: User) -> None:
     if not can_edit(by):
-        raise WorkflowError("Only marketers and administrators can move content through the workflow.")
+        raise WorkflowError(_("Only marketers and administrators can move content through the workflow."))
     if target not in {move.target for move in moves_from(item.status)}:
-        allowed = ", ".join(move.target.label.lower() for move in moves_from(item.status))
+        allowed = ", ".join(move.target.display_name for move in moves_from(item.status))
         raise WorkflowError(
-            f"An item that is {item.status.label.lower()} cannot become {target.label.lower()}; "
-            f"from here it can go to: {allowed}."
+            _(
+                "An item in the state %(now)s cannot move to %(target)s; from here it can go to: %(allowed)s.",
+                now=item.status.display_name,
+                target=target.display_name,
+                allowed=allowed,
+            )
         )
     if target in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED):
         _check_ready(item)
@@ -66,9 +73,11 @@ def _check_move(item: ContentItem, target: ContentStatus, by: User) -> None:
 def _check_ready(item: ContentItem) -> None:
     """What a reviewer needs before an item leaves draft."""
     if item.variant(item.default_locale) is None:
-        raise WorkflowError("Write the default language's title first: partners without a translation read that one.")
+        raise WorkflowError(
+            _("Write the default language's title first: partners without a translation read that one.")
+        )
     if not item.interest_areas:
-        raise WorkflowError("Choose at least one interest area: selection uses them to find readers.")
+        raise WorkflowError(_("Choose at least one interest area: selection uses them to find readers."))
 
 
 def move_item(

@@ -9,7 +9,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import api, audit, auth, cli, logs, storage, web, webhooks
+from core import api, audit, auth, cli, display, logs, storage, web, webhooks
 from core import models as models
 from core.config import LOCALES, Settings
 from core.db import Database
@@ -27,6 +27,11 @@ def _select_locale() -> str | None:
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def _select_timezone() -> str | None:
+    """Flask-Babel's own date helpers agree with core/display.py: the signed-in user's zone."""
+    return display.reader_zone()
 
 
 def configure(app: Flask, settings: Settings) -> None:
@@ -59,10 +64,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     logs.configure_logging(settings.log_format, settings.log_level)
     Database.init_app(app, settings.database_url)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     logs.init_app(app)
     storage.init_app(app, storage.storage_from_settings(settings))
     web.init_app(app)
+    display.init_app(app)
     auth.init_app(app)
     audit.init_app(app)
     api.init_app(app)

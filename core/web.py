@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -21,34 +22,48 @@ from core.auth.models import Role
 from core.db import db, utc_now
 from core.extensions import csrf, limiter
 from core.health import health_report
-from core.timezones import utc_to_local
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("channelcast.web")
 
 ERROR_TEXTS = {
-    400: ("Something in that request was not right", "Go back, check the form and try again."),
-    403: ("You do not have access to this page", "Ask an administrator if you need it."),
-    404: ("We could not find that page", "The link may be old or mistyped."),
-    405: ("That action is not available here", "Go back and use the buttons on the page."),
-    413: ("That file is too large", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Wait a minute, then try again."),
-    500: ("Something went wrong on our side", "We have logged it. Try again in a moment."),
+    400: (_l("Something in that request was not right"), _l("Go back, check the form and try again.")),
+    403: (_l("You do not have access to this page"), _l("Ask an administrator if you need it.")),
+    404: (_l("We could not find that page"), _l("The link may be old or mistyped.")),
+    405: (_l("That action is not available here"), _l("Go back and use the buttons on the page.")),
+    413: (_l("That file is too large"), _l("Choose a smaller file and try again.")),
+    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
+    500: (_l("Something went wrong on our side"), _l("We have logged it. Try again in a moment.")),
 }
-CSRF_TEXT = "The form had expired or was sent without its security token. Reload the page and try again."
+CSRF_TEXT = _l("The form had expired or was sent without its security token. Reload the page and try again.")
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # a lazy string: shown in the reader's language
     endpoint: str
     roles: tuple[Role, ...]
     order: int
+    sections: tuple[str, ...]  # the blueprints whose pages belong under this item
 
 
-def register_nav(app: Flask, label: str, endpoint: str, *, roles: tuple[Role, ...] = (), order: int = 50) -> None:
-    """Add a link to the vendor navigation; `roles` empty means every signed-in user."""
-    app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order))
+def register_nav(
+    app: Flask,
+    label: str,
+    endpoint: str,
+    *,
+    roles: tuple[Role, ...] = (),
+    order: int = 50,
+    sections: tuple[str, ...] = (),
+) -> None:
+    """Add a link to the vendor navigation; `roles` empty means every signed-in user.
+
+    The item is marked as the current page on its own blueprint's pages and on those of
+    `sections` (a partner's portal users sit under Partners, webhooks under API).
+    """
+    blueprint = endpoint.partition(".")[0]
+    owned = tuple(dict.fromkeys(((blueprint,) if blueprint != "web" else ()) + sections))
+    app.extensions.setdefault("channelcast.nav", []).append(NavItem(label, endpoint, roles, order, owned))
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,20 @@ def _nav_for_current_user() -> list[NavItem]:
         return []
     items: list[NavItem] = current_app.extensions.get("channelcast.nav", [])
     visible = [item for item in items if not item.roles or current_user.has_role(*item.roles)]
-    return sorted(visible, key=lambda item: (item.order, item.label))
+    return sorted(visible, key=lambda item: item.order)  # ties keep the order of registration
+
+
+def _current_nav_endpoint(items: list[NavItem]) -> str | None:
+    """The one navigation item a page belongs to: its own link first, else the item owning its blueprint."""
+    for item in items:
+        if item.endpoint == request.endpoint:
+            return item.endpoint
+    return next((item.endpoint for item in items if request.blueprint in item.sections), None)
+
+
+def _nav_context() -> dict[str, object]:
+    items = _nav_for_current_user()
+    return {"nav_items": items, "nav_current": _current_nav_endpoint(items) if items else None}
 
 
 @bp.get("/")
@@ -156,7 +184,7 @@ def _wants_json() -> bool:
 
 def render_error(code: int, detail: str | None = None) -> Response:
     """The error page (or JSON for API callers) in the site's own style."""
-    title, advice = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    title, advice = (str(text) for text in ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
     if _wants_json():
         return current_app.make_response((jsonify({"error": title, "detail": detail or advice}), code))
     page = render_template("web/error.html", code=code, title=title, advice=detail or advice)
@@ -187,7 +215,7 @@ def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
 
 def _handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     log.info("csrf rejected: %s", error.description)
-    return render_error(400, CSRF_TEXT)
+    return render_error(400, str(CSRF_TEXT))
 
 
 def _handle_unexpected(error: Exception) -> ResponseReturnValue:
@@ -219,19 +247,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _handle_unexpected)
     app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"nav_items": _nav_for_current_user()})
+    app.context_processor(_nav_context)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
-    app.add_template_filter(_localtime, "localtime")
-    register_nav(app, "Overview", "web.home", order=0)
-
-
-def _localtime(moment: dt.datetime | None, zone_name: str | None = None, pattern: str = "%a %d %b %Y, %H:%M") -> str:
-    """`{{ item.publish_at|localtime(user_zone) }}`: UTC from the database, shown in a person's zone.
-
-    Without a zone: the signed-in vendor user's own (their account setting), else UTC.
-    """
-    if moment is None:
-        return ""
-    if zone_name is None:
-        zone_name = current_user.timezone if current_user.is_authenticated else "UTC"
-    return utc_to_local(moment, zone_name).strftime(pattern)
+    register_nav(app, _l("Overview"), "web.home", order=0)

@@ -12,12 +12,12 @@ from subscribers.programme import models as programme_models  # noqa: F401  (reg
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
-    from core.auth import EDITORS
     from core.demo import register_demo_step
     from core.scheduler import register_tick
     from core.web import register_nav, register_panel
     from subscribers import admin_badges, admin_contacts, admin_partners, admin_teams  # noqa: F401  (routes on admin_bp)
     from subscribers.admin import bp as admin_bp
+    from subscribers.admin_partners import TYPE_LABELS
     from subscribers.audit import init_audit
     from subscribers.catalogues import compiled_catalogues
     from subscribers.cli import contacts_cli, portal_cli
@@ -38,13 +38,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(programme_bp)
     app.add_template_filter(country_name, "country_name")
-    app.jinja_env.globals.update(contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS)
+    app.jinja_env.globals.update(
+        contact_statuses=CONTACT_STATUS_LABELS, frequencies=FREQUENCY_LABELS, partner_type_names=TYPE_LABELS
+    )
     app.cli.add_command(contacts_cli)
     app.cli.add_command(portal_cli)
-    register_nav(app, "Partners", "subscribers_admin.partners", order=20)
-    register_panel(app, "Partners and contacts", subscriber_figures, order=20)
-    register_nav(app, "Import contacts", "subscribers_admin.import_contacts_page", roles=EDITORS, order=21)
-    register_nav(app, "Programme", "programme.matrix", order=22)
+    # A partner's pages (portal users, brand, a contact's newsletter preview) sit under Partners;
+    # importing contacts is a button on the partners page.
+    sections = ("portal_users_admin", "partner_brand_admin", "digests")
+    register_nav(app, _l("Partners"), "subscribers_admin.partners", order=20, sections=sections)
+    register_panel(app, _l("Partners and contacts"), subscriber_figures, order=20)
+    register_nav(app, _l("Programme"), "programme.matrix", order=22)
     register_demo_step(app, "partners and contacts", demo_partners_and_contacts, order=20)
     register_demo_step(app, "competencies and certifications", demo_programme, order=22)
     register_tick(app, "tier changes", tier_changes_tick)  # before the kits tick: kits show the tier in force

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from babel.dates import get_day_names
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -109,7 +110,7 @@ def contact_revoke_links(contact_id: int) -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         revoke_links(db.session, found, source=ConsentSource.ADMIN, ip=request.remote_addr, by=current_user)
         db.session.commit()
-        flash("Every link sent to this contact so far no longer works.", "success")
+        flash(_("Every link sent to this contact so far no longer works."), "success")
     return redirect(url_for(".contact", contact_id=contact_id))
 
 
@@ -137,7 +138,7 @@ def contact_erase(contact_id: int) -> ResponseReturnValue:
     partner_id = found.partner_id
     erase_contact(db.session, found, current_app._get_current_object(), source="admin")  # type: ignore[attr-defined]
     db.session.commit()
-    flash("The contact is erased; the address stays on the suppression list as a hash.", "success")
+    flash(_("The contact is erased; the address stays on the suppression list as a hash."), "success")
     return redirect(url_for(".partner", partner_id=partner_id))
 
 

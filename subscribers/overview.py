@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,10 @@ def subscriber_figures(session: Session, now: dt.datetime) -> list[Figure]:
     )
     return [
         Figure(
-            "Partners",
+            _("Partners"),
             session.scalar(select(func.count(Partner.id)).where(Partner.archived_at.is_(None))) or 0,
             "subscribers_admin.partners",
         ),
-        Figure("Contacts receiving mail", receiving or 0, "subscribers_admin.partners", "ok"),
-        Figure("Stopped mail in the last 30 days", stopped_lately or 0, "subscribers_admin.partners"),
+        Figure(_("Contacts receiving mail"), receiving or 0, "subscribers_admin.partners", "ok"),
+        Figure(_("Stopped mail in the last 30 days"), stopped_lately or 0, "subscribers_admin.partners"),
     ]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -144,13 +145,17 @@ def check_choice(choice: PreferenceChoice) -> None:
     """What no form can promise: topics still offered, a real hour and day, a known time zone."""
     retired = [area.slug for area in choice.interests if not area.is_active]
     if retired:
-        raise PreferenceError("interests", f"These topics are no longer offered: {', '.join(retired)}.")
+        raise PreferenceError(
+            "interests", _("These topics are no longer offered: %(topics)s.", topics=", ".join(retired))
+        )
     if not 0 <= choice.preferred_hour <= 23:
-        raise PreferenceError("preferred_hour", "Choose an hour from 00:00 to 23:00.")
+        raise PreferenceError("preferred_hour", _("Choose an hour from 00:00 to 23:00."))
     if not 0 <= choice.preferred_weekday <= 6:
-        raise PreferenceError("preferred_weekday", "Choose a day of the week.")
+        raise PreferenceError("preferred_weekday", _("Choose a day of the week."))
     if choice.timezone is not None and not is_zone(choice.timezone):
-        raise PreferenceError("timezone", f"{choice.timezone!r} is not a time zone; choose one like Europe/Amsterdam.")
+        raise PreferenceError(
+            "timezone", _("%(zone)s is not a time zone; choose one like Europe/Amsterdam.", zone=repr(choice.timezone))
+        )
 
 
 def update_preferences(
@@ -205,10 +210,10 @@ def pause_contact(
 ) -> None:
     """No newsletters before `until`; the first slot on or after it resumes the normal rhythm."""
     if until <= local_today(contact):
-        raise PreferenceError("pause_until", "Choose a date in the future.")
+        raise PreferenceError("pause_until", _("Choose a date in the future."))
     _lock_for_change(session, contact)
     if not contact.status.receives_mail:
-        raise PreferenceError("pause_until", "You are unsubscribed; there is nothing to pause.")
+        raise PreferenceError("pause_until", _("You are unsubscribed; there is nothing to pause."))
     contact.status = ContactStatus.PAUSED
     contact.paused_until = until
     record_consent(session, contact, "paused", source=source, detail=f"until {until.isoformat()}", ip=ip, by=by)
@@ -248,7 +253,7 @@ def resubscribe(
     if contact.status.receives_mail:
         return
     if contact.status is ContactStatus.COMPLAINED and not fresh_opt_in:
-        raise PreferenceError("opt_in", "Tick the box to confirm that you want our newsletter again.")
+        raise PreferenceError("opt_in", _("Tick the box to confirm that you want our newsletter again."))
     lift_suppression(session, contact.email, fresh_opt_in=fresh_opt_in)
     previous = contact.status
     contact.status = ContactStatus.ACTIVE

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from campaigns.delivery import models as models
@@ -55,8 +56,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     register_tick(app, "outbox", send_outbox_tick)
     register_tick(app, "bounces", bounce_mailbox_tick)
-    register_nav(app, "Delivery", "delivery.overview", roles=EDITORS, order=70)
-    register_panel(app, "Mail", delivery_figures, roles=EDITORS, order=40)
+    register_nav(app, _l("Delivery"), "delivery.overview", roles=EDITORS, order=70)
+    register_panel(app, _l("Mail"), delivery_figures, roles=EDITORS, order=40)
     register_export_section(app, "events", contact_events)
     _init_api(app)
     register_export_section(app, "messages", contact_messages)

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -102,7 +103,7 @@ def daily_rates(session: Session, *, now: dt.datetime, days: int = RATE_DAYS) ->
             table[day][column[kind]] += count
     rates = [DayRates(day, **counts) for day, counts in sorted(table.items(), reverse=True)]
     total = DayRates(
-        f"{days} days",
+        ngettext("%(num)d day", "%(num)d days", days),
         *(sum(getattr(r, name) for r in rates) for name in ("sent", "bounces", "soft_bounces", "complaints")),
     )
     return rates, total

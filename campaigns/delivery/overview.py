@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ def delivery_figures(session: Session, now: dt.datetime) -> list[Figure]:
     problems = sum(counts.get(s, 0) for s in (DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus.UNCERTAIN))
     waiting = sum(counts.get(s, 0) for s in (DeliveryStatus.QUEUED, DeliveryStatus.LEASED, DeliveryStatus.SENDING))
     return [
-        Figure("Waiting to send", waiting, "delivery.overview"),
-        Figure("Sent in the last 24 hours", sent_today or 0, "delivery.overview", "ok"),
-        Figure("Failed, dead or uncertain", problems, "delivery.overview", "bad" if problems else ""),
+        Figure(_("Waiting to send"), waiting, "delivery.overview"),
+        Figure(_("Sent in the last 24 hours"), sent_today or 0, "delivery.overview", "ok"),
+        Figure(_("Failed, dead or uncertain"), problems, "delivery.overview", "bad" if problems else ""),
     ]

@@ -194,7 +194,7 @@ def retry(delivery_id: int) -> ResponseReturnValue:
         flash(str(error), "error")
         return redirect(url_for(".problems", status=back))
     db.session.commit()
-    flash(f"Message {delivery.id} to {delivery.recipient_email} is queued again.", "success")
+    flash(_("Message %(id)s to %(email)s is queued again.", id=delivery.id, email=delivery.recipient_email), "success")
     return redirect(url_for(".problems", status=back))
 
 
@@ -208,7 +208,9 @@ def mark_sent(delivery_id: int) -> ResponseReturnValue:
         flash(str(error), "error")
         return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
     db.session.commit()
-    flash(f"Message {delivery.id} to {delivery.recipient_email} is recorded as sent.", "success")
+    flash(
+        _("Message %(id)s to %(email)s is recorded as sent.", id=delivery.id, email=delivery.recipient_email), "success"
+    )
     return redirect(url_for(".problems", status=DeliveryStatus.UNCERTAIN.value))
 
 

@@ -18,37 +18,41 @@ PICTURE_LABELS = {"banner": "Banner picture", "flyer": "Flyer picture", "email":
 class KitPieceForm(FlaskForm):
     """One language's kit pieces; `pieces.save_piece` checks them as a kit build would."""
 
-    subject_1 = StringField("Subject line 1", validators=[Length(max=200)])
-    subject_2 = StringField("Subject line 2", validators=[Length(max=200)])
-    subject_3 = StringField("Subject line 3", validators=[Length(max=200)])
-    subject_4 = StringField("Subject line 4 (optional)", validators=[Optional(), Length(max=200)])
-    subject_5 = StringField("Subject line 5 (optional)", validators=[Optional(), Length(max=200)])
-    preheader = StringField("Preheader", validators=[Length(max=200)])
-    short_copy = TextAreaField("Short copy (about 50 words, Markdown)", validators=[Length(max=20_000)])
+    subject_1 = StringField(_l("Subject line 1"), validators=[Length(max=200)])
+    subject_2 = StringField(_l("Subject line 2"), validators=[Length(max=200)])
+    subject_3 = StringField(_l("Subject line 3"), validators=[Length(max=200)])
+    subject_4 = StringField(_l("Subject line 4 (optional)"), validators=[Optional(), Length(max=200)])
+    subject_5 = StringField(_l("Subject line 5 (optional)"), validators=[Optional(), Length(max=200)])
+    preheader = StringField(_l("Preheader"), validators=[Length(max=200)])
+    short_copy = TextAreaField(_l("Short copy (about 50 words, Markdown)"), validators=[Length(max=20_000)])
     medium_copy = TextAreaField(
         f"Medium copy (about 150 words, at most {MEDIUM_COPY_MAX:,} characters, Markdown; the co-branded email's "
         "locked text and the flyer's)",
         validators=[Length(max=20_000)],
     )
-    long_copy = TextAreaField("Long copy (about 400 words, Markdown)", validators=[Length(max=20_000)])
-    social_linkedin = TextAreaField(f"{NETWORK_NAMES['linkedin']} post", validators=[Length(max=100_000)])
-    social_x = TextAreaField(f"{NETWORK_NAMES['x']} post", validators=[Length(max=100_000)])
-    social_facebook = TextAreaField(f"{NETWORK_NAMES['facebook']} post", validators=[Length(max=100_000)])
-    image_ids = CheckboxListField("Images from the content library", coerce=int, validators=[Optional()])
-    cta_label = StringField("Call to action: button label", validators=[Length(max=80)])
+    long_copy = TextAreaField(_l("Long copy (about 400 words, Markdown)"), validators=[Length(max=20_000)])
+    social_linkedin = TextAreaField(
+        _l("%(network)s post", network=NETWORK_NAMES["linkedin"]), validators=[Length(max=100_000)]
+    )
+    social_x = TextAreaField(_l("%(network)s post", network=NETWORK_NAMES["x"]), validators=[Length(max=100_000)])
+    social_facebook = TextAreaField(
+        _l("%(network)s post", network=NETWORK_NAMES["facebook"]), validators=[Length(max=100_000)]
+    )
+    image_ids = CheckboxListField(_l("Images from the content library"), coerce=int, validators=[Optional()])
+    cta_label = StringField(_l("Call to action: button label"), validators=[Length(max=80)])
     cta_url = StringField(
         "Call to action: link (https://...; the flyer's QR code opens it too)", validators=[Length(max=500)]
     )
-    flyer_title = StringField("Flyer title", validators=[Length(max=120)])
+    flyer_title = StringField(_l("Flyer title"), validators=[Length(max=120)])
     flyer_text = TextAreaField(
         f"Flyer call to action: a sentence or two beside the QR code (at most {FLYER_TEXT_MAX} characters)",
         validators=[Length(max=20_000)],
     )
-    bullet_1 = StringField("Key point 1", validators=[Length(max=200)])
-    bullet_2 = StringField("Key point 2", validators=[Length(max=200)])
-    bullet_3 = StringField("Key point 3", validators=[Length(max=200)])
-    bullet_4 = StringField("Key point 4", validators=[Length(max=200)])
-    bullet_5 = StringField("Key point 5", validators=[Length(max=200)])
+    bullet_1 = StringField(_l("Key point 1"), validators=[Length(max=200)])
+    bullet_2 = StringField(_l("Key point 2"), validators=[Length(max=200)])
+    bullet_3 = StringField(_l("Key point 3"), validators=[Length(max=200)])
+    bullet_4 = StringField(_l("Key point 4"), validators=[Length(max=200)])
+    bullet_5 = StringField(_l("Key point 5"), validators=[Length(max=200)])
     picture_banner = SelectField(PICTURE_LABELS["banner"], coerce=int, validate_choice=False)
     picture_flyer = SelectField(PICTURE_LABELS["flyer"], coerce=int, validate_choice=False)
     picture_email = SelectField(PICTURE_LABELS["email"], coerce=int, validate_choice=False)

@@ -274,7 +274,13 @@ def kit_pieces(campaign_id: int, locale: str) -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"Kit pieces in {LOCALE_NAMES[locale]} saved; kits are rebuilt on the next minute.", "success")
+            flash(
+                _(
+                    "Kit pieces in %(language)s saved; kits are rebuilt on the next minute.",
+                    language=LOCALE_NAMES[locale],
+                ),
+                "success",
+            )
             return redirect(url_for(".kit_pieces", campaign_id=campaign.id, locale=locale))
     return _pieces_page(campaign, locale, piece, form, own, library), 400 if request.method == "POST" else 200
 
@@ -325,5 +331,5 @@ def kit_pieces_delete(campaign_id: int, locale: str) -> ResponseReturnValue:
         abort(404)
     delete_piece(db.session, campaign, piece)
     db.session.commit()
-    flash(f"Kit pieces in {LOCALE_NAMES[locale]} removed.", "success")
+    flash(_("Kit pieces in %(language)s removed.", language=LOCALE_NAMES[locale]), "success")
     return redirect(url_for(".kit_overview", campaign_id=campaign.id))

@@ -1,6 +1,7 @@
 """Campaign planning: the campaign model, its states, the calendar and targeting."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from campaigns.planning import models as models
 from core.auth.models import Role
@@ -19,13 +20,14 @@ def init_app(app: Flask) -> None:
     register_tick(app, "campaign states", advance_campaigns)
     register_nav(
         app,
-        "Campaigns",
+        _l("Campaigns"),
         "planning.campaign_list",
         order=30,
+        sections=("kits", "kit_preview"),
         roles=(Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER, Role.VIEWER),
     )
     register_demo_step(app, "campaigns", demo_campaigns, order=30)
-    register_panel(app, "Campaigns", campaign_figures, order=30)
+    register_panel(app, _l("Campaigns"), campaign_figures, order=30)
     _init_api(app)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +23,22 @@ class CampaignStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The English name, as the history and the audit trail record it."""
         return self.value.capitalize()
+
+    @property
+    def display_name(self) -> str:
+        """The name on a page, in the reader's language."""
+        return str(_STATUS_NAMES[self])
+
+
+_STATUS_NAMES = {
+    CampaignStatus.DRAFT: _l("Draft"),
+    CampaignStatus.SCHEDULED: _l("Scheduled"),
+    CampaignStatus.LIVE: _l("Live"),
+    CampaignStatus.ENDED: _l("Ended"),
+    CampaignStatus.CANCELLED: _l("Cancelled"),
+}
 
 
 # Every legal move, in one place; anything else is refused with a message.

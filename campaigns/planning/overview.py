@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ def campaign_figures(session: Session, _now: dt.datetime) -> list[Figure]:
         session.execute(select(Campaign.status, func.count(Campaign.id)).group_by(Campaign.status)).tuples().all()
     )
     return [
-        Figure("Live", counts.get(CampaignStatus.LIVE, 0), "planning.campaign_list", "ok"),
-        Figure("Scheduled", counts.get(CampaignStatus.SCHEDULED, 0), "planning.campaign_calendar"),
-        Figure("Drafts", counts.get(CampaignStatus.DRAFT, 0), "planning.campaign_list"),
+        Figure(_("Live"), counts.get(CampaignStatus.LIVE, 0), "planning.campaign_list", "ok"),
+        Figure(_("Scheduled"), counts.get(CampaignStatus.SCHEDULED, 0), "planning.campaign_calendar"),
+        Figure(_("Drafts"), counts.get(CampaignStatus.DRAFT, 0), "planning.campaign_list"),
     ]

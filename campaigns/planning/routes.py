@@ -32,7 +32,9 @@ from core.auth import EDITORS, get_or_404, require_role
 from core.auth.models import Role
 from core.config import LOCALE_NAMES
 from core.db import db, utc_now
+from core.display import reader_locale
 from core.timezones import all_timezones, utc_to_local
+from subscribers.admin_partners import TYPE_LABELS
 
 bp = Blueprint("planning", __name__, url_prefix="/campaigns")
 READERS = (Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER, Role.VIEWER)
@@ -47,12 +49,12 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
 def _campaign_form(campaign: Campaign | None = None, *, live: bool = False) -> CampaignForm:
     form = LiveCampaignForm(obj=None) if live else CampaignForm(obj=None)
     settings = current_app.config["CHANNELCAST"]
-    form.interest_areas.choices = [(area.id, area.name()) for area in active_interest_areas(db.session)]
+    form.interest_areas.choices = [(area.id, area.name(reader_locale())) for area in active_interest_areas(db.session)]
     form.content_items.choices = [
         (item.id, f"{item.title} ({item.status.value.replace('_', ' ')})") for item in attachable_content(db.session)
     ]
     form.tiers.choices = [(tier, tier.capitalize()) for tier in settings.partner_tiers]
-    form.partner_types.choices = [(kind, kind.capitalize()) for kind in PARTNER_TYPES]
+    form.partner_types.choices = [(kind, str(TYPE_LABELS.get(kind, kind))) for kind in PARTNER_TYPES]
     form.locales.choices = list(LOCALE_NAMES.items())
     if isinstance(form, CampaignForm):
         form.required_competency_id.choices = [
@@ -151,7 +153,7 @@ def campaign_new() -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"Campaign “{campaign.name}” saved as a draft.", "success")
+            flash(_("Campaign “%(name)s” saved as a draft.", name=campaign.name), "success")
             return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
     status = 400 if request.method == "POST" else 200
     return render_template("campaigns/form.html", form=form, campaign=None, timezones=all_timezones()), status
@@ -204,7 +206,7 @@ def campaign_edit(campaign_id: int) -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash("Changes saved.", "success")
+            flash(_("Changes saved."), "success")
             return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
     status = 400 if request.method == "POST" else 200
     return render_template("campaigns/form.html", form=form, campaign=campaign, timezones=all_timezones()), status
@@ -221,7 +223,7 @@ def campaign_move(campaign_id: int, move: str) -> ResponseReturnValue:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"Campaign is now {campaign.status.value}.", "success")
+        flash(_("The campaign is now: %(status)s.", status=campaign.status.display_name), "success")
     return redirect(url_for(".campaign_detail", campaign_id=campaign_id))
 
 

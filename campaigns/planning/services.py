@@ -54,7 +54,7 @@ def _schedule_in_utc(draft: CampaignDraft) -> tuple[dt.datetime, dt.datetime]:
         field_name = "timezone" if "time zone" in str(error) else "launch_at"
         raise CampaignError(field_name, str(error)) from None
     if ends_at <= launch_at:
-        raise CampaignError("ends_at", "The campaign must end after it launches.")
+        raise CampaignError("ends_at", _("The campaign must end after it launches."))
     return launch_at, ends_at
 
 
@@ -70,7 +70,9 @@ def _check_targeting(draft: CampaignDraft, tiers: tuple[str, ...], partner_types
             raise CampaignError(name, f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}.")
     bad = [code for code in draft.countries if len(code) != 2 or not code.isalpha()]
     if bad:
-        raise CampaignError("countries", f"Use two-letter country codes (NL, DE, ...), not: {', '.join(bad)}.")
+        raise CampaignError(
+            "countries", _("Use two-letter country codes (NL, DE, ...), not: %(codes)s.", codes=", ".join(bad))
+        )
 
 
 def _apply(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
@@ -106,7 +108,7 @@ def create_campaign(
     campaign = Campaign(status=CampaignStatus.DRAFT, created_by=by)
     _apply(session, campaign, draft)
     if campaign.launch_at <= now:
-        raise CampaignError("launch_at", "The launch is in the past: choose a moment still to come.")
+        raise CampaignError("launch_at", _("The launch is in the past: choose a moment still to come."))
     session.add(campaign)
     session.flush()
     _record(session, "campaign.create", campaign, changes_between({}, _facts(campaign)))
@@ -156,7 +158,7 @@ def update_campaign(
     before = _facts(campaign)
     _apply(session, campaign, draft)
     if campaign.status is CampaignStatus.SCHEDULED and campaign.launch_at <= now:
-        raise CampaignError("launch_at", "A scheduled campaign needs a launch in the future.")
+        raise CampaignError("launch_at", _("A scheduled campaign needs a launch in the future."))
     campaign.version += 1
     session.flush()
     _record(session, "campaign.update", campaign, changes_between(before, _facts(campaign)))
@@ -283,7 +285,7 @@ def move_campaign(
     if to not in TRANSITIONS[campaign.status]:
         raise CampaignError("", f"A {campaign.status.value} campaign cannot be moved to {to.value}.")
     if to is CampaignStatus.SCHEDULED and campaign.launch_at <= now:
-        raise CampaignError("launch_at", "The launch is in the past: move it into the future before scheduling.")
+        raise CampaignError("launch_at", _("The launch is in the past: move it into the future before scheduling."))
     session.add(
         CampaignStatusChange(
             campaign=campaign, from_status=campaign.status, to_status=to, at=now, by_id=by.id if by else None

@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(docs.bp)
     app.register_blueprint(admin.bp)
     app.cli.add_command(cli.api_tokens_cli)
-    register_nav(app, _l("API"), "api_admin.tokens", roles=(Role.ADMIN,), order=92)
+    register_nav(app, _l("API"), "api_admin.tokens", roles=(Role.ADMIN,), order=92, sections=("webhooks_admin",))
     register_action_labels(app, API_ACTIONS)
 
     def purge_tick(session: Session, now: dt.datetime) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.auth.access import EDITORS, get_or_404, require_role
 from core.auth.links import InvalidLink, LinkSigner
-from core.auth.models import Role, User
+from core.auth.models import ROLE_LABELS, Role, User
 from core.auth.services import AccountError, create_user
 from core.db import current_db
 from core.extensions import login_manager
@@ -41,13 +41,14 @@ def init_app(app: Flask) -> None:
     app.extensions["channelcast.links"] = LinkSigner(app.config["SECRET_KEY"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
     app.register_blueprint(users_bp)
     register_nav(app, _l("Users"), "users.index", roles=(Role.ADMIN,), order=90)
+    app.jinja_env.globals["role_names"] = ROLE_LABELS
     app.cli.add_command(users_cli)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +23,17 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The role's English name, for the audit trail and the command line (pages use ROLE_LABELS)."""
         return self.value.replace("_", " ").capitalize()
+
+
+# The role's name on a page, in the reader's language.
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MARKETER: _l("Marketer"),
+    Role.ACCOUNT_MANAGER: _l("Account manager"),
+    Role.VIEWER: _l("Viewer"),
+}
 
 
 class User(Base):

@@ -18,7 +18,7 @@ from core.auth.access import get_or_404, require_role
 from core.auth.forms import ConfirmForm, InviteForm, RoleForm
 from core.auth.mail import INVITE as INVITE_MAIL
 from core.auth.mail import queue_account_mail, send_account_mail_now
-from core.auth.models import Role, User
+from core.auth.models import ROLE_LABELS, Role, User
 from core.auth.routes import account_mail
 from core.auth.services import (
     INVITE_MAX_AGE,
@@ -34,12 +34,6 @@ from core.db import db, utc_now
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.MARKETER: _l("Marketer"),
-    Role.ACCOUNT_MANAGER: _l("Account manager"),
-    Role.VIEWER: _l("Viewer"),
-}
 ROLE_HINTS = {
     Role.ADMIN: _l("Everything, including users, the audit trail and data rights."),
     Role.MARKETER: _l("Content, campaigns, kits, imports and delivery."),

@@ -41,6 +41,15 @@
     return text.replace(/\r\n/g, "\n").trim().length;  // UTF-16 code units, as LinkedIn and Facebook count
   }
 
+  // The counter's words come from the page, in the reader's language (templates/campaigns/kit_pieces.html).
+  var form = document.querySelector("[data-counter-characters]");
+  var lang = document.documentElement.lang || "en";
+  var words = {
+    characters: form ? form.dataset.counterCharacters : "%(length)s / %(limit)s characters",
+    longer: form ? form.dataset.counterLonger : " (longer than the guideline)",
+    tooMany: form ? form.dataset.counterTooMany : ": %(count)s too many"
+  };
+  function number(value) { return value.toLocaleString(lang); }
   var fields = document.querySelectorAll("[data-count-limit]");
   Array.prototype.forEach.call(fields, function (input) {
     var output = document.getElementById(input.getAttribute("aria-describedby").split(" ")[0]);
@@ -49,8 +58,8 @@
     function update() {
       var length = count(kind, input.value);
       var over = length > limit;
-      var text = length.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters";
-      if (over) { text += kind === "chars" ? " (longer than the guideline)" : ": " + (length - limit).toLocaleString("en") + " too many"; }
+      var text = words.characters.replace("%(length)s", number(length)).replace("%(limit)s", number(limit));
+      if (over) { text += kind === "chars" ? words.longer : words.tooMany.replace("%(count)s", number(length - limit)); }
       output.textContent = text;
       output.classList.toggle("counter--over", over);
     }

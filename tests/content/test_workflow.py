@@ -41,7 +41,7 @@ def test_a_draft_cannot_be_published_straight_away_and_the_message_says_where_it
 ) -> None:
     item = draft(storage_area)
     with pytest.raises(
-        WorkflowError, match="draft cannot become published; from here it can go to: in review, archived"
+        WorkflowError, match="state Draft cannot move to Published; from here it can go to: In review, Archived"
     ):
         move_item(session, item, S.PUBLISHED, by=marketer)
     assert item.status is S.DRAFT

@@ -54,7 +54,7 @@ def test_an_admin_sees_who_did_what_with_the_change_in_their_own_time_zone(
     assert "Campaign moved" in page  # the action's name, not its code
     assert "Spring storage push" in page
     assert "<del>scheduled</del> → <ins>live</ins>" in page
-    assert "02 Mar 2026, 10:30:00" in page  # 15:30 UTC in New York
+    assert "Mar 2, 2026, 10:30:00\u202fAM" in page  # 15:30 UTC in New York, in English
 
 
 def test_filters_by_who_object_what_and_dates_narrow_the_list(

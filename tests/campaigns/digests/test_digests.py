@@ -355,8 +355,8 @@ def test_the_preview_says_when_an_item_falls_back_to_its_default_language(
     with time_machine.travel(TUESDAY_9_AMSTERDAM + dt.timedelta(days=6), tick=False):
         page = sign_in(client, admin).get(f"/newsletters/contacts/{contact.id}").get_data(as_text=True)
     assert "Only in English (en)" in page
-    assert "in English: no Svenska text yet" in page
-    assert "Tue 10 Mar 2026, 09:00" in page
+    assert "in English: no text in Svenska yet" in page
+    assert "Tue, Mar 10, 2026, 9:00\u202fAM" in page
 
 
 def test_digest_run_by_hand_reports_what_it_queued(app: Flask, session: Session, storage: InterestArea) -> None:

@@ -166,15 +166,15 @@ def _open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = ACCEP
 
 def _svg_refused(formats: tuple[str, ...]) -> str:
     if formats == ("PNG",):
-        return _("SVG images are not accepted. Export the image as PNG and upload that.")
-    return _("SVG images are not accepted. Export the image as PNG, JPEG or WebP and upload that.")
+        return str(_("SVG images are not accepted. Export the image as PNG and upload that."))
+    return str(_("SVG images are not accepted. Export the image as PNG, JPEG or WebP and upload that."))
 
 
 def _not_this_format(formats: tuple[str, ...]) -> str:
     """Why a file was refused, in the reader's language: a PNG was wanted (tier badges), or any image."""
     if formats == ("PNG",):
-        return _("This file is not a PNG image (whatever its name says).")
-    return _("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says).")
+        return str(_("This file is not a PNG image (whatever its name says)."))
+    return str(_("This file is not a PNG, JPEG, WebP or GIF image (whatever its name says)."))
 
 
 def _refuse_too_many_pixels(width: int, height: int, max_pixels: int) -> None:

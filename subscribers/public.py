@@ -14,6 +14,7 @@ from babel.lists import format_list
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from content.services import active_interest_areas
@@ -22,7 +23,7 @@ from core.db import db, utc_now
 from core.extensions import csrf, limiter
 from subscribers.forms import ConfirmForm, PauseForm, PreferenceForm, ResubscribeForm
 from subscribers.links import PREFERENCES, UNSUBSCRIBE, contact_from_token
-from subscribers.models import ConsentSource, Contact, ContactStatus
+from subscribers.models import ConsentSource, Contact, ContactStatus, Partner
 from subscribers.partners import contact_person
 from subscribers.reasons import last_newsletter_reasons
 from subscribers.schedule import Frequency, next_newsletter_at
@@ -65,8 +66,16 @@ def _use_page_locale(contact: Contact | None) -> None:
         g.locale = contact.locale
 
 
+# Whom the preference centre names (`contact_person`), loaded with the contact rather than by a lazy query
+# each. Measured in-process: the joins cost less than the queries they replace; a `selectinload` of the
+# contact's topics cost more than the lazy query it replaced, so the topics stay lazy (one query).
+CENTRE_LOADS = (
+    joinedload(Contact.partner).options(joinedload(Partner.account_manager), joinedload(Partner.distributor_team)),
+)
+
+
 def _contact_or_404(token: str, purpose: str) -> Contact:
-    contact = contact_from_token(db.session, token, purpose)
+    contact = contact_from_token(db.session, token, purpose, options=CENTRE_LOADS if purpose == PREFERENCES else ())
     _use_page_locale(contact)
     if contact is None:
         raise UnknownLink

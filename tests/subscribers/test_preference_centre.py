@@ -1,10 +1,12 @@
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -15,7 +17,7 @@ from subscribers.schedule import Frequency
 from subscribers.services import mark_complained
 from subscribers.suppression import is_suppressed
 from tests.conftest import csrf_token_from, refreshed
-from tests.subscribers.factories import ContactFactory
+from tests.subscribers.factories import ContactFactory, DistributorTeamFactory
 
 # Monday 2 March 2026, 12:00 in Amsterdam: the contact's Tuesday 09:00 is tomorrow.
 MONDAY_NOON = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC)
@@ -200,3 +202,36 @@ def test_contacts_only_reach_their_own_page(client: FlaskClient, contact: Contac
     page = text_of(client.get(preference_path))
     assert contact.email in page
     assert other.email not in page
+
+
+def test_the_page_loads_in_three_queries_and_always_shows_the_current_data(
+    client: FlaskClient, contact: Contact, areas: list[InterestArea], preference_path: str, session: Session
+) -> None:
+    """The page every email opens: the contact with whom it names, its topics and the topics on offer;
+    nothing is kept between requests, so a change shows at once."""
+    contact.partner.distributor_team = DistributorTeamFactory.create(name="Benelux channel team")
+    session.flush()
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        first = text_of(client.get(preference_path))
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert "Benelux channel team" in first
+    assert "about Storage." in first
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 3, [
+        " ".join(s.split())[-250:] for s in statements
+    ]
+
+    contact.partner.distributor_team.name = "Channel team Nederland"
+    contact.interests = [areas[1]]
+    session.flush()
+    second = text_of(client.get(preference_path))
+    assert "Channel team Nederland" in second
+    assert "about Cloud." in second
+    assert re.search(r'checked id="interests-1"', second)

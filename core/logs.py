@@ -16,6 +16,20 @@ import uuid
 from flask import Flask, Response, g, has_request_context, request
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+# Paths whose next segment is a bearer secret: a signed link works for whoever holds it, so no log
+# line may hold one (preference and unsubscribe pages, invitations, password resets, portal
+# sign-in links, kit download links, open pixels and tracked clicks). Matched at the start of a
+# path or after a space (gunicorn's request line, "GET /p/... HTTP/1.1").
+SECRET_PATHS = re.compile(
+    r"((?:^|\s)/(?:p|u|invite|password/reset|portal/sign-in|api/v1/kit-downloads|t/[oc])/)[^/?\s]+"
+)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with the secret of every signed link in it replaced by "[redacted]"."""
+    return SECRET_PATHS.sub(r"\1[redacted]", text)
+
+
 STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 log = logging.getLogger("channelcast.web")
@@ -73,15 +87,16 @@ def init_app(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        path = redact_secrets(request.path)
         log.info(
             "%s %s %s %.1fms",
             request.method,
-            request.path,
+            path,
             response.status_code,
             elapsed_ms,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round(elapsed_ms, 1),
             },

@@ -22,6 +22,7 @@ from core.auth.models import Role
 from core.db import db, utc_now
 from core.extensions import csrf, limiter
 from core.health import health_report
+from core.logs import redact_secrets
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("channelcast.web")
@@ -221,7 +222,7 @@ def _handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
 def _handle_unexpected(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return _handle_http_error(error)
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, redact_secrets(request.path))
     if is_api_request():
         return problem_response(problem_from_http_error(InternalServerError()))
     return render_error(500)

@@ -11,6 +11,8 @@ import multiprocessing
 import os
 from typing import Any
 
+from gunicorn.glogging import Logger
+
 # Loopback by default: in production a reverse proxy (TLS) sits in front and forwards here.
 bind = ["127.0.0.1:8000"]
 
@@ -43,6 +45,21 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+class RedactingLogger(Logger):
+    """gunicorn's access log without the secret of a signed link (core.logs.redact_secrets)."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        from core.logs import redact_secrets
+
+        found: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for atom in ("r", "U"):  # the request line and the path
+            found[atom] = redact_secrets(str(found[atom]))
+        return found
+
+
+logger_class = RedactingLogger
 
 
 def pre_fork(server: Any, worker: Any) -> None:

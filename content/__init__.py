@@ -35,11 +35,13 @@ def init_app(app: Flask) -> None:
 
 
 def _init_api(app: Flask) -> None:
-    from content.api import SCOPES, areas_api, items_api
+    from content.api import COMPETENCY_SCOPES, SCOPES, areas_api, competencies_api, items_api
     from core.api import register_api_blueprint, register_scopes
 
     register_scopes(app, SCOPES)
+    register_scopes(app, COMPETENCY_SCOPES)
     register_api_blueprint(app, areas_api)
+    register_api_blueprint(app, competencies_api)
     register_api_blueprint(app, items_api)
 
 

@@ -1,4 +1,4 @@
-"""The content library in the public API: interest areas, what partners can see now, and new drafts.
+"""The content library in the public API: interest areas, competencies, what partners can see now, and new drafts.
 
 Reads show what is visible at this moment (approved or published, publish time reached, not
 expired: `content.selection.visible_at`); a draft is made with `content.services.save_item`, the
@@ -14,7 +14,7 @@ from flask import current_app, g
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from content.models import ContentItem, ContentKind, ContentStatus, InterestArea, content_item_areas
+from content.models import Competency, ContentItem, ContentKind, ContentStatus, InterestArea, content_item_areas
 from content.selection import visible_at
 from content.services import ContentError, ContentInvalid, ItemInput, VariantInput, save_item
 from core.api import (
@@ -38,12 +38,19 @@ SCOPES = {
     "content:read": "Read interest areas and the content partners can see now.",
     "content:write": "Create content items as drafts (publishing stays with vendor marketing).",
 }
+COMPETENCY_SCOPES = {"competencies:read": "Read the competencies the vendor certifies partners in."}
 
 areas_api = ApiBlueprint(
     "interest-areas",
     __name__,
     url_prefix="/interest-areas",
     description="The vendor's interest areas (competencies) that contacts follow.",
+)
+competencies_api = ApiBlueprint(
+    "competencies",
+    __name__,
+    url_prefix="/competencies",
+    description="The skills the vendor certifies partners' people in, and the interest areas each covers.",
 )
 items_api = ApiBlueprint(
     "content-items",
@@ -71,6 +78,24 @@ class InterestAreaSchema(ma.Schema):
 
     def english_name(self, area: InterestArea) -> str:
         return area.name("en")
+
+
+class CompetencySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True, metadata={"description": "The short name CSV imports use."})
+    names = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        metadata={"description": "The name per language that has one; en always."},
+    )
+    position = ma.fields.Integer(required=True)
+    interest_area_ids = ma.fields.Method(
+        "area_ids", required=True, metadata={"type": "array", "items": {"type": "integer"}}
+    )
+
+    def area_ids(self, competency: Competency) -> list[int]:
+        return [area.id for area in competency.interest_areas]
 
 
 class TextSchema(ma.Schema):
@@ -147,6 +172,7 @@ class ItemListArgs(PageArgs):
 
 
 AreaPage = page_schema(InterestAreaSchema, "InterestAreaPage")
+CompetencyPage = page_schema(CompetencySchema, "CompetencyPage")
 ItemPage = page_schema(ContentItemSchema, "ContentItemPage")
 
 
@@ -167,6 +193,23 @@ def list_areas(args: dict[str, Any]) -> ApiResult:
         after=args["after"],
         limit=args["limit"],
         list_name="interest-areas",
+    )
+    return page
+
+
+@competencies_api.route("")
+@require_scope("competencies:read")
+@competencies_api.arguments(PageArgs, location="query")
+@competencies_api.response(200, CompetencyPage)
+def list_competencies(args: dict[str, Any]) -> ApiResult:
+    """Every competency, in the vendor's order, with the interest areas it covers."""
+    page = keyset_page(
+        db.session,
+        select(Competency).options(selectinload(Competency.interest_areas)),
+        order=(Competency.position, Competency.id),
+        after=args["after"],
+        limit=args["limit"],
+        list_name="competencies",
     )
     return page
 

@@ -56,15 +56,16 @@ def init_app(app: Flask) -> None:
 
 
 def _init_api_and_webhooks(app: Flask) -> None:
-    """The public API's partner, contact and suppression endpoints, and the webhook events this package emits."""
+    """The public API's partner, contact, suppression and certification endpoints; this package's webhook events."""
     from core.api import register_api_blueprint, register_scopes
     from core.audit import register_action_labels
     from core.webhooks import register_event_types
     from subscribers import api as suppressions_api
     from subscribers import contacts_api, partners_api
+    from subscribers.programme import api as certifications_api
     from subscribers.webhooks import EVENT_TYPES
 
-    for module in (partners_api, contacts_api, suppressions_api):
+    for module in (partners_api, contacts_api, suppressions_api, certifications_api):
         register_scopes(app, module.SCOPES)
         register_api_blueprint(app, module.api)
     register_action_labels(app, {"contacts.api_upsert": _l("Contacts upserted through the API")})

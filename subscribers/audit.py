@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "partner.tier_downgrade_cancel": _l("Scheduled tier downgrade cancelled"),
     "certification.add": _l("Certification added"),
     "certification.remove": _l("Certification removed"),
+    "certification.update": _l("Certification's expiry day changed"),
     "certifications.import": _l("Certifications imported"),
     "competency.create": _l("Competency added"),
     "competency.update": _l("Competency edited"),

@@ -24,9 +24,11 @@ def engagement_and_cooling_tick(session: Session, now: dt.datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.engagement import api
     from campaigns.engagement.cli import engagement_cli
     from campaigns.engagement.cooling import cooling_section
     from campaigns.engagement.routes import bp
+    from core.api import register_api_blueprint, register_scopes
     from core.audit import register_action_labels
     from core.auth import Role
     from core.scheduler import register_tick
@@ -37,4 +39,6 @@ def init_app(app: Flask) -> None:
     register_tick(app, "engagement", engagement_and_cooling_tick)
     register_nav(app, "Reports", "engagement.index", order=60)
     register_overview_section(app, cooling_section, roles=(Role.ACCOUNT_MANAGER,))
+    register_scopes(app, api.SCOPES)
+    register_api_blueprint(app, api.api)
     register_action_labels(app, {"partner.outreach_logged": _l("Outreach to a partner noted")})

@@ -25,14 +25,16 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Event, EventKind
+from campaigns.engagement.models import ContactScore
 from campaigns.planning.models import CampaignStatus
 from core.db import utc_now
+from subscribers.engagement import PartnerScore
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
 from tests.api_helpers import make_token
 from tests.campaigns.factories import CampaignFactory
-from tests.content.factories import ContentItemFactory, InterestAreaFactory
-from tests.subscribers.factories import ContactFactory, PartnerFactory
+from tests.content.factories import CompetencyFactory, ContentItemFactory, InterestAreaFactory
+from tests.subscribers.factories import CertificationFactory, ContactFactory, PartnerFactory
 
 EXAMPLES = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -47,7 +49,10 @@ def api_schema(app: Flask, session: Session) -> OpenApiSchema:
     CampaignFactory.create(status=CampaignStatus.LIVE, launch_at=utc_now() - dt.timedelta(days=1))
     suppress(session, "gone@partner.example", SuppressionReason.BOUNCED, source="provider")
     partner = PartnerFactory.create(external_id="crm-1")
-    ContactFactory.create(partner=partner, external_id="crm-c-1", interests=[area])
+    contact = ContactFactory.create(partner=partner, external_id="crm-c-1", interests=[area])
+    CertificationFactory.create(contact=contact, competency=CompetencyFactory.create(interest_areas=[area]))
+    session.add(PartnerScore(partner_id=partner.id, score=3.0, as_of=utc_now(), baseline=5.0))
+    session.add(ContactScore(contact_id=contact.id, score=2.0, as_of=utc_now()))
     session.add(Event(kind=EventKind.OPEN, contact_id=1, detail={"ip": "192.0.2.1"}))
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 

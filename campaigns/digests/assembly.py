@@ -631,16 +631,46 @@ def _batches(session: Session, batch_size: int, shard: tuple[int, int] | None) -
         last_id = contacts[-1].id
 
 
-def _assemble_shard(app: Flask, now: dt.datetime, batch_size: int, shard: tuple[int, int], results: Any) -> None:
-    """One process's part of a parallel run (a forked child: it opens its own connections)."""
+def add_up(total: AssemblyReport, part: AssemblyReport) -> None:
+    """Add one run's (or one process's) figures to `total`."""
+    for name in vars(total):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def _run_in_child(app: Flask, label: str, job: Callable[[Session], AssemblyReport], results: Any) -> None:
+    """One forked process's part: its own connections; its report, or its failure, on `results`."""
     engine = app.extensions["channelcast.db"].engine
     engine.dispose(close=False)  # the parent's pooled connections are not ours to use
     try:
         with Session(engine) as session:
-            results.put(assemble_digests(session, now, app=app, batch_size=batch_size, shard=shard))
+            results.put(job(session))
     except BaseException as error:  # report it: the parent must not mistake a crash for "nothing due"
-        log.exception("digest shard %s failed", shard)
+        log.exception("%s failed", label)
         results.put(error)
+
+
+def in_forked_processes(app: Flask, jobs: Sequence[tuple[str, Callable[[Session], AssemblyReport]]]) -> AssemblyReport:
+    """Each (label, job) in a forked process of its own, side by side; their reports added up.
+
+    Forked, so children inherit the app and the jobs (nothing to pickle). Any child's failure
+    fails the whole with the first one as its cause.
+    """
+    app.extensions["channelcast.db"].engine.dispose()
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    children = [context.Process(target=_run_in_child, args=(app, label, job, results)) for label, job in jobs]
+    for child in children:
+        child.start()
+    parts = [results.get() for _ in children]
+    for child in children:
+        child.join()
+    failures = [part for part in parts if isinstance(part, BaseException)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {len(jobs)} newsletter processes failed") from failures[0]
+    total = AssemblyReport()
+    for part in parts:
+        add_up(total, part)
+    return total
 
 
 def assemble_in_processes(
@@ -654,22 +684,8 @@ def assemble_in_processes(
     if processes <= 1:
         with Session(app.extensions["channelcast.db"].engine) as session:
             return assemble_digests(session, now, app=app, batch_size=batch_size)
-    context = multiprocessing.get_context("fork")  # children inherit the app; nothing to pickle
-    results = context.SimpleQueue()
-    children = [
-        context.Process(target=_assemble_shard, args=(app, now, batch_size, (i, processes), results))
-        for i in range(processes)
-    ]
-    for child in children:
-        child.start()
-    parts = [results.get() for _ in children]
-    for child in children:
-        child.join()
-    failures = [part for part in parts if isinstance(part, BaseException)]
-    if failures:
-        raise RuntimeError(f"{len(failures)} of {processes} newsletter processes failed") from failures[0]
-    total = AssemblyReport()
-    for part in parts:
-        for name in vars(total):
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-    return total
+
+    def shard(index: int) -> Callable[[Session], AssemblyReport]:
+        return lambda session: assemble_digests(session, now, app=app, batch_size=batch_size, shard=(index, processes))
+
+    return in_forked_processes(app, [(f"digest shard {i}/{processes}", shard(i)) for i in range(processes)])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import multiprocessing
 import os
 import secrets
 import socket
@@ -26,7 +25,7 @@ from sqlalchemy import String, UniqueConstraint, and_, delete, exists, or_, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from campaigns.delivery.outbox import insert_for
-from campaigns.digests.assembly import BATCH_SIZE, AssemblyReport, assemble_digests
+from campaigns.digests.assembly import BATCH_SIZE, AssemblyReport, add_up, assemble_digests, in_forked_processes
 from core.db import Base, enum_column, int_pk, utc_now
 
 log = logging.getLogger("channelcast.digests")
@@ -187,46 +186,18 @@ def _lease_keeper(
     return keep_holding
 
 
-def add_up(total: AssemblyReport, part: AssemblyReport) -> None:
-    for name in vars(total):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-
-
-def _work_in_child(app: Flask, owner: str, lease_seconds: int, batch_size: int, results: Any) -> None:
-    """One forked process of a scheduler: its own connections, its own claims."""
-    engine = app.extensions["channelcast.db"].engine
-    engine.dispose(close=False)  # the parent's pooled connections are not ours to use
-    try:
-        with Session(engine) as session:
-            results.put(work_on_shards(session, app, owner=owner, lease_seconds=lease_seconds, batch_size=batch_size))
-    except BaseException as error:  # report it: the parent must not mistake a crash for "nothing due"
-        log.exception("newsletter shard worker %s failed", owner)
-        results.put(error)
-
-
 def work_in_processes(
     app: Flask, *, processes: int, owner: str, lease_seconds: int, batch_size: int = BATCH_SIZE
 ) -> AssemblyReport:
     """`processes` forked processes claiming shards side by side (DIGEST_PROCESSES on one machine)."""
-    app.extensions["channelcast.db"].engine.dispose()
-    context = multiprocessing.get_context("fork")  # children inherit the app; nothing to pickle
-    results = context.SimpleQueue()
-    children = [
-        context.Process(target=_work_in_child, args=(app, f"{owner}/{n}", lease_seconds, batch_size, results))
-        for n in range(processes)
-    ]
-    for child in children:
-        child.start()
-    parts = [results.get() for _ in children]
-    for child in children:
-        child.join()
-    failures = [part for part in parts if isinstance(part, BaseException)]
-    if failures:
-        raise RuntimeError(f"{len(failures)} of {processes} newsletter processes failed") from failures[0]
-    total = AssemblyReport()
-    for part in parts:
-        add_up(total, part)
-    return total
+
+    def worker(name: str) -> Callable[[Session], AssemblyReport]:
+        return lambda session: work_on_shards(
+            session, app, owner=name, lease_seconds=lease_seconds, batch_size=batch_size
+        )
+
+    names = [f"{owner}/{n}" for n in range(processes)]
+    return in_forked_processes(app, [(f"newsletter shard worker {name}", worker(name)) for name in names])
 
 
 def scheduler_name() -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bench.digest_data import DUE_AT, generate
 from campaigns.delivery.models import Delivery
 from campaigns.digests.assembly import assemble_digests, assemble_in_processes
+from campaigns.digests.shards import run_newsletter_shards
 from core import migrate
 from core.db import make_engine
 from subscribers.models import Contact
@@ -145,6 +146,26 @@ def test_a_run_split_over_two_processes_queues_the_same_newsletters_as_one(backe
         rows, contacts = queued(engine)
         assert rows == contacts == report.enqueued == expected_newsletters(backend, tmp_path, contacts=4000, seed=5)
         assert report.contacts_seen == 4000
+        assert unfinished(engine) == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_scheduler_with_two_processes_works_its_shards_and_queues_each_newsletter_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """DIGEST_PROCESSES=2: the run's shards are shared by two forked processes of one scheduler."""
+    url = fresh_database_url(backend, tmp_path, "digest_shard_processes")
+    app = create_app(make_settings(tmp_path, url, DIGEST_PROCESSES="2", DIGEST_SHARDS="4"))
+    engine = app.extensions["channelcast.db"].engine
+    try:
+        migrate.upgrade(engine)
+        generate(engine, contacts=3000, partners=200, items=80, seed=9)  # as expected_newsletters does
+        with Session(engine) as session:
+            report = run_newsletter_shards(session, app, DUE_AT, batch_size=300)
+        rows, contacts = queued(engine)
+        assert rows == contacts == report.enqueued == expected_newsletters(backend, tmp_path, contacts=3000, seed=9)
         assert unfinished(engine) == 0
     finally:
         engine.dispose()

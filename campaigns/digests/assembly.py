@@ -273,7 +273,7 @@ def stored_body(session: Session, state: RunState, key: tuple[str, tuple[int, ..
             session, rendered.subject, rendered.html, rendered.text,
             postal_address=state.postal_address, link_items=rendered.link_items,
         )  # fmt: skip
-        record_newsletter_items(session, body.id, key[1])  # per-item and per-area reach in the reports
+        record_newsletter_items(session, [(body.id, key[1])])  # per-item and per-area reach in the reports
         state.bodies[key] = body
     return body
 
@@ -531,8 +531,8 @@ def _write_batch(
         renders = [state.rendered.pop(key) for key in new]
         contents = [(r.subject, r.html, r.text, r.link_items) for r in renders]
         stored = store_bodies(session, contents, postal_address=state.postal_address)
-        for key, body in zip(new, stored, strict=True):
-            record_newsletter_items(session, body.id, key[1])  # per-item and per-area reach in the reports
+        # Per-item and per-area reach in the reports: every new body's items in one statement.
+        record_newsletter_items(session, [(body.id, key[1]) for key, body in zip(new, stored, strict=True)])
         state.bodies.update(zip(new, stored, strict=True))
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)

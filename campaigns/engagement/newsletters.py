@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -10,9 +10,14 @@ from campaigns.delivery.outbox import insert_for
 from campaigns.engagement.models import NewsletterItem
 
 
-def record_newsletter_items(session: Session, body_id: int, item_ids: Sequence[int]) -> None:
-    """Note the body's items in order; a body stored again (same content) changes nothing."""
-    if not item_ids:
+def record_newsletter_items(session: Session, bodies: Iterable[tuple[int, Sequence[int]]]) -> None:
+    """Note each body's items in order, for many bodies in one statement; a body stored again (same
+    content) changes nothing."""
+    rows = [
+        {"body_id": body_id, "content_item_id": item, "position": n}
+        for body_id, item_ids in bodies
+        for n, item in enumerate(item_ids)
+    ]
+    if not rows:
         return
-    rows = [{"body_id": body_id, "content_item_id": item, "position": n} for n, item in enumerate(item_ids)]
     session.execute(insert_for(session)(NewsletterItem).on_conflict_do_nothing(), rows)

@@ -25,7 +25,7 @@ def newsletter(
     body = store_body(
         session, f"{subject} {period}", f"<p>{POSTAL} {items}</p>", f"{POSTAL} {items}", postal_address=POSTAL
     )
-    record_newsletter_items(session, body.id, list(items))
+    record_newsletter_items(session, [(body.id, list(items))])
     key = f"digest:{contact.id}:{period}"
     fields = {"unsubscribe_url": "u", "preferences_url": "p"}
     enqueue(session, [NewDelivery(idempotency_key=key, body=body, recipient_email=contact.email, fields=fields,

@@ -97,6 +97,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def begin_writing(session: Session) -> None:
+    """End the session's transaction and start a writing one (on SQLite: BEGIN IMMEDIATE).
+
+    For writers beside other processes: on SQLite a transaction that has read and then writes
+    fails at once with "database is locked" when another process wrote in between (the busy
+    timeout does not apply); one that takes the write lock up front waits its turn instead.
+    """
+    session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10}, **options)

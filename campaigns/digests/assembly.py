@@ -36,6 +36,7 @@ from content.languages import reading_order
 from content.models import InterestArea
 from content.selection import ReaderScope
 from core.auth import LinkSigner, signer
+from core.db import begin_writing
 from subscribers.links import link_urls
 from subscribers.models import Contact, ContactStatus, Partner, contact_interests
 from subscribers.partners import contact_person
@@ -520,8 +521,7 @@ def _write_batch(
     report: AssemblyReport,
 ) -> None:
     """One short write transaction per batch: new bodies, outbox rows, periods marked done."""
-    session.commit()  # end the batch's reads: the writes take the lock in a transaction of their own
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    begin_writing(session)  # end the batch's reads: the writes take the lock in a transaction of their own
     # New bodies in one global order (by content hash): two processes storing the same two
     # editions then wait for each other in turn instead of deadlocking.
     new = sorted(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from campaigns.delivery.outbox import insert_for
 from campaigns.digests.assembly import BATCH_SIZE, AssemblyReport, add_up, assemble_digests, in_forked_processes
-from core.db import Base, enum_column, int_pk, utc_now
+from core.db import Base, begin_writing, enum_column, int_pk, utc_now
 
 log = logging.getLogger("channelcast.digests")
 KEEP_FINISHED = dt.timedelta(days=7)
@@ -132,6 +132,7 @@ def renew_lease(session: Session, shard_id: int, *, owner: str, now: dt.datetime
 
 
 def finish_shard(session: Session, shard_id: int, *, owner: str, now: dt.datetime, summary: str) -> None:
+    begin_writing(session)  # the run's last reads may still be open
     statement = (
         update(DigestShard)
         .where(DigestShard.id == shard_id, DigestShard.owner == owner)

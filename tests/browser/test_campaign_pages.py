@@ -1,5 +1,7 @@
+import re
+
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from core.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
@@ -25,9 +27,9 @@ def test_a_marketer_plans_a_campaign_and_finds_it_in_the_calendar(live_server: s
     page.get_by_label("Storage", exact=True).check()
     page.get_by_label("Gold", exact=True).check()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Browser-planned launch")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Browser-planned launch"))
     page.get_by_role("button", name="Schedule").click()
-    assert page.get_by_text("The campaign is now: Scheduled.").is_visible()
+    expect(page.get_by_text("The campaign is now: Scheduled.")).to_be_visible()
     page.goto(live_server + "/campaigns/calendar?month=2099-03")
     launch = page.locator(".calendar__launch", has_text="Browser-planned launch")
     assert launch.count() == 1

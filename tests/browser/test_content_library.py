@@ -47,31 +47,31 @@ def test_a_marketer_writes_an_item_in_two_languages_with_an_image_publishes_it_a
     page.locator("#text_en-summary").fill("Join the launch webinar and see the new rack server live.")
     page.locator("#text_en-body").fill("Register **today**. <script>alert('x')</script>")
     nl_tab = page.get_by_role("tab", name="Nederlands")
-    assert nl_tab.locator("[data-marker]").is_visible()
+    expect(nl_tab.locator("[data-marker]")).to_be_visible()
     nl_tab.click()
     page.locator("#text_nl-title").fill("Lanceringswebinar RackLine R8 voor partners")
-    assert not nl_tab.locator("[data-marker]").is_visible()
+    expect(nl_tab.locator("[data-marker]")).to_be_hidden()
     page.get_by_label("Servers").check()
     page.get_by_label("Hero image (PNG, JPEG, WebP or GIF)").set_input_files(str(hero_png(tmp_path / "webinar.png")))
-    assert page.locator("#image-chosen").is_visible()
+    expect(page.locator("#image-chosen")).to_be_visible()
 
     preview = page.frame_locator("#preview-frame")
     expect(preview.locator("body")).to_contain_text("Lanceringswebinar RackLine R8")  # the live preview follows the tab
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{live_server}/content/*")
-    assert page.get_by_text("Saved.").is_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible()
     assert page.locator("img[alt='Current hero image']").evaluate("image => image.naturalWidth") > 0
     assert "<script>" not in page.frame_locator("#preview-frame").locator("body").inner_html()
 
     for action in ("Send for review", "Approve", "Publish now"):
         page.get_by_role("button", name=action).click()
-    assert page.get_by_text("The item is now: Published.").is_visible()
+    expect(page.get_by_text("The item is now: Published.")).to_be_visible()
     screenshot(page, "content-editor")
     assert serious_violations(page) == []
 
     page.goto(f"{live_server}/content/?q=RackLine+R8")
     row = page.get_by_role("row").filter(has_text=TITLE)
-    assert row.get_by_text("Published").is_visible()
+    expect(row.get_by_text("Published")).to_be_visible()
     assert row.locator(".locale--missing [lang]").count() == 4  # en and nl written; de, fr, sv, pl missing
 
 

@@ -1,7 +1,7 @@
 """The newsletter as people see it: the admin's preview, and the email at phone and desktop widths."""
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
 
@@ -16,8 +16,8 @@ def test_staff_preview_a_contacts_next_newsletter_at_phone_and_desktop_width(
     page.locator("table tbody a").first.click()  # a partner (the header sorts)
     page.locator("table a[href*='/admin/contacts/']").first.click()
     page.get_by_role("link", name="What will they receive next?").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Next newsletter"
-    assert page.get_by_text("When").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Next newsletter")
+    expect(page.get_by_text("When").first).to_be_visible()
     screenshot(page, "newsletter-preview-admin")
     email_url = page.locator("iframe").first.get_attribute("src")
     assert email_url

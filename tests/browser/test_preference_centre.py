@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from core.demo import DEMO_ADMIN_EMAIL
 from tests.browser.conftest import screenshot, sign_in
@@ -59,16 +59,16 @@ def test_a_contact_changes_topics_frequency_language_and_pauses_then_unsubscribe
     topics.get_by_label("Cloud").check()
     them.get_by_label("Every two weeks").check()
     them.get_by_role("button", name="Save my choices").click()
-    assert them.get_by_text("Your choices are saved.").is_visible()
+    expect(them.get_by_text("Your choices are saved.")).to_be_visible()
     next_line = them.locator(".next-newsletter").inner_text()
     assert re.fullmatch(r"Your next newsletter: .+, about Cloud and Security\.", next_line), next_line
     screenshot(them, "preference-centre")
 
     them.get_by_role("link", name="Nederlands").click()
-    assert them.get_by_role("heading", level=1).inner_text() == "Uw nieuwsbriefvoorkeuren"
+    expect(them.get_by_role("heading", level=1)).to_have_text("Uw nieuwsbriefvoorkeuren")
     them.get_by_label("1 maand").check()
     them.get_by_role("button", name="Nieuwsbrieven pauzeren").click()
-    assert "gepauzeerd tot" in them.locator(".next-newsletter").inner_text()
+    expect(them.locator(".next-newsletter")).to_contain_text("gepauzeerd tot")
     assert serious_violations(them) == []
 
     them.goto(unsubscribe + "?lang=en")
@@ -77,7 +77,7 @@ def test_a_contact_changes_topics_frequency_language_and_pauses_then_unsubscribe
     assert fits_a_phone(them)
     screenshot(them, "unsubscribe-confirmation")
     them.get_by_role("button", name="Yes, unsubscribe me").click()
-    assert them.get_by_role("heading", level=1).inner_text() == "You are unsubscribed"
+    expect(them.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
     partner.close()
 
     page.goto(contact_page)

@@ -1,5 +1,5 @@
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from tests.browser.conftest import screenshot
@@ -16,11 +16,11 @@ def test_a_newcomer_signs_in_with_the_demo_admin_and_sees_the_overview(live_serv
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Good to see you, Alex"
-    assert page.get_by_text("System status").is_visible()
+    expect(page.get_by_text("System status")).to_be_visible()
     screenshot(page, "overview")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/login")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
 
 
 def test_a_wrong_password_is_explained_next_to_the_field(live_server: str, page: Page) -> None:

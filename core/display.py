@@ -78,11 +78,14 @@ def weekday_names() -> list[str]:
     return [str(names[day]) for day in range(7)]
 
 
-def number(value: int | float | None) -> str:
-    """`{{ total|number }}`: 12,345 in English, 12.345 in German, 12 345 in French and Polish."""
+def number(value: int | float | None, digits: int | None = None) -> str:
+    """`{{ total|number }}`: 12,345 in English, 12.345 in German, 12 345 in French and Polish;
+    `{{ score|number(1) }}` always shows one decimal (7.0 in English, 7,0 in German)."""
     if value is None:
         return ""
-    return format_decimal(value, locale=reader_locale())
+    if digits is None:
+        return format_decimal(value, locale=reader_locale())
+    return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=reader_locale())
 
 
 def percent(value: float | None, digits: int | None = 2) -> str:

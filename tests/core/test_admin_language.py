@@ -78,8 +78,11 @@ def test_one_helper_formats_times_numbers_and_rates_in_the_readers_locale(app: F
         assert localtime(JOINED, "America/New_York") == "Mo., 2. März 2026, 10:30"
         assert localtime(JOINED, "UTC", "seconds", weekday=False) == "2. März 2026, 15:30:00"
         assert number(12345) == "12.345"
+        assert number(7, 1) == "7,0"  # an engagement score
+        assert number(1234.56, 1) == "1.234,6"
         assert percent(0.0123) == "1,23%"
         assert percent(0.003, None) == "0,3%"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert number(12345) == "12,345"
+        assert number(7, 1) == "7.0"
         assert localtime(None) == ""

@@ -1,9 +1,10 @@
 """A partner's kits in the public API, each with a short-lived signed download URL.
 
 `GET /api/v1/partners/{id}/kits` lists the partner's built kits. A kit's `download_url` is good for
-KIT_URL_SECONDS and for that build only (a rebuilt kit needs a new URL): it is signed with SECRET_KEY
-and names the kit, its ZIP's hash and the token that asked, so it can be handed to a system that has
-no API token (a PRM's file fetcher). Fetching it is a kit download like one in the portal (the
+KIT_URL_SECONDS and for that build only (a rebuilt kit needs a new URL): it is a signed link like
+every other (`core.auth.links.LinkSigner`, purpose "api-kit-download") that names the kit and the
+token that asked and is bound to the ZIP's hash, so it can be handed to a system that has no API
+token (a PRM's file fetcher). Fetching it is a kit download like one in the portal (the
 engagement event, the kit.downloaded webhook) and is served the portal's way: streamed, or with
 STORAGE_DOWNLOADS=presigned a redirect to the store's own 5-minute URL.
 """
@@ -16,7 +17,6 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, abort, current_app, g, url_for
 from flask.typing import ResponseReturnValue
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +24,8 @@ from campaigns.kits.models import Kit, KitStatus
 from campaigns.portal.kit_views import kit_file, kit_zip_response, record_kit_download
 from core.api import ApiBlueprint, ApiProblem, ApiResult, PageArgs, keyset_page, page_schema, require_scope
 from core.api.spec import ID
+from core.auth import InvalidLink, signer
+from core.auth.links import HEX
 from core.db import db, utc_now
 from subscribers.models import Partner
 
@@ -39,12 +41,11 @@ api = ApiBlueprint(
 downloads = Blueprint("kit_downloads", __name__, url_prefix="/api/v1/kit-downloads")
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="channelcast.api.kit-download")
+PURPOSE = "api-kit-download"
 
 
 def download_url(kit: Kit) -> str:
-    signed = _signer().dumps({"kit": kit.id, "sha": kit.sha256, "token": g.api_token.id})
+    signed = signer(current_app).sign(PURPOSE, kit.id, g.api_token.id, bound=kit.sha256.encode())
     return url_for("kit_downloads.download", signed=signed, _external=True)
 
 
@@ -91,15 +92,18 @@ def list_kits(args: dict[str, Any], partner_id: int) -> ApiResult:
 @downloads.get("/<signed>")
 def download(signed: str) -> ResponseReturnValue:
     """The kit's ZIP, for a URL from the kits list that has not expired and names the kit's current build."""
-    try:
-        claims = _signer().loads(signed, max_age=KIT_URL_SECONDS)
-    except BadSignature:
-        abort(404)  # expired, edited or made up: nothing here (SignatureExpired is a BadSignature)
-    kit = db.session.get(Kit, claims.get("kit")) if isinstance(claims, dict) else None
-    if kit is None or not kit.storage_key or kit.sha256 != claims.get("sha"):
+    kit_id, _, _rest = signed.partition(".")
+    kit = db.session.get(Kit, int(kit_id, 16)) if HEX.fullmatch(kit_id) else None
+    if kit is None or not kit.storage_key:
         abort(404)
+    try:  # the token names the kit; it holds only for the build it was made for
+        claim = signer(current_app).read(
+            signed, PURPOSE, max_age=dt.timedelta(seconds=KIT_URL_SECONDS), bound=kit.sha256.encode()
+        )
+    except InvalidLink:
+        abort(404)  # expired, edited, made up or for an earlier build: nothing here
     stored = kit_file(kit)
     detail = {"kit_id": kit.id, "campaign_id": kit.campaign_id, "partner_id": kit.partner_id, "locale": kit.locale,
-              "api_token_id": claims.get("token"), "file": None}  # fmt: skip
+              "api_token_id": claim.version, "file": None}  # fmt: skip
     record_kit_download(kit, detail, None)
     return kit_zip_response(kit, stored)

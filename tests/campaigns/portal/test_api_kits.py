@@ -47,6 +47,9 @@ def test_a_kit_link_stops_working_after_five_minutes_and_cannot_be_edited(
     assert client.get(path[:-2] + ("aa" if not path.endswith("aa") else "bb")).status_code == 404
     with time_machine.travel(utc_now() + dt.timedelta(minutes=6)):
         assert client.get(path).status_code == 404
+    kit.sha256 = "0" * 64  # rebuilt since the list was read: the link was for the earlier build
+    session.flush()
+    assert client.get(path).status_code == 404
 
 
 def test_kits_of_a_partner_that_does_not_exist_are_404_and_need_the_kits_scope(

@@ -168,7 +168,9 @@ class Event(Base):
 
     __tablename__ = "events"
     # The CRM stream's order (campaigns.delivery.stream): by writing transaction, then id.
-    __table_args__ = (Index("ix_events_stream", "tx_id", "id"),)
+    # On SQLite, AUTOINCREMENT: an id is never handed out again after the newest events are erased
+    # (readers that went past it would miss the new event; migration 0033).
+    __table_args__ = (Index("ix_events_stream", "tx_id", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int_pk]
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 30))

@@ -35,6 +35,7 @@ def sign_in_and_open_an_active_contact(page: Page, live_server: str) -> str:
 
 def support_links(page: Page, live_server: str) -> tuple[str, str]:
     page.get_by_role("button", name="Show preference links").click()
+    expect(page.locator(".links code")).to_have_count(2)
     codes = page.locator(".links code").all_inner_texts()
     preference, unsubscribe = (live_server + urlsplit(url).path for url in codes)
     return preference, unsubscribe

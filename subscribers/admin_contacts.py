@@ -17,6 +17,7 @@ from flask_login import current_user
 from content.services import active_interest_areas
 from core.auth import require_role
 from core.db import db
+from core.display import localdate
 from core.timezones import all_timezones
 from subscribers.access import contact_to_change, partner_to_change
 from subscribers.admin import bp
@@ -138,7 +139,8 @@ def contact_pause(contact_id: int) -> ResponseReturnValue:
         flash(next(iter(error.errors.values())), "error")
     else:
         db.session.commit()
-        flash(_("Newsletters to %(email)s are paused until %(date)s.", email=contact.email, date=until), "success")
+        paused = _("Newsletters to %(email)s are paused until %(date)s.", email=contact.email, date=localdate(until))
+        flash(paused, "success")
     return redirect(url_for(".contact", contact_id=contact.id))
 
 

@@ -51,11 +51,16 @@ class Dashboard:
 class DayRates:
     """One day's sends and what came back, against the limits (hard bounces make the bounce rate)."""
 
-    day: str
+    day: str  # YYYY-MM-DD (UTC); for the sum of a period, its length in words
     sent: int = 0
     bounces: int = 0
     soft_bounces: int = 0
     complaints: int = 0
+
+    @property
+    def date(self) -> dt.date:
+        """The day of a day's row, for showing it as people write dates."""
+        return dt.date.fromisoformat(self.day)
 
     @property
     def bounce_rate(self) -> float | None:

@@ -185,6 +185,9 @@ def test_staff_pause_a_contact_from_their_page(
     assert post(client, f"/admin/contacts/{eva.id}/pause", {"until": "2026-05-01"}).status_code == 302
     assert refreshed(session, eva).paused_until == dt.date(2026, 5, 1)
     assert consent(session, eva) == [("paused", ConsentSource.ADMIN, admin.id)]
+    page = client.get(f"/admin/contacts/{eva.id}").get_data(as_text=True)
+    assert "are paused until May 1, 2026." in page  # the flash, as people write dates
+    assert "until May 1, 2026" in client.get(f"/admin/partners/{eva.partner_id}").get_data(as_text=True)
 
 
 def test_changing_the_address_to_one_in_use_is_a_field_error(

@@ -2,6 +2,8 @@
 
 The one owner of date and number formatting for pages (filters `localtime`, `localdate`,
 `number` and `percent`, the global `monthname`) and for words built in code (flash messages call the same functions).
+Words built before anyone reads them (an import's report) are `lazy_text` / `lazy_plural` with
+`lazy_number` counts: translated and formatted when shown, in the reader's locale, and escaped as text.
 The database holds UTC; a time is converted here, at the edge, to the zone given, else to the
 signed-in vendor user's own zone (their account page), else UTC. The locale is Flask-Babel's
 (core/__init__.py picks it: a page's fixed language, the user's chosen one, or the browser's).

@@ -571,9 +571,9 @@ def _check_partner(row: ImportRow, lookups: Lookups, plans: dict[PartnerKey, _Pa
     if plan is None:
         existing = lookups.partners.get(key)
         if existing is None:
-            for column, needed in _needed_by_new_partner(repr(name)).items():
+            for column in NEW_PARTNER_NEEDS:
                 if column not in values and not (column == "country" and key[1]):
-                    row.error(column, needed)
+                    row.error(column, _needed_by_new_partner(column, repr(name)))
         plan = plans[key] = _PartnerPlan(existing.name if existing else name, row.number, values, country=key[1])
         plan.id = existing.id if existing else None
     else:
@@ -591,13 +591,16 @@ def _check_partner(row: ImportRow, lookups: Lookups, plans: dict[PartnerKey, _Pa
     return plan
 
 
-def _needed_by_new_partner(name: str) -> dict[str, LazyText]:
-    """A new partner's columns that may not be empty, and what an empty one is told."""
-    return {
-        "tier": lazy_text("is empty; %(name)s is a new partner and needs a tier", name=name),
-        "type": lazy_text("is empty; %(name)s is a new partner and needs a type", name=name),
-        "country": lazy_text("is empty; %(name)s is a new partner and needs a country", name=name),
-    }
+NEW_PARTNER_NEEDS = ("tier", "type", "country")
+
+
+def _needed_by_new_partner(column: str, name: str) -> LazyText:
+    """What an empty column of a new partner is told (a whole sentence each, for the translators)."""
+    if column == "tier":
+        return lazy_text("is empty; %(name)s is a new partner and needs a tier", name=name)
+    if column == "type":
+        return lazy_text("is empty; %(name)s is a new partner and needs a type", name=name)
+    return lazy_text("is empty; %(name)s is a new partner and needs a country", name=name)
 
 
 def _check_number(row: ImportRow, column: str, low: int, high: int, default: int, names: tuple[str, ...] = ()) -> int:

@@ -2,6 +2,8 @@
 
 The one owner of date and number formatting for pages (filters `localtime`, `localdate`,
 `number` and `percent`, the global `monthname`) and for words built in code (flash messages call the same functions).
+Words built before anyone reads them (an import's report) are `lazy_text` / `lazy_plural` with
+`lazy_number` counts: translated and formatted when shown, in the reader's locale, and escaped as text.
 The database holds UTC; a time is converted here, at the edge, to the zone given, else to the
 signed-in vendor user's own zone (their account page), else UTC. The locale is Flask-Babel's
 (core/__init__.py picks it: a page's fixed language, the user's chosen one, or the browser's).
@@ -15,8 +17,10 @@ from typing import Literal
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_day_names
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, has_request_context
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 
 from core.timezones import zone
 
@@ -86,6 +90,32 @@ def number(value: int | float | None, digits: int | None = None) -> str:
     if digits is None:
         return format_decimal(value, locale=reader_locale())
     return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=reader_locale())
+
+
+class LazyText(LazyString):
+    """Words built before anyone reads them, translated when shown, in the reader's language; as
+    text, not markup. Flask-Babel's own lazy string tells Jinja it is markup (`__html__`), so a
+    value placed in it (a cell of an uploaded file) would reach the page unescaped."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_text(message: str, **values: object) -> LazyText:
+    """`lazy_text("%(value)s is not a tier", value=cell)`: translated, and its values placed (and
+    escaped on a page), when it is shown; in English outside a request."""
+    return LazyText(gettext, message, **values)
+
+
+def lazy_plural(singular: str, plural: str, num: int, **values: object) -> LazyText:
+    """`lazy_plural("%(count)s row", "%(count)s rows", rows, count=lazy_number(rows))`: the form the
+    reader's language uses for `num`."""
+    return LazyText(ngettext, singular, plural, num, **values)
+
+
+def lazy_number(value: int | float) -> LazyText:
+    """A count for a placeholder of a lazy message: formatted when the message is, in the reader's locale."""
+    return LazyText(number, value)
 
 
 def percent(value: float | None, digits: int | None = 2) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import force_locale
 
 from core.api import ApiProblem, FieldProblem, RequestSchema
 from subscribers.importer import ImportIssue
@@ -78,12 +79,13 @@ def refuse_issues(issues: list[ImportIssue], *, bulk: bool) -> None:
     """422 naming each row and field, as the CSV importer reports them; nothing was written."""
     if not issues:
         return
-    problems = [
-        FieldProblem(f"rows[{issue.row}].{issue.column}", issue.reason, row=issue.row)
-        if bulk
-        else FieldProblem(issue.column, issue.reason)
-        for issue in issues
-    ]
+    with force_locale("en"):  # the API speaks English, whatever the caller's browser or account prefers
+        problems = [
+            FieldProblem(f"rows[{issue.row}].{issue.column}", str(issue.reason), row=issue.row)
+            if bulk
+            else FieldProblem(issue.column, str(issue.reason))
+            for issue in issues
+        ]
     first = problems[0]
     what = f"{len(issues):,} errors" if len(issues) > 1 else "1 error"
     raise ApiProblem.invalid(problems, detail=f"{what}, nothing was written. First: {first.field}: {first.detail}")

@@ -134,11 +134,13 @@ class ConfirmForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+    """The upload of a CSV import (contacts; certifications)."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     delimiter = SelectField(
-        "Separator", choices=options({"": "Detect", ",": "Comma (,)", ";": "Semicolon (;)"}), default=""
+        _l("Separator"), choices=options({"": _l("Detect"), ",": _l("Comma (,)"), ";": _l("Semicolon (;)")}), default=""
     )
-    dry_run = BooleanField("Check only (dry run): show errors, change nothing", default=True)
+    dry_run = BooleanField(_l("Check only (dry run): show errors, change nothing"), default=True)
 
 
 class EraseForm(FlaskForm):

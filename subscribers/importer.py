@@ -9,6 +9,10 @@ given (a name starting with `=` stays text); `core.csv_export` escapes them on t
 
 Writes are batched executemany of plain rows, not one ORM object per row: 100,000 rows in
 well under a minute (see bench/import_contacts.py).
+
+Every message a person reads (a row's problem, a refused file, the summary) is a lazy string: it
+is translated, and its counts formatted, when the page shows it, in the page's language; outside
+a request (the CLI) it reads in English.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from core.audit import record
 from core.auth.models import Role, User
 from core.config import LOCALES
 from core.db import utc_now
+from core.display import LazyText, lazy_number, lazy_plural, lazy_text
 from core.mail.addresses import email_hash, normalise_email
 from core.webhooks import emit_many
 from subscribers.models import (
@@ -110,31 +115,36 @@ CONTACTS = cast(Table, Contact.__table__)
 CONSENT_RECORDS = cast(Table, ConsentRecord.__table__)
 
 
+# What a person reads: plain text, or a lazy string translated when it is shown.
+Message = str | LazyText
+
+
 class ImportRefused(Exception):
-    """The whole file cannot be read (too large, not UTF-8, no usable header)."""
+    """The whole file cannot be read (too large, not UTF-8, no usable header).
+
+    Its message is lazy: `str(error)` reads in the language of the request it is shown in."""
 
 
 @dataclass(frozen=True)
 class ImportIssue:
     row: int
-    column: str
-    reason: str
+    column: str  # our column name (the header names people use for it: COLUMNS), never translated
+    reason: Message
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 
 @dataclass
-class ImportReport:
+class CsvReport:
+    """What every CSV import reports: rows read, problems, and whether anything was written.
+
+    `summary_lines()` is the one wording of it, for the page (lazy strings, in the page's language)
+    and the CLI (`summary()`, in English)."""
+
     file_name: str
     dry_run: bool
     rows: int = 0
-    partners_created: int = 0
-    partners_updated: int = 0
-    contacts_created: int = 0
-    contacts_updated: int = 0
-    contacts_unchanged: int = 0
-    skipped_erased: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
     written: bool = False
 
@@ -142,31 +152,96 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.issues
 
-    def summary(self) -> str:
-        verb = "would be" if self.dry_run or not self.ok else "were"
-        lines = [
-            f"{self.rows:,} rows read from {self.file_name}.",
-            f"Partners: {self.partners_created:,} new, {self.partners_updated:,} updated ({verb} written).",
-            f"Contacts: {self.contacts_created:,} new, {self.contacts_updated:,} updated, "
-            f"{self.contacts_unchanged:,} unchanged ({verb} written).",
-        ]
-        if self.skipped_erased:
-            lines.append(f"{self.skipped_erased:,} addresses were erased on request and are skipped.")
+    def count_lines(self) -> list[LazyText]:
+        """What the file would change, or did; each importer says it in its own words."""
+        raise NotImplementedError
+
+    def summary_lines(self) -> list[LazyText]:
+        lines = self.count_lines()
         if self.issues:
-            lines.append(f"{len(self.issues):,} errors: nothing was imported. Fix them and run the import again.")
+            lines.append(
+                lazy_plural(
+                    "%(count)s error: nothing was imported. Fix it and run the import again.",
+                    "%(count)s errors: nothing was imported. Fix them and run the import again.",
+                    len(self.issues),
+                    count=lazy_number(len(self.issues)),
+                )
+            )
         elif self.dry_run:
-            lines.append("Dry run: nothing was changed.")
-        return "\n".join(lines)
+            lines.append(lazy_text("Dry run: nothing was changed."))
+        return lines
+
+    def summary(self) -> str:
+        return "\n".join(str(line) for line in self.summary_lines())
+
+
+@dataclass
+class ImportReport(CsvReport):
+    partners_created: int = 0
+    partners_updated: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    contacts_unchanged: int = 0
+    skipped_erased: int = 0
+
+    def count_lines(self) -> list[LazyText]:
+        partners = {"created": lazy_number(self.partners_created), "updated": lazy_number(self.partners_updated)}
+        contacts = {
+            "created": lazy_number(self.contacts_created),
+            "updated": lazy_number(self.contacts_updated),
+            "unchanged": lazy_number(self.contacts_unchanged),
+        }
+        lines = [
+            lazy_plural(
+                "%(count)s row read from %(file)s.",
+                "%(count)s rows read from %(file)s.",
+                self.rows,
+                count=lazy_number(self.rows),
+                file=self.file_name,
+            )
+        ]
+        if self.written:
+            lines.append(lazy_text("Partners: %(created)s new, %(updated)s updated (were written).", **partners))
+            lines.append(
+                lazy_text(
+                    "Contacts: %(created)s new, %(updated)s updated, %(unchanged)s unchanged (were written).",
+                    **contacts,
+                )
+            )
+        else:
+            lines.append(lazy_text("Partners: %(created)s new, %(updated)s updated (would be written).", **partners))
+            lines.append(
+                lazy_text(
+                    "Contacts: %(created)s new, %(updated)s updated, %(unchanged)s unchanged (would be written).",
+                    **contacts,
+                )
+            )
+        if self.skipped_erased:
+            lines.append(
+                lazy_plural(
+                    "%(count)s address was erased on request and is skipped.",
+                    "%(count)s addresses were erased on request and are skipped.",
+                    self.skipped_erased,
+                    count=lazy_number(self.skipped_erased),
+                )
+            )
+        return lines
 
 
 # ---------------------------------------------------------------- reading the file
+
+EMPTY_FILE = lazy_text("The file is empty: it needs a header row and at least one contact.")
 
 
 def check_size(size: int, limit_mb: int) -> None:
     if size > limit_mb * 1024 * 1024:
         raise ImportRefused(
-            f"The file is {size / 1024 / 1024:,.0f} MB; imports take at most {limit_mb} MB "
-            "(IMPORT_MAX_MB). Split it into smaller files."
+            lazy_text(
+                "The file is %(size)s MB; imports take at most %(limit)s MB (IMPORT_MAX_MB). "
+                "Split it into smaller files.",
+                size=lazy_number(round(size / 1024 / 1024)),
+                limit=lazy_number(limit_mb),
+            )
         )
 
 
@@ -184,8 +259,12 @@ def check_utf8(data: bytes) -> None:
         offset = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
         line = data.count(b"\n", 0, offset) + 1
         raise ImportRefused(
-            f"The file is not UTF-8, at byte {offset} (line {line}). "
-            "Save it as 'CSV UTF-8' (Excel) or choose UTF-8 when exporting, then import it again."
+            lazy_text(
+                "The file is not UTF-8, at byte %(byte)s (line %(line)s). "
+                "Save it as 'CSV UTF-8' (Excel) or choose UTF-8 when exporting, then import it again.",
+                byte=offset,
+                line=line,
+            )
         ) from None
 
 
@@ -246,9 +325,12 @@ def _refuse_unclosed_quote(data: bytes, delimiter: str, first_line: int, last_li
     opening = _unclosed_quote(record, delimiter)
     if opening is not None:
         raise ImportRefused(
-            f"A quoted cell opens on line {first_line + _line_breaks(record[:opening])} and is never closed: "
-            f'the file ends inside it (line {last_line}). Add the closing quote (") or remove the opening one, '
-            "then import the file again."
+            lazy_text(
+                "A quoted cell opens on line %(line)s and is never closed: the file ends inside it "
+                '(line %(last)s). Add the closing quote (") or remove the opening one, then import the file again.',
+                line=first_line + _line_breaks(record[:opening]),
+                last=last_line,
+            )
         )
 
 
@@ -271,10 +353,11 @@ def read_rows(
     *,
     columns: dict[str, tuple[str, ...]] = COLUMNS,
     required: tuple[str, ...] = REQUIRED,
-    what: str = "contact",
+    empty: Message = EMPTY_FILE,
 ) -> tuple[dict[str, int], Iterator[list[str]]]:
     """Map our column names (`columns`: name -> header aliases) to positions in the header, and the
-    data rows after it. Every importer reads its file here (contacts; certifications).
+    data rows after it. Every importer reads its file here (contacts; certifications); `empty` is
+    what a file without a header is told.
 
     Rows are records, as a spreadsheet counts them: one with a line break in a quoted cell is one.
     """
@@ -285,7 +368,7 @@ def read_rows(
     records = _records(reader, data, delimiter)
     header = next(records, None)
     if not header:
-        raise ImportRefused(f"The file is empty: it needs a header row and at least one {what}.")
+        raise ImportRefused(empty)
     aliases = {alias: column for column, names in columns.items() for alias in names}
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -296,8 +379,12 @@ def read_rows(
     if missing:
         next(records, None)  # a header that runs to the end of the file in an open quote: say that instead
         raise ImportRefused(
-            f"The header has no column for {', '.join(missing)} (found: {', '.join(header)}). "
-            "Check the separator (--delimiter) and the header names."
+            lazy_text(
+                "The header has no column for %(missing)s (found: %(found)s). "
+                "Check the separator (--delimiter) and the header names.",
+                missing=", ".join(missing),
+                found=", ".join(header),
+            )
         )
     return positions, records
 
@@ -360,19 +447,27 @@ class ImportRow:
     def has(self, column: str) -> bool:
         return bool(self.get(column))
 
-    def error(self, column: str, reason: str) -> None:
+    def error(self, column: str, reason: Message) -> None:
         self.issues.append(ImportIssue(self.number, column, reason))
+
+
+def too_many_issues(row: int) -> ImportIssue:
+    """The last issue of a file with too many: the first MAX_ISSUES are enough to fix it."""
+    return ImportIssue(row, "-", lazy_text("stopped after %(count)s errors", count=lazy_number(MAX_ISSUES)))
 
 
 def check_email(row: ImportRow) -> str | None:
     raw = row.get("email")
     if not raw:
-        row.error("email", "is empty; every contact needs an email address")
+        row.error("email", lazy_text("is empty; every contact needs an email address"))
         return None
     try:
         validate_email(raw, check_deliverability=False)
     except EmailNotValidError as error:
-        row.error("email", f"{raw!r} is not a valid email address ({error})")
+        row.error(
+            "email",
+            lazy_text("%(value)s is not a valid email address (%(reason)s)", value=repr(raw), reason=str(error)),
+        )
         return None
     return normalise_email(raw)
 
@@ -381,16 +476,33 @@ def partner_values(row: ImportRow, lookups: Lookups) -> dict[str, object]:
     values: dict[str, object] = {}
     if row.has("tier"):
         if row.get("tier").lower() not in lookups.tiers:
-            row.error("tier", f"{row.get('tier')!r} is not a tier; use one of: {', '.join(lookups.tiers)}")
+            row.error(
+                "tier",
+                lazy_text(
+                    "%(value)s is not a tier; use one of: %(choices)s",
+                    value=repr(row.get("tier")),
+                    choices=", ".join(lookups.tiers),
+                ),
+            )
         values["tier"] = row.get("tier").lower()
     if row.has("type"):
         kinds = [kind.value for kind in PartnerType]
         if row.get("type").lower() not in kinds:
-            row.error("type", f"{row.get('type')!r} is not a partner type; use one of: {', '.join(kinds)}")
+            row.error(
+                "type",
+                lazy_text(
+                    "%(value)s is not a partner type; use one of: %(choices)s",
+                    value=repr(row.get("type")),
+                    choices=", ".join(kinds),
+                ),
+            )
         else:
             values["type"] = PartnerType(row.get("type").lower())
     if row.has("country") and row.get("country").upper() not in lookups.countries:
-        row.error("country", f"{row.get('country')!r} is not a two-letter country code (e.g. NL, DE)")
+        row.error(
+            "country",
+            lazy_text("%(value)s is not a two-letter country code (e.g. NL, DE)", value=repr(row.get("country"))),
+        )
     if row.has("subcategory"):
         values["subcategory"] = row.get("subcategory")
     values.update(_looked_after_by(row, lookups))
@@ -400,18 +512,26 @@ def partner_values(row: ImportRow, lookups: Lookups) -> dict[str, object]:
 def _looked_after_by(row: ImportRow, lookups: Lookups) -> dict[str, object]:
     """An account manager or a distributor team (never both: naming one clears the other)."""
     if row.has("account_manager") and row.has("distributor_team"):
-        row.error("distributor_team", "a partner has an account manager or a distributor team, not both")
+        row.error("distributor_team", lazy_text("a partner has an account manager or a distributor team, not both"))
         return {}
     if row.has("account_manager"):
         manager = lookups.managers.get(normalise_email(row.get("account_manager")))
         if manager is None:
-            row.error("account_manager", f"{row.get('account_manager')!r} is not an account manager's email")
+            row.error(
+                "account_manager",
+                lazy_text("%(value)s is not an account manager's email", value=repr(row.get("account_manager"))),
+            )
         return {"account_manager_id": manager, "distributor_team_id": None}
     if row.has("distributor_team"):
         team = lookups.teams.get(row.get("distributor_team").lower())
         if team is None:
-            row.error("distributor_team", f"{row.get('distributor_team')!r} is not a distributor team; "
-                      "add it on the Distributor teams page first")  # fmt: skip
+            row.error(
+                "distributor_team",
+                lazy_text(
+                    "%(value)s is not a distributor team; add it on the Distributor teams page first",
+                    value=repr(row.get("distributor_team")),
+                ),
+            )
         return {"distributor_team_id": team, "account_manager_id": None, "backup_manager_id": None}
     return {}
 
@@ -426,7 +546,14 @@ def _partner_key(
     known = lookups.partner_keys(name.lower()) | {key for key in plans if key[0] == name.lower()}
     if len(known) > 1:
         where = ", ".join(sorted(key[1] for key in known if key[1]))
-        row.error("country", f"is empty, and there is a partner {name!r} in {where}: say which country")
+        row.error(
+            "country",
+            lazy_text(
+                "is empty, and there is a partner %(name)s in %(countries)s: say which country",
+                name=repr(name),
+                countries=where,
+            ),
+        )
         return None
     return next(iter(known), (name.lower(), ""))
 
@@ -434,7 +561,7 @@ def _partner_key(
 def _check_partner(row: ImportRow, lookups: Lookups, plans: dict[PartnerKey, _PartnerPlan]) -> _PartnerPlan | None:
     name = row.get("partner")
     if not name:
-        row.error("partner", "is empty; name the partner company")
+        row.error("partner", lazy_text("is empty; name the partner company"))
         return None
     values = partner_values(row, lookups)
     key = _partner_key(row, name, lookups, plans)
@@ -444,16 +571,36 @@ def _check_partner(row: ImportRow, lookups: Lookups, plans: dict[PartnerKey, _Pa
     if plan is None:
         existing = lookups.partners.get(key)
         if existing is None:
-            for column in ("tier", "type", "country"):
+            for column in NEW_PARTNER_NEEDS:
                 if column not in values and not (column == "country" and key[1]):
-                    row.error(column, f"is empty; {name!r} is a new partner and needs a {column}")
+                    row.error(column, _needed_by_new_partner(column, repr(name)))
         plan = plans[key] = _PartnerPlan(existing.name if existing else name, row.number, values, country=key[1])
         plan.id = existing.id if existing else None
     else:
         for column, value in values.items():
             if plan.values.setdefault(column, value) != value:
-                row.error(column, f"{value!s} differs from row {plan.row} for the same partner {name!r}")
+                row.error(
+                    column,
+                    lazy_text(
+                        "%(value)s differs from row %(row)s for the same partner %(name)s",
+                        value=str(value),
+                        row=plan.row,
+                        name=repr(name),
+                    ),
+                )
     return plan
+
+
+NEW_PARTNER_NEEDS = ("tier", "type", "country")
+
+
+def _needed_by_new_partner(column: str, name: str) -> LazyText:
+    """What an empty column of a new partner is told (a whole sentence each, for the translators)."""
+    if column == "tier":
+        return lazy_text("is empty; %(name)s is a new partner and needs a tier", name=name)
+    if column == "type":
+        return lazy_text("is empty; %(name)s is a new partner and needs a type", name=name)
+    return lazy_text("is empty; %(name)s is a new partner and needs a country", name=name)
 
 
 def _check_number(row: ImportRow, column: str, low: int, high: int, default: int, names: tuple[str, ...] = ()) -> int:
@@ -464,8 +611,22 @@ def _check_number(row: ImportRow, column: str, low: int, high: int, default: int
         return names.index(raw)
     if raw.isdigit() and low <= int(raw) <= high:
         return int(raw)
-    also = f" or a day name ({', '.join(names)})" if names else ""
-    row.error(column, f"{row.get(column)!r} is not a number from {low} to {high}{also}")
+    value, low_, high_ = repr(row.get(column)), lazy_number(low), lazy_number(high)
+    if names:
+        row.error(
+            column,
+            lazy_text(
+                "%(value)s is not a number from %(low)s to %(high)s or a day name (%(names)s)",
+                value=value,
+                low=low_,
+                high=high_,
+                names=", ".join(names),
+            ),
+        )
+    else:
+        row.error(
+            column, lazy_text("%(value)s is not a number from %(low)s to %(high)s", value=value, low=low_, high=high_)
+        )
     return default
 
 
@@ -489,13 +650,27 @@ def _contact_values(row: ImportRow, lookups: Lookups, country: str) -> dict[str,
     locale_default, zone_default = COUNTRY_DEFAULTS.get(country, ("en", "UTC"))
     locale = row.get("locale").lower() or locale_default
     if locale not in LOCALES:
-        row.error("locale", f"{row.get('locale')!r} is not a language we write in; use one of: {', '.join(LOCALES)}")
+        row.error(
+            "locale",
+            lazy_text(
+                "%(value)s is not a language we write in; use one of: %(choices)s",
+                value=repr(row.get("locale")),
+                choices=", ".join(LOCALES),
+            ),
+        )
     zone = row.get("timezone") or zone_default
     if zone not in lookups.zones:
-        row.error("timezone", f"{zone!r} is not an IANA time zone (e.g. Europe/Amsterdam)")
+        row.error("timezone", lazy_text("%(value)s is not an IANA time zone (e.g. Europe/Amsterdam)", value=repr(zone)))
     frequency = row.get("frequency").lower() or Frequency.MONTHLY.value
     if frequency not in {f.value for f in Frequency}:
-        row.error("frequency", f"{row.get('frequency')!r} is not one of: {', '.join(f.value for f in Frequency)}")
+        row.error(
+            "frequency",
+            lazy_text(
+                "%(value)s is not one of: %(choices)s",
+                value=repr(row.get("frequency")),
+                choices=", ".join(f.value for f in Frequency),
+            ),
+        )
         frequency = Frequency.MONTHLY.value
     return {
         "name": row.get("name"),
@@ -514,7 +689,16 @@ def check_interests(row: ImportRow, areas: dict[str, int]) -> frozenset[int] | N
     slugs = [slug.strip().lower() for slug in row.get("interests").replace(",", "|").split("|") if slug.strip()]
     unknown = [slug for slug in slugs if slug not in areas]
     if unknown:
-        row.error("interests", f"unknown interest area {', '.join(map(repr, unknown))}; use: {', '.join(areas)}")
+        row.error(
+            "interests",
+            lazy_plural(
+                "unknown interest area %(values)s; use: %(choices)s",
+                "unknown interest areas %(values)s; use: %(choices)s",
+                len(unknown),
+                values=", ".join(map(repr, unknown)),
+                choices=", ".join(areas),
+            ),
+        )
     return frozenset(areas[slug] for slug in slugs if slug in areas)
 
 
@@ -543,12 +727,14 @@ def _check_rows(
         values = check_contact(row, lookups, partner.country if partner else "")
         interests = check_interests(row, lookups.areas)
         if email and email in first_row_of:
-            row.error("email", f"{email} appears twice: also in row {first_row_of[email]}")
+            row.error(
+                "email", lazy_text("%(email)s appears twice: also in row %(row)s", email=email, row=first_row_of[email])
+            )
         elif email and partner:
             first_row_of[email] = number
             contacts.append(_ContactPlan(number, email, partner, values, interests))
         if len(report.issues) >= MAX_ISSUES:
-            report.issues.append(ImportIssue(number, "-", f"stopped after {MAX_ISSUES} errors"))
+            report.issues.append(too_many_issues(number))
             break
     return plans, contacts
 

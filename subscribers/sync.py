@@ -36,6 +36,7 @@ from subscribers.importer import (
     ImportIssue,
     ImportRow,
     Lookups,
+    Message,
     check_contact,
     check_email,
     check_interests,
@@ -84,7 +85,7 @@ def _cells(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, str]:
     return cells
 
 
-def _issue(row: int, column: str, reason: str) -> ImportIssue:
+def _issue(row: int, column: str, reason: Message) -> ImportIssue:
     return ImportIssue(row, API_FIELD.get(column, column), reason)
 
 

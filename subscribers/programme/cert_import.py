@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from content.models import Competency
 from core.audit import record
+from core.display import LazyText, lazy_number, lazy_plural, lazy_text
 from core.mail.addresses import normalise_email
-from subscribers.importer import MAX_ISSUES, ImportIssue, ImportRow, check_utf8, read_rows
+from subscribers.importer import MAX_ISSUES, CsvReport, ImportRow, check_utf8, read_rows, too_many_issues
 from subscribers.models import Contact
 from subscribers.programme.certifications import NAME_MAX
 from subscribers.programme.models import Certification
@@ -36,19 +37,23 @@ CertKey = tuple[int, int, str, dt.date]  # contact, competency, certificate name
 
 
 @dataclass
-class CertificationImportReport:
-    file_name: str
-    dry_run: bool
-    rows: int = 0
+class CertificationImportReport(CsvReport):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    issues: list[ImportIssue] = field(default_factory=list)
-    written: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return not self.issues
+    def count_lines(self) -> list[LazyText]:
+        return [
+            lazy_plural(
+                "%(count)s row read: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                "%(count)s rows read: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                self.rows,
+                count=lazy_number(self.rows),
+                created=lazy_number(self.created),
+                updated=lazy_number(self.updated),
+                unchanged=lazy_number(self.unchanged),
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,14 @@ def _date(row: ImportRow, column: str, *, required: bool) -> dt.date | None:
     text = row.get(column)
     if not text:
         if required:
-            row.error(column, "is empty; give the day as YYYY-MM-DD")
+            row.error(column, lazy_text("is empty; give the day as YYYY-MM-DD"))
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        row.error(column, f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-31)")
+        row.error(
+            column, lazy_text("%(value)s is not a date; write it as YYYY-MM-DD (e.g. 2026-03-31)", value=repr(text))
+        )
         return None
 
 
@@ -76,24 +83,45 @@ def _check_row(
     email = normalise_email(row.get("email"))
     contact_id = contacts.get(email) if email else None
     if not email:
-        row.error("email", "is empty; every certificate belongs to a contact's address")
+        row.error("email", lazy_text("is empty; every certificate belongs to a contact's address"))
     elif contact_id is None:
-        row.error("email", f"{email} is no contact here; import or add the contact first")
+        row.error("email", lazy_text("%(email)s is no contact here; import or add the contact first", email=email))
     competency_id = competencies.get(row.get("competency").lower())
     if competency_id is None:
         names = ", ".join(sorted(competencies)[:20])
-        row.error("competency", f"{row.get('competency')!r} is not a competency; use one of: {names}")
+        row.error(
+            "competency",
+            lazy_text(
+                "%(value)s is not a competency; use one of: %(choices)s",
+                value=repr(row.get("competency")),
+                choices=names,
+            ),
+        )
     name = " ".join(row.get("certification").split())
     if not name:
-        row.error("certification", "is empty; give the certificate's name")
+        row.error("certification", lazy_text("is empty; give the certificate's name"))
     elif len(name) > NAME_MAX:
-        row.error("certification", f"is {len(name)} characters long; at most {NAME_MAX}")
+        row.error(
+            "certification",
+            lazy_text(
+                "is %(length)s characters long; at most %(limit)s",
+                length=lazy_number(len(name)),
+                limit=lazy_number(NAME_MAX),
+            ),
+        )
     earned_on = _date(row, "earned_on", required=True)
     expires_on = _date(row, "expires_on", required=False)
     if earned_on is not None and earned_on > today:
-        row.error("earned_on", f"{earned_on.isoformat()} is in the future")
+        row.error("earned_on", lazy_text("%(day)s is in the future", day=earned_on.isoformat()))
     if earned_on is not None and expires_on is not None and expires_on < earned_on:
-        row.error("expires_on", f"{expires_on.isoformat()} is before the day it was earned ({earned_on.isoformat()})")
+        row.error(
+            "expires_on",
+            lazy_text(
+                "%(day)s is before the day it was earned (%(earned)s)",
+                day=expires_on.isoformat(),
+                earned=earned_on.isoformat(),
+            ),
+        )
     if contact_id is None or competency_id is None or not name or earned_on is None:
         return None
     return _Planned((contact_id, competency_id, name, earned_on), expires_on)
@@ -135,12 +163,15 @@ def _check_rows(
         row = ImportRow(number, cells, positions, report.issues)
         plan = _check_row(row, contacts, competencies, today)
         if plan is not None and plan.key in first_row_of:
-            row.error("certification", f"the same certificate appears twice: also in row {first_row_of[plan.key]}")
+            row.error(
+                "certification",
+                lazy_text("the same certificate appears twice: also in row %(row)s", row=first_row_of[plan.key]),
+            )
         elif plan is not None:
             first_row_of[plan.key] = number
             planned.append(plan)
         if len(report.issues) >= MAX_ISSUES:
-            report.issues.append(ImportIssue(number, "-", f"stopped after {MAX_ISSUES} errors"))
+            report.issues.append(too_many_issues(number))
             break
     return planned
 
@@ -174,7 +205,8 @@ def import_certifications(
     """
     report = CertificationImportReport(file_name=file_name, dry_run=dry_run)
     check_utf8(data)
-    positions, rows = read_rows(data, delimiter, columns=COLUMNS, required=REQUIRED, what="certificate")
+    empty = lazy_text("The file is empty: it needs a header row and at least one certificate.")
+    positions, rows = read_rows(data, delimiter, columns=COLUMNS, required=REQUIRED, empty=empty)
     planned = _check_rows(session, positions, rows, report, today)
     if report.issues:
         return report

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.config import LOCALE_NAMES, LOCALES
-from subscribers.forms import optional_id, options
+from subscribers.forms import optional_id
 
 
 class CompetencyForm(FlaskForm):
@@ -38,14 +37,6 @@ class CertificationForm(FlaskForm):
     name = StringField(_l("Certificate"), validators=[Length(max=300)])
     earned_on = DateField(_l("Earned on"), validators=[Optional()])
     expires_on = DateField(_l("Expires on (empty: does not expire)"), validators=[Optional()])
-
-
-class CertificationImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
-    delimiter = SelectField(
-        _l("Separator"), choices=options({"": _l("Detect"), ",": _l("Comma (,)"), ";": _l("Semicolon (;)")}), default=""
-    )
-    dry_run = BooleanField(_l("Check only (dry run): show errors, change nothing"), default=True)
 
 
 class RequirementsForm(FlaskForm):

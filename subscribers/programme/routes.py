@@ -22,7 +22,7 @@ from core.db import db, utc_now
 from core.extensions import csrf
 from subscribers.access import contact_to_change, partner_to_change
 from subscribers.admin_partners import render_partner_page
-from subscribers.forms import ConfirmForm
+from subscribers.forms import ConfirmForm, ImportForm
 from subscribers.importer import ImportRefused, check_size
 from subscribers.models import Contact
 from subscribers.partner_editing import tier_rules
@@ -37,7 +37,6 @@ from subscribers.programme.certifications import (
 )
 from subscribers.programme.forms import (
     CertificationForm,
-    CertificationImportForm,
     CompetencyForm,
     KeepTierForm,
     RequirementsForm,
@@ -250,7 +249,7 @@ def certification_remove(certification_id: int) -> ResponseReturnValue:
 def certifications_import() -> ResponseReturnValue:
     settings = current_app.config["CHANNELCAST"]
     request.max_content_length = settings.import_max_mb * MB
-    form = CertificationImportForm()
+    form = ImportForm()
     if not form.validate_on_submit():
         page = render_template("subscribers/programme/import.html", form=form)
         return page, 400 if request.method == "POST" else 200

@@ -172,7 +172,7 @@ def test_the_import_page_keeps_a_quoted_line_break_and_refuses_an_unclosed_quote
     assert session.scalar(select(Contact)) is None
     status, page = upload(good)
     assert status == 200, page
-    assert "1 rows read from list.csv" in page
+    assert "1 row read from list.csv" in page
     assert session.scalar(select(Contact.name)) == "Jan Jansen\nSales"
 
 

@@ -101,3 +101,14 @@ def test_a_marketer_reads_the_refusal_in_their_own_language(
     response = client.post(path, data=form_data(client, path, **changes))
     assert response.status_code == 400
     assert refusal in response.get_data(as_text=True)
+
+
+def test_the_pieces_with_pictures_open_with_each_pictures_focal_point_in_percent(
+    client: FlaskClient, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    response = client.get(f"/campaigns/{live_campaign.id}/kit/en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Across (%)" in page
+    assert 'name="focal_x-' in page

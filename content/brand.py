@@ -9,9 +9,15 @@ colour can be written into a style attribute as it is.
 from __future__ import annotations
 
 import colorsys
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 
 AA_NORMAL_TEXT = 4.5  # WCAG 2.x success criterion 1.4.3, normal-size text
 BLACK = "#000000"
@@ -21,19 +27,66 @@ _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
 class InvalidField(ValueError):
-    """A value a person typed that we refuse; `field` names the form field to mark."""
+    """A value a person typed that we refuse; `field` names the form field to mark.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    The message is a `lazy_gettext` with its named values: it is said in the language of whoever
+    reads it, when they read it (English outside a request), with numbers in their digits. A
+    refusal made where nobody reads it yet (a kit build in a worker) keeps that with `as_record()`,
+    so the page that shows it later says it in its reader's language (`from_record`).
+    """
+
+    def __init__(self, field: str, message: str | LazyString, values: Mapping[str, object] | None = None) -> None:
+        if isinstance(message, LazyString):  # lazy_gettext(text, **values): keep both, say it when read
+            text, values = str(message._args[0]), dict(message._kwargs)
+        else:
+            text = message
+        super().__init__(field, text, dict(values or {}))
         self.field = field
-        self.message = message
+        self.text = text  # the English msgid, placeholders unfilled
+        self.values: dict[str, object] = dict(values or {})
+
+    @property
+    def message(self) -> str:
+        return said(self.text, self.values)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def as_record(self) -> str:
+        """The refusal as stored text (JSON), to be said later in the reader's language."""
+        values = {name: value[:200] if isinstance(value, str) else value for name, value in self.values.items()}
+        return json.dumps({"field": self.field, "text": self.text, "values": values}, ensure_ascii=False)
+
+    @classmethod
+    def from_record(cls, record: str) -> InvalidField:
+        """Back from `as_record()`; older plain `field: message` text is read as it is."""
+        try:
+            stored = json.loads(record)
+            return cls(str(stored["field"]), str(stored["text"]), dict(stored["values"]))
+        except (ValueError, TypeError, KeyError):
+            field, _sep, message = record.partition(": ")
+            return cls(field, message) if message else cls("", record)
+
+
+def said(text: str, values: Mapping[str, object]) -> str:
+    """`text` translated into the reader's language with `values` in it, numbers in the reader's digits."""
+    locale = str(get_locale() or "en")
+    shown = {
+        name: format_decimal(value, locale=locale)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }
+    return str(gettext(text, **shown))
 
 
 def parse_hex_colour(value: str, *, field: str = "colour") -> str:
     """`#1a2b3c` or `#abc` (any case) as lower-case `#rrggbb`; anything else raises InvalidField."""
     if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
         shown = repr(value)[:60]
-        raise InvalidField(field, f"{shown} is not a colour; use a hex colour like #1a2b3c or #abc.")
+        raise InvalidField(
+            field, lazy_gettext("%(value)s is not a colour; use a hex colour like #1a2b3c or #abc.", value=shown)
+        )
     digits = value[1:].lower()
     if len(digits) == 3:
         digits = "".join(c * 2 for c in digits)
@@ -45,9 +98,9 @@ def parse_website(value: str, *, field: str = "website") -> str:
     url = value.strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidField(field, "use a full web address starting with https:// (or http://).")
+        raise InvalidField(field, lazy_gettext("use a full web address starting with https:// (or http://)."))
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise InvalidField(field, "a web address cannot contain spaces or line breaks.")
+        raise InvalidField(field, lazy_gettext("a web address cannot contain spaces or line breaks."))
     return url
 
 

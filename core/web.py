@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, has_request_context, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -138,6 +138,8 @@ def _current_nav_endpoint(items: list[NavItem]) -> str | None:
 
 
 def _nav_context() -> dict[str, object]:
+    if not has_request_context():  # an email rendered by a scheduled job: no page, no navigation
+        return {"nav_items": [], "nav_current": None}
     items = _nav_for_current_user()
     return {"nav_items": items, "nav_current": _current_nav_endpoint(items) if items else None}
 

@@ -105,6 +105,8 @@ def weekly_cooling_mail(session: Session, now: dt.datetime) -> str:
     """Monday's email to each account manager with cooling partners; once per manager and ISO week."""
     if now.weekday() != 0:
         return "not Monday"
+    from campaigns.engagement.routes import cell
+
     settings: Settings = current_app.config["CHANNELCAST"]
     year, week, _day = now.isocalendar()
     managers = session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER, User.is_active.is_(True)))
@@ -123,6 +125,7 @@ def weekly_cooling_mail(session: Session, now: dt.datetime) -> str:
             to_name=manager.name, fields={"name": manager.name, "unsubscribe_url": reports, "preferences_url": reports},
             category=WEEKLY_CATEGORY,
         )  # fmt: skip
-        _enqueue_one(session, mail, rows=rows, reports_url=reports, base_url=settings.public_base_url)
+        # `cell` says the fall and the day as the overview does, in the manager's language (force_locale).
+        _enqueue_one(session, mail, rows=rows, reports_url=reports, base_url=settings.public_base_url, cell=cell)
         queued += 1
     return f"{queued} cooling-partner emails"

@@ -272,7 +272,7 @@ def _plan_one(
 ) -> PlannedKit:
     address = (campaign.id, partner.id, locale)
     if isinstance(brand, InvalidField):  # a failed kit stays failed until the brand changes
-        return PlannedKit(address, f"brand-refused:{partner.brand_version}", None, str(brand))
+        return PlannedKit(address, f"brand-refused:{partner.brand_version}", None, brand.as_record())
     copy, images = inputs
     # The tier in force is Partner.tier: the tier-history service keeps it so on the effective date.
     status, person = standing.status(partner.tier, locale), standing.person(partner)
@@ -309,7 +309,7 @@ def build_planned(
         results = build_kits(jobs, processes=processes, on_progress=on_progress) if jobs else []
         for planned, result in zip(buildable, results, strict=True):
             if not result.ok or result.path is None or result.sha256 is None:
-                _record(session, plan, planned, now, error=f"{result.error_field}: {result.error}")
+                _record(session, plan, planned, now, error=result.error or "")
                 failed += 1
                 continue
             key = content_key("kits", result.sha256, "zip")

@@ -19,6 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image
 from reportlab import rl_config
 from reportlab.graphics.barcode import qrencoder
@@ -148,7 +149,8 @@ def flyer_layout(copy: KitCopy, *, has_picture: bool) -> FlyerLayout:
                 return FlyerLayout(header, picture, story, needed, cta, contact, size)
         size -= 0.5
     raise KitInputError(
-        "medium_copy", "together with the flyer title and key points it is too long for the one-page flyer; shorten it."
+        "medium_copy",
+        _l("together with the flyer title and key points it is too long for the one-page flyer; shorten it."),
     )
 
 

@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from campaigns.kits.errors import KitInputError
@@ -40,35 +41,45 @@ def decode_image(data: bytes, *, field: str) -> Image.Image:
     """Decode an upload within our limits, as RGB, or RGBA when it has transparency."""
     _refuse_markup(data, field=field)
     if len(data) > MAX_FILE_BYTES:
-        raise KitInputError(field, f"the file is {len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES // 1_000_000} MB.")
+        raise KitInputError(
+            field, _l("the file is %(size)s MB; at most %(limit)s MB.", size=round(len(data) / 1e6, 1),
+                      limit=MAX_FILE_BYTES // 1_000_000)
+        )  # fmt: skip
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise KitInputError(field, f"the image has too many pixels (at most {MAX_PIXELS:,}).") from error
+        raise KitInputError(
+            field, _l("the image has too many pixels (at most %(limit)s).", limit=MAX_PIXELS)
+        ) from error
     except UnidentifiedImageError as error:
-        raise KitInputError(field, "is not a PNG, JPEG, WebP or GIF image.") from error
+        raise KitInputError(field, _l("is not a PNG, JPEG, WebP or GIF image.")) from error
     _check_size(image, field=field)  # from the header: nothing is unpacked yet
     try:
         image.load()
     except (OSError, SyntaxError, ValueError) as error:
-        raise KitInputError(field, "the image file is damaged or incomplete; export it again.") from error
+        raise KitInputError(field, _l("the image file is damaged or incomplete; export it again.")) from error
     return _as_rgb_or_rgba(ImageOps.exif_transpose(image))
 
 
 def _refuse_markup(data: bytes, *, field: str) -> None:
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")) or b"<svg" in head:
-        raise KitInputError(field, "SVG files are not accepted (they can carry scripts); upload a PNG or JPEG.")
+        raise KitInputError(field, _l("SVG files are not accepted (they can carry scripts); upload a PNG or JPEG."))
 
 
 def _check_size(image: Image.Image, *, field: str) -> None:
     width, height = image.size
     if max(width, height) > MAX_SIDE:
-        raise KitInputError(field, f"the image is {width}x{height} pixels; at most {MAX_SIDE:,} on a side.")
+        raise KitInputError(
+            field, _l("the image is %(width)sx%(height)s pixels; at most %(limit)s on a side.", width=width,
+                      height=height, limit=MAX_SIDE)
+        )  # fmt: skip
     if width * height > MAX_PIXELS:
-        raise KitInputError(field, f"the image has {width * height:,} pixels; at most {MAX_PIXELS:,}.")
+        raise KitInputError(
+            field, _l("the image has %(pixels)s pixels; at most %(limit)s.", pixels=width * height, limit=MAX_PIXELS)
+        )
 
 
 def _as_rgb_or_rgba(image: Image.Image) -> Image.Image:

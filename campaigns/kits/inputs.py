@@ -15,6 +15,8 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from functools import cached_property
 
+from flask_babel import lazy_gettext as _l
+
 from campaigns.kits.errors import KitInputError
 from campaigns.kits.social import SOCIAL_LIMITS
 from content.brand import parse_hex_colour, parse_website
@@ -47,16 +49,19 @@ def _set(instance: object, name: str, value: object) -> None:
 def check_text(value: str, *, field: str, max_length: int, multiline: bool = False, required: bool = False) -> str:
     """Trimmed text without control characters (line breaks only where `multiline`)."""
     if not isinstance(value, str):
-        raise KitInputError(field, "must be text.")
+        raise KitInputError(field, _l("must be text."))
     text = value.replace("\r\n", "\n").strip()
     allowed = {"\n"} if multiline else set()
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in allowed for ch in text):
-        what = "control characters" if multiline else "line breaks or control characters"
-        raise KitInputError(field, f"cannot contain {what}.")
+        if multiline:
+            raise KitInputError(field, _l("cannot contain control characters."))
+        raise KitInputError(field, _l("cannot contain line breaks or control characters."))
     if required and not text:
-        raise KitInputError(field, "is required.")
+        raise KitInputError(field, _l("is required."))
     if len(text) > max_length:
-        raise KitInputError(field, f"is {len(text)} characters long; at most {max_length}.")
+        raise KitInputError(
+            field, _l("is %(length)s characters long; at most %(limit)s.", length=len(text), limit=max_length)
+        )
     return text
 
 
@@ -64,7 +69,7 @@ def check_url(value: str, *, field: str) -> str:
     try:
         return parse_website(value, field=field)
     except ValueError as error:
-        raise KitInputError(field, "use a full web address starting with https:// (or http://).") from error
+        raise KitInputError(field, _l("use a full web address starting with https:// (or http://).")) from error
 
 
 def check_email(value: str, *, field: str) -> str:
@@ -75,9 +80,9 @@ def check_email(value: str, *, field: str) -> str:
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, HeaderParseError) as error:
-        raise KitInputError(field, f"{value!r} is not an email address.") from error
+        raise KitInputError(field, _l("%(value)s is not an email address.", value=repr(value))) from error
     if parsed.addr_spec != address or "." not in parsed.domain:
-        raise KitInputError(field, f"{value!r} is not an email address.")
+        raise KitInputError(field, _l("%(value)s is not an email address.", value=repr(value)))
     return address
 
 
@@ -86,9 +91,9 @@ def check_focal(value: object, *, field: str) -> tuple[float, float]:
     try:
         x, y = (float(part) for part in value)  # type: ignore[attr-defined]
     except (TypeError, ValueError) as error:
-        raise KitInputError(field, "give the focal point as two numbers from 0 to 1.") from error
+        raise KitInputError(field, _l("give the focal point as two numbers from 0 to 1.")) from error
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise KitInputError(field, f"({x}, {y}) is outside the picture; use numbers from 0 to 1.")
+        raise KitInputError(field, _l("(%(x)s, %(y)s) is outside the picture; use numbers from 0 to 1.", x=x, y=y))
     return (round(x, 3), round(y, 3))
 
 
@@ -118,7 +123,7 @@ class BrandKit:
         _set(self, "primary_colour", parse_hex_colour(self.primary_colour, field="primary_colour"))
         _set(self, "accent_colour", parse_hex_colour(self.accent_colour, field="accent_colour"))
         if self.logo is not None and not isinstance(self.logo, bytes):
-            raise KitInputError("logo", "must be the bytes of an image file.")
+            raise KitInputError("logo", _l("must be the bytes of an image file."))
         website = check_text(self.website, field="website", max_length=255)
         _set(self, "website", check_url(website, field="website") if website else "")
         _set(self, "phone", check_text(self.phone, field="phone", max_length=50))
@@ -152,11 +157,15 @@ class KitImage:
         _set(self, "name", check_text(self.name, field="image.name", max_length=200, required=True))
         _set(self, "alt", check_text(self.alt, field=f"image.{self.name}.alt", max_length=300))
         if not isinstance(self.data, bytes) or not self.data:
-            raise KitInputError(f"image.{self.name}", "must be the bytes of an image file.")
+            raise KitInputError(f"image.{self.name}", _l("must be the bytes of an image file."))
         _set(self, "focal", check_focal(self.focal, field=f"image.{self.name}.focal"))
         unknown = set(self.roles) - set(PICTURE_ROLES)
         if unknown:
-            raise KitInputError(f"image.{self.name}.roles", f"unknown pieces {sorted(unknown)}; use {PICTURE_ROLES}.")
+            raise KitInputError(
+                f"image.{self.name}.roles",
+                _l("unknown pieces %(unknown)s; use %(known)s.", unknown=", ".join(sorted(unknown)),
+                   known=", ".join(PICTURE_ROLES)),
+            )  # fmt: skip
         _set(self, "roles", frozenset(self.roles))
 
     @cached_property
@@ -206,7 +215,10 @@ class KitCopy:
 
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:
-            raise KitInputError("locale", f"{self.locale!r} is not one of {', '.join(LOCALES)}.")
+            raise KitInputError(
+                "locale",
+                _l("%(locale)s is not one of %(locales)s.", locale=repr(self.locale), locales=", ".join(LOCALES)),
+            )
         _set(
             self, "campaign_name", check_text(self.campaign_name, field="campaign_name", max_length=200, required=True)
         )
@@ -232,7 +244,10 @@ class KitCopy:
         )
         low, high = SUBJECT_LINES
         if not low <= len(lines) <= high:
-            raise KitInputError("subject_lines", f"give {low} to {high} subject lines, not {len(lines)}.")
+            raise KitInputError(
+                "subject_lines",
+                _l("give %(low)s to %(high)s subject lines, not %(count)s.", low=low, high=high, count=len(lines)),
+            )
         _set(self, "subject_lines", lines)
 
     def _check_bullets(self) -> None:
@@ -242,14 +257,20 @@ class KitCopy:
         )
         bullets = tuple(bullet for bullet in bullets if bullet)
         if len(bullets) > MAX_BULLETS:
-            raise KitInputError("bullets", f"give at most {MAX_BULLETS} bullet points, not {len(bullets)}.")
+            raise KitInputError(
+                "bullets",
+                _l("give at most %(limit)s bullet points, not %(count)s.", limit=MAX_BULLETS, count=len(bullets)),
+            )
         _set(self, "bullets", bullets)
 
     def _check_social_posts(self) -> None:
         posts: dict[str, str] = {}
         for network, post in dict(self.social_posts).items():
             if network not in SOCIAL_LIMITS:
-                raise KitInputError(f"social.{network}", f"is not a network we write for ({', '.join(SOCIAL_LIMITS)}).")
+                raise KitInputError(
+                    f"social.{network}",
+                    _l("is not a network we write for (%(networks)s).", networks=", ".join(SOCIAL_LIMITS)),
+                )
             posts[network] = check_text(post, field=f"social.{network}", max_length=100_000, multiline=True)
         _set(self, "social_posts", {network: posts[network] for network in SOCIAL_LIMITS if posts.get(network)})
 
@@ -265,7 +286,7 @@ class TierStatus:
     def __post_init__(self) -> None:
         _set(self, "line", check_text(self.line, field="tier_status.line", max_length=200, required=True))
         if not isinstance(self.badge, bytes) or not self.badge:
-            raise KitInputError("tier_status.badge", "must be the bytes of a PNG image.")
+            raise KitInputError("tier_status.badge", _l("must be the bytes of a PNG image."))
 
     @cached_property
     def badge_sha256(self) -> str:

@@ -60,7 +60,7 @@ class Kit(Base):
     locale: Mapped[str] = mapped_column(String(5))
     inputs_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[KitStatus] = mapped_column(enum_column(KitStatus, 10))
-    error: Mapped[str] = mapped_column(String(1000), default="")
+    error: Mapped[str] = mapped_column(String(1000), default="")  # InvalidField.as_record(), read by from_record
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(default=0)
     storage_key: Mapped[str_255] = mapped_column(default="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,10 @@ from core.audit import changes_between, record
 from core.config import LOCALE_NAMES, LOCALES
 
 CLOSED = (CampaignStatus.ENDED, CampaignStatus.CANCELLED)
+CLOSED_REFUSALS = {
+    CampaignStatus.ENDED: _l("This campaign has ended: its kit can no longer be changed."),
+    CampaignStatus.CANCELLED: _l("This campaign is cancelled: its kit can no longer be changed."),
+}
 MAX_IMAGES = 6
 
 
@@ -83,22 +88,24 @@ def piece_images(session: Session, piece: KitPiece) -> list[MediaAsset]:
 def save_piece(session: Session, campaign: Campaign, locale: str, draft: PieceDraft) -> KitPiece:
     """Check and store one language's pieces; raises KitInputError naming the field."""
     if campaign.status in CLOSED:
-        raise KitInputError("", f"A {campaign.status.value} campaign's kit can no longer be changed.")
+        raise KitInputError("", CLOSED_REFUSALS[campaign.status])
     if locale not in LOCALES:
-        raise KitInputError("locale", f"{locale!r} is not one of {', '.join(LOCALES)}.")
+        raise KitInputError(
+            "locale", _l("%(locale)s is not one of %(locales)s.", locale=repr(locale), locales=", ".join(LOCALES))
+        )
     unknown = sorted(set(draft.social_posts) - set(SOCIAL_LIMITS))
     if unknown:
-        raise KitInputError("social", f"Unknown networks: {', '.join(unknown)}.")
+        raise KitInputError("social", _l("Unknown networks: %(networks)s.", networks=", ".join(unknown)))
     copy = kit_copy(campaign, draft, locale)
     check_social_posts(copy.social_posts)
     pictures = _checked_pictures(draft.pictures)
     # A picture named for a piece is one of the kit's images, whether or not it was ticked too.
     image_ids = list(dict.fromkeys([*draft.image_ids, *pictures.values()]))
     if len(image_ids) > MAX_IMAGES:
-        raise KitInputError("image_ids", f"Choose at most {MAX_IMAGES} images.")
+        raise KitInputError("image_ids", _l("Choose at most %(limit)s images.", limit=MAX_IMAGES))
     known = set(session.scalars(select(MediaAsset.id).where(MediaAsset.id.in_(image_ids))))
     if set(image_ids) - known:
-        raise KitInputError("image_ids", "An image you chose is no longer in the library.")
+        raise KitInputError("image_ids", _l("An image you chose is no longer in the library."))
     focal_points = {
         str(image_id): list(check_focal(point, field=f"focal_{image_id}"))
         for image_id, point in draft.focal_points.items()
@@ -132,7 +139,7 @@ PIECE_FIELDS = ("subject_lines", "preheader", "short_copy", "medium_copy", "long
 def _checked_pictures(pictures: dict[str, int]) -> dict[str, int]:
     unknown = sorted(set(pictures) - set(PICTURE_ROLES))
     if unknown:
-        raise KitInputError("pictures", f"Unknown pieces: {', '.join(unknown)}.")
+        raise KitInputError("pictures", _l("Unknown pieces: %(pieces)s.", pieces=", ".join(unknown)))
     return {role: int(pictures[role]) for role in PICTURE_ROLES if pictures.get(role)}
 
 

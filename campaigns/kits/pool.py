@@ -47,7 +47,7 @@ class KitResult:
     data: bytes | None
     seconds: float
     error_field: str | None = None
-    error: str | None = None
+    error: str | None = None  # InvalidField.as_record(): said in the reader's language where it is shown
 
     @property
     def ok(self) -> bool:
@@ -75,7 +75,8 @@ def build_one(index: int, job: KitJob, cache: PartsCache) -> KitResult:
             status=job.status, person=job.person,
         )  # fmt: skip
     except InvalidField as error:
-        return KitResult(index, None, None, 0, None, None, None, time.perf_counter() - started, error.field, str(error))
+        seconds = time.perf_counter() - started
+        return KitResult(index, None, None, 0, None, None, None, seconds, error.field, error.as_record())
     seconds = time.perf_counter() - started
     return KitResult(
         index, built.inputs_hash, built.filename, built.size, built.sha256, built.path, built.data, seconds

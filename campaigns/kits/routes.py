@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
@@ -63,7 +64,11 @@ def kit_overview(campaign_id: int) -> ResponseReturnValue:
         languages=LOCALE_NAMES,
         closed=campaign.status in CLOSED,
         kits=kits,
-        failed=[(kit, failure_in_words(kit.error)) for kit in kits if kit.status is KitStatus.FAILED],
+        failed=[
+            (kit, failure_in_words(InvalidField.from_record(kit.error)))
+            for kit in kits
+            if kit.status is KitStatus.FAILED
+        ],
         proof_form=_proof_form(campaign, list(pieces)),
     )
 
@@ -117,7 +122,8 @@ def kit_test_send(campaign_id: int) -> ResponseReturnValue:
         )  # fmt: skip
     except (InvalidField, OutboxError) as error:
         db.session.rollback()
-        flash(_("The test could not be made: %(reason)s", reason=str(error)), "error")
+        reason = failure_in_words(error) if isinstance(error, InvalidField) else str(error)
+        flash(_("The test could not be made: %(reason)s", reason=reason), "error")
         return back
     detail = f"{LOCALE_NAMES[locale]}, {brand.partner_name}, to {current_user.name}"
     record(db.session, "campaign.kit_test_sent", object_type="campaign", object_id=campaign.id,
@@ -143,32 +149,34 @@ def partner_kits_for(session: Session, campaign: Campaign, user: User) -> list[K
 
 # What a failed kit's field means to a marketer: the engine names fields, people read these.
 FAILURE_FIELDS = {
-    "website": "The website in their brand",
-    "email": "The email address in their brand",
-    "phone": "The phone number in their brand",
-    "postal_address": "The postal address in their brand",
-    "tagline": "The tagline in their brand",
-    "contact_name": "The person to ask for in their brand",
-    "primary_colour": "The primary colour in their brand",
-    "accent_colour": "The accent colour in their brand",
-    "logo": "Their logo",
-    "partner_name": "Their company name",
-    "medium_copy": "The medium copy (kit pieces)",
-    "flyer_text": "The flyer's call to action (kit pieces)",
-    "flyer_title": "The flyer title (kit pieces)",
-    "bullets": "The flyer's key points (kit pieces)",
+    "website": _l("The website in their brand"),
+    "email": _l("The email address in their brand"),
+    "phone": _l("The phone number in their brand"),
+    "postal_address": _l("The postal address in their brand"),
+    "tagline": _l("The tagline in their brand"),
+    "contact_name": _l("The person to ask for in their brand"),
+    "primary_colour": _l("The primary colour in their brand"),
+    "accent_colour": _l("The accent colour in their brand"),
+    "logo": _l("Their logo"),
+    "partner_name": _l("Their company name"),
+    "medium_copy": _l("The medium copy (kit pieces)"),
+    "flyer_text": _l("The flyer's call to action (kit pieces)"),
+    "flyer_title": _l("The flyer title (kit pieces)"),
+    "bullets": _l("The flyer's key points (kit pieces)"),
 }
 
 
-def failure_in_words(error: str) -> str:
-    """`website: use a full web address...` as `The website in their brand: use a full web address...`."""
-    field, _sep, message = error.partition(": ")
+def failure_in_words(error: InvalidField) -> str:
+    """A refused input as a marketer reads it, in their language: `The website in their brand: use a full...`."""
+    field, message = error.field, error.message
     if field.startswith("social."):
-        return f"The {NETWORK_NAMES.get(field[7:], field[7:])} post (kit pieces): {message}"
+        network = NETWORK_NAMES.get(field[7:], field[7:])
+        return str(_("The %(network)s post (kit pieces): %(reason)s", network=network, reason=message))
     if field.startswith("image."):
-        return f"The picture {field[6:].rsplit('.', 1)[0]!r} (kit pieces): {message}"
+        name = field[6:].rsplit(".", 1)[0]
+        return str(_("The picture %(name)s (kit pieces): %(reason)s", name=name, reason=message))
     label = FAILURE_FIELDS.get(field)
-    return f"{label}: {message}" if label and message else error
+    return str(_("%(field)s: %(reason)s", field=label, reason=message)) if label else message
 
 
 def _image_groups(campaign: Campaign, piece: KitPiece | None) -> tuple[list[MediaAsset], list[MediaAsset]]:
@@ -191,7 +199,7 @@ def _focal_points(piece: KitPiece | None) -> dict[int, tuple[float, float]]:
                 try:
                     points[image_id] = (float(value) / 100, float(request.form.get(f"focal_y-{image_id}", "50")) / 100)
                 except ValueError:
-                    raise KitInputError(f"focal_{image_id}", "Give the focal point in percent, 0 to 100.") from None
+                    raise KitInputError(f"focal_{image_id}", _l("Give the focal point in percent, 0 to 100.")) from None
         return points
     saved = piece.focal_points if piece is not None else {}
     return {int(image_id): (point[0], point[1]) for image_id, point in (saved or {}).items()}
@@ -199,9 +207,11 @@ def _focal_points(piece: KitPiece | None) -> dict[int, tuple[float, float]]:
 
 def _piece_form(piece: KitPiece | None, assets: list[MediaAsset]) -> KitPieceForm:
     form = KitPieceForm()
-    form.image_ids.choices = [(asset.id, asset.original_filename or f"Image {asset.id}") for asset in assets]
+    form.image_ids.choices = [
+        (asset.id, asset.original_filename or _("Image %(number)s", number=asset.id)) for asset in assets
+    ]
     for name in PICTURE_FIELDS.values():
-        getattr(form, name).choices = [(0, "No picture: a plain co-branded header"), *form.image_ids.choices]
+        getattr(form, name).choices = [(0, _("No picture: a plain co-branded header")), *form.image_ids.choices]
     if piece is not None and request.method == "GET":
         for name, bullet in zip(BULLET_FIELDS, piece.bullets or [], strict=False):
             getattr(form, name).data = bullet

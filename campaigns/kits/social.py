@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from campaigns.kits.errors import KitInputError
 
 SOCIAL_LIMITS: dict[str, int] = {"linkedin": 3_000, "x": 280, "facebook": 63_206}
@@ -92,12 +94,25 @@ class SocialCount:
         return self.length > self.limit
 
     @property
-    def message(self) -> str:
+    def refusal(self) -> KitInputError:
+        """The count as a refusal naming the post (said in the reader's language when read)."""
         name = NETWORK_NAMES[self.network]
-        counted = f"{self.length:,} characters as {name} counts them; the limit is {self.limit:,}"
         if self.over:
-            return f"The {name} post is {counted} ({self.length - self.limit:,} too many)."
-        return f"The {name} post is {counted}."
+            message = _l(
+                "The %(network)s post is %(length)s characters as %(network)s counts them; the limit is %(limit)s "
+                "(%(extra)s too many).",
+                network=name, length=self.length, limit=self.limit, extra=self.length - self.limit,
+            )  # fmt: skip
+        else:
+            message = _l(
+                "The %(network)s post is %(length)s characters as %(network)s counts them; the limit is %(limit)s.",
+                network=name, length=self.length, limit=self.limit,
+            )  # fmt: skip
+        return KitInputError(f"social.{self.network}", message)
+
+    @property
+    def message(self) -> str:
+        return self.refusal.message
 
 
 def social_counts(posts: Mapping[str, str]) -> list[SocialCount]:
@@ -117,4 +132,4 @@ def over_limit_posts(posts: Mapping[str, str]) -> list[SocialCount]:
 def check_social_posts(posts: Mapping[str, str]) -> None:
     """Refuse the first post over its network's limit, naming the network and the counts."""
     for count in over_limit_posts(posts):
-        raise KitInputError(f"social.{count.network}", count.message)
+        raise count.refusal

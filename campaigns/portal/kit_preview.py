@@ -12,6 +12,7 @@ import mimetypes
 
 from flask import Blueprint, abort, g, render_template, send_file
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from campaigns.kits.models import Kit, KitStatus
@@ -45,7 +46,7 @@ def get_kit_or_404(kit_id: int) -> Kit:
 
 @bp.errorhandler(KitUnavailable)
 def _kit_unavailable(_error: KitUnavailable) -> ResponseReturnValue:
-    response = render_error(503, "The file store does not answer; the kit is safe. Try again in a minute.")
+    response = render_error(503, _("The file store does not answer; the kit is safe. Try again in a minute."))
     response.headers["Retry-After"] = "60"
     return response
 

@@ -4,6 +4,7 @@ cooling partners on an account manager's overview and in their weekly email."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -127,3 +128,23 @@ def test_the_weekly_email_goes_to_each_account_manager_with_cooling_partners_onc
     assert "Drifting BV" in stored.text
     assert "Busy BV" not in stored.text
     assert "1 of your partners is cooling" in stored.subject
+
+
+def test_the_weekly_email_says_the_fall_and_the_last_outreach_in_the_account_managers_language(
+    app: Flask, session: Session, account_manager: User
+) -> None:
+    account_manager.locale = "de"
+    partners = three_partners(app, session, account_manager)
+    session.add(PartnerOutreach(partner_id=partners["drifting"].id, user_id=account_manager.id,
+                                happened_on=dt.date(2026, 11, 3), channel="call"))  # fmt: skip
+    session.flush()
+    with app.app_context():  # as the scheduler runs it: no request, so no browser language to fall back on
+        assert weekly_cooling_mail(session, MONDAY) == "1 cooling-partner emails"
+    [mail] = session.scalars(select(Delivery).where(Delivery.category == "cooling-partners")).all()
+    stored = session.get(RenderedBody, mail.body_id)
+    assert stored is not None
+    for body in (stored.text, stored.html):
+        assert "03.11.2026" in body  # German medium date, not 2026-11-03
+        assert "2026-11-03" not in body
+        line = body.split("Drifting BV")[1]
+        assert re.search(r"um \d+,\d%", line), line  # the fall with a decimal comma, as on the overview

@@ -40,7 +40,7 @@ def test_a_huge_image_within_pillows_own_limit_is_refused_by_ours() -> None:
 
 
 def test_a_png_30000_pixels_wide_is_refused() -> None:
-    with pytest.raises(KitInputError, match=r"logo: the image is 30000x10 pixels; at most 10,000 on a side"):
+    with pytest.raises(KitInputError, match=r"logo: the image is 30,000x10 pixels; at most 10,000 on a side"):
         build(logo=png(Image.new("RGB", (30_000, 10))))
 
 

@@ -152,3 +152,11 @@ def test_the_preview_of_a_bad_colour_explains_instead_of_rendering(editor: Flask
     response = editor.post("/portal/brand/preview", data=data)
     assert response.status_code == 400
     assert "Verbeter de gemarkeerde velden" in response.get_data(as_text=True)
+
+
+def test_the_preview_of_an_svg_logo_explains_in_the_marketers_language(editor: FlaskClient) -> None:
+    data: dict[str, object] = {**GOOD, "csrf_token": csrf_token_from(editor, "/portal/brand")}
+    data["logo"] = (io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'), "logo.svg")
+    response = editor.post("/portal/brand/preview", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "SVG-bestanden worden niet geaccepteerd" in response.get_data(as_text=True)  # Sanne reads Dutch

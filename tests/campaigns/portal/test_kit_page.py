@@ -206,3 +206,16 @@ def test_the_kit_overview_links_each_partners_kit_and_lists_failed_ones_with_the
     assert "The website in their brand" in failed
     assert "use a full web address" in failed
     assert f"/admin/kits/{kit_for(session, globex).id}/preview/" in page
+
+
+def test_a_german_marketer_reads_why_a_kit_failed_in_german(
+    app: Flask, client: FlaskClient, session: Session, live_campaign: Campaign, acme: Partner, marketer: User
+) -> None:
+    acme.brand_website = "javascript:alert(1)"  # only possible around the brand editor
+    marketer.locale = "de"
+    session.flush()
+    build_now(app, session)  # the reason is stored by a build nobody reads, and said when the page is read
+    page = sign_in(client, marketer).get(f"/campaigns/{live_campaign.id}/kit").get_data(as_text=True)
+    failed = page.split('id="failed-title"')[1].split("</table>")[0]
+    assert "Die Website in ihrer Marke: verwenden Sie eine vollständige Webadresse" in failed
+    assert "website:" not in failed

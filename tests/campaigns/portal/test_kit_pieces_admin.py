@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -76,3 +77,38 @@ def test_viewers_read_but_cannot_change_kit_pieces(client: FlaskClient, viewer: 
     sign_in(client, viewer)
     assert client.get(f"/campaigns/{live_campaign.id}/kit").status_code == 200
     assert client.get(f"/campaigns/{live_campaign.id}/kit/de").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("reads", "changes", "refusal"),
+    [
+        (
+            "de",
+            {"social_x": "Speicher " * 40},
+            "Der X-Beitrag hat 359 Zeichen, so wie X sie zählt; die Grenze ist 280 (79 zu viel).",
+        ),
+        ("nl", {"flyer_text": "Tausch " * 300}, "Is 2.099 tekens lang; maximaal 300."),  # Dutch digits too
+    ],
+)
+def test_a_marketer_reads_the_refusal_in_their_own_language(
+    session: Session, client: FlaskClient, marketer: User, live_campaign: Campaign, reads: str,
+    changes: dict[str, str], refusal: str,
+) -> None:  # fmt: skip
+    marketer.locale = reads  # the German pieces, edited by someone who reads the admin in `reads`
+    session.flush()
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    response = client.post(path, data=form_data(client, path, **changes))
+    assert response.status_code == 400
+    assert refusal in response.get_data(as_text=True)
+
+
+def test_the_pieces_with_pictures_open_with_each_pictures_focal_point_in_percent(
+    client: FlaskClient, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    response = client.get(f"/campaigns/{live_campaign.id}/kit/en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Across (%)" in page
+    assert 'name="focal_x-' in page

@@ -8,11 +8,19 @@ from wtforms.validators import Length, Optional
 from campaigns.kits.inputs import FLYER_TEXT_MAX, MAX_BULLETS, MEDIUM_COPY_MAX, PICTURE_ROLES, SUBJECT_LINES
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS
 from campaigns.planning.forms import CheckboxListField
+from core.audit import form_labels
 
 SUBJECT_FIELDS = tuple(f"subject_{n}" for n in range(1, SUBJECT_LINES[1] + 1))
 BULLET_FIELDS = tuple(f"bullet_{n}" for n in range(1, MAX_BULLETS + 1))
 PICTURE_FIELDS = {role: f"picture_{role}" for role in PICTURE_ROLES}
-PICTURE_LABELS = {"banner": "Banner picture", "flyer": "Flyer picture", "email": "Email header picture"}
+PICTURE_LABELS = {"banner": _l("Banner picture"), "flyer": _l("Flyer picture"), "email": _l("Email header picture")}
+# The editor's headings for the pieces edited as a group; the audit trail names their changes the same way.
+PIECE_GROUPS = {
+    "subject_lines": _l("Subject lines (3 to 5)"),
+    "bullets": _l("Key points on the flyer (up to 5, at most 100 characters each)"),
+    "pictures": _l("Pictures in this kit"),
+    "focal_points": _l("Focal points"),
+}
 
 
 class KitPieceForm(FlaskForm):
@@ -26,8 +34,11 @@ class KitPieceForm(FlaskForm):
     preheader = StringField(_l("Preheader"), validators=[Length(max=200)])
     short_copy = TextAreaField(_l("Short copy (about 50 words, Markdown)"), validators=[Length(max=20_000)])
     medium_copy = TextAreaField(
-        f"Medium copy (about 150 words, at most {MEDIUM_COPY_MAX:,} characters, Markdown; the co-branded email's "
-        "locked text and the flyer's)",
+        _l(
+            "Medium copy (about 150 words, at most %(count)s characters, Markdown; the co-branded email's locked text "
+            "and the flyer's)",
+            count=MEDIUM_COPY_MAX,
+        ),
         validators=[Length(max=20_000)],
     )
     long_copy = TextAreaField(_l("Long copy (about 400 words, Markdown)"), validators=[Length(max=20_000)])
@@ -41,11 +52,14 @@ class KitPieceForm(FlaskForm):
     image_ids = CheckboxListField(_l("Images from the content library"), coerce=int, validators=[Optional()])
     cta_label = StringField(_l("Call to action: button label"), validators=[Length(max=80)])
     cta_url = StringField(
-        "Call to action: link (https://...; the flyer's QR code opens it too)", validators=[Length(max=500)]
+        _l("Call to action: link (https://...; the flyer's QR code opens it too)"), validators=[Length(max=500)]
     )
     flyer_title = StringField(_l("Flyer title"), validators=[Length(max=120)])
     flyer_text = TextAreaField(
-        f"Flyer call to action: a sentence or two beside the QR code (at most {FLYER_TEXT_MAX} characters)",
+        _l(
+            "Flyer call to action: a sentence or two beside the QR code (at most %(count)s characters)",
+            count=FLYER_TEXT_MAX,
+        ),
         validators=[Length(max=20_000)],
     )
     bullet_1 = StringField(_l("Key point 1"), validators=[Length(max=200)])
@@ -75,3 +89,10 @@ class KitProofForm(FlaskForm):
 
     locale = SelectField(_l("Language"), validate_choice=False)
     partner_id = SelectField(_l("With the brand of"), validate_choice=False)
+
+
+def piece_change_labels() -> dict[str, object]:
+    """{audit field: the editor's label} for a kit piece save (recorded on the campaign)."""
+    singles = ("preheader", "short_copy", "medium_copy", "long_copy", "image_ids", "cta_label", "cta_url",
+               "flyer_title", "flyer_text", *(f"social_{network}" for network in SOCIAL_LIMITS))  # fmt: skip
+    return {**form_labels(KitPieceForm, {name: name for name in singles}), **PIECE_GROUPS}

@@ -58,9 +58,20 @@ def build_kits_tick(session: Session, now: dt.datetime) -> str:
 
 def wire(app: Flask) -> None:
     from campaigns.kits.demo import demo_kits
+    from campaigns.kits.forms import piece_change_labels
     from campaigns.kits.routes import bp
+    from core.audit import each, register_change_labels
 
     app.register_blueprint(bp)
     app.cli.add_command(kits_cli)
     register_tick(app, "kits", build_kits_tick)
     register_demo_step(app, "kit pieces, portal users and kits", demo_kits, order=40)
+    register_change_labels(app, "campaign", fields=piece_change_labels(), values={"image_ids": each(image_name)})
+
+
+def image_name(stored: str) -> str | None:
+    """A library image recorded by id, by the file name the library shows."""
+    from content.models import MediaAsset
+
+    asset = current_db().session.get(MediaAsset, int(stored)) if stored.isdigit() else None
+    return (asset.original_filename or None) if asset is not None else None

@@ -76,3 +76,19 @@ def test_viewers_read_but_cannot_change_kit_pieces(client: FlaskClient, viewer: 
     sign_in(client, viewer)
     assert client.get(f"/campaigns/{live_campaign.id}/kit").status_code == 200
     assert client.get(f"/campaigns/{live_campaign.id}/kit/de").status_code == 403
+
+
+def test_a_kit_pieces_save_reads_with_the_editors_field_labels(
+    client: FlaskClient, marketer: User, admin: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    assert client.post(path, data=form_data(client, path, cta_label="Jetzt tauschen")).status_code == 302
+
+    sign_in(client, admin)
+    for page in (client.get(f"/campaigns/{live_campaign.id}"), client.get("/admin/audit/")):
+        text = page.get_data(as_text=True)
+        assert '<span class="changes__field">Call to action: button label</span>' in text
+        assert "Flyer call to action: a sentence or two beside the QR code" in text
+        assert "cta label" not in text
+        assert "flyer text" not in text

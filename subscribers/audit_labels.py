@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from content.languages import language_name
 from content.models import InterestArea
-from core.audit import YES_NO, form_labels, register_change_labels, stored_day
+from core.audit import YES_NO, each, form_labels, register_change_labels, stored_day
+from core.config import LOCALES
 from core.db import db
 from core.display import reader_locale
 from subscribers.admin_partners import TYPE_LABELS
 from subscribers.countries import country_name
-from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS, ContactForm, PartnerForm
-from subscribers.programme.forms import CertificationForm
+from subscribers.forms import CONTACT_STATUS_LABELS, FREQUENCY_LABELS, ContactForm, PartnerForm, TeamForm
+from subscribers.programme.forms import CertificationForm, CompetencyForm
 
 # A personal field's change is recorded as a marker, never with its values.
 PERSONAL_MARKERS = {"changed": _l("changed"), "set": _l("set")}
@@ -75,3 +76,8 @@ def init_change_labels(app: Flask) -> None:
         fields={"email": _l("Email"), "name": _l("Name"), "locale": _l("Language"), "active": _l("Active")},
         values={"locale": language_name, "active": YES_NO},
     )  # fmt: skip
+    team_fields = form_labels(TeamForm, {"name": "name", "email": "email", "phone": "phone", "countries": "countries"})
+    register_change_labels(app, "distributor_team", fields=team_fields, values={"countries": each(country_name)})
+    names = {f"name_{locale}": f"name_{locale}" for locale in LOCALES}
+    competency_fields = form_labels(CompetencyForm, {"slug": "slug", "interest areas": "area_ids", **names})
+    register_change_labels(app, "competency", fields=competency_fields)

@@ -14,6 +14,7 @@ from core.web import register_nav
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, CLI commands, ticks and demo steps."""
     from content import area_routes, media_routes, routes
+    from content.audit_labels import init_change_labels
     from content.demo import demo_content, demo_interest_areas
     from content.languages import language_name
     from content.overview import content_figures
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     register_demo_step(app, "interest areas", demo_interest_areas, order=10)
     register_demo_step(app, "content library", demo_content, order=15)
     register_action_labels(app, AUDIT_ACTIONS)
+    init_change_labels(app)
     _init_api(app)
 
 

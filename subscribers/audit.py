@@ -145,3 +145,6 @@ def init_audit(app: Flask) -> None:
     register_label_source(app, "contact", contact_addresses)
     register_label_source(app, "suppression", suppressed_addresses)
     register_scope_source(app, scopes_for)
+    from subscribers.audit_labels import init_change_labels
+
+    init_change_labels(app)

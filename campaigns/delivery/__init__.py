@@ -41,10 +41,11 @@ def send_outbox_tick(session: Session, now: dt.datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from campaigns.delivery.contact_history import contact_messages_section
+    from campaigns.delivery.contact_history import STATUS_LABELS, contact_messages_section
     from campaigns.delivery.overview import delivery_figures
     from campaigns.delivery.rights import contact_events, contact_messages, erase_contact_mail
     from campaigns.delivery.routes import admin, webhooks
+    from core.audit import register_change_labels
     from core.web import register_panel
     from subscribers.admin import register_contact_section
     from subscribers.rights import register_erasure_step, register_export_section
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     register_export_section(app, "messages", contact_messages)
     register_erasure_step(app, erase_contact_mail)
     register_contact_section(app, contact_messages_section)
+    register_change_labels(app, "delivery", fields={"status": _l("Status")}, values={"status": STATUS_LABELS})
 
 
 def _init_api(app: Flask) -> None:

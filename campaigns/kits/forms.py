@@ -9,12 +9,20 @@ from wtforms.validators import Length, Optional
 from campaigns.kits.inputs import FLYER_TEXT_MAX, MAX_BULLETS, MEDIUM_COPY_MAX, PICTURE_ROLES, SUBJECT_LINES
 from campaigns.kits.social import NETWORK_NAMES, SOCIAL_LIMITS
 from campaigns.planning.forms import CheckboxListField
+from core.audit import form_labels
 from core.display import number
 
 SUBJECT_FIELDS = tuple(f"subject_{n}" for n in range(1, SUBJECT_LINES[1] + 1))
 BULLET_FIELDS = tuple(f"bullet_{n}" for n in range(1, MAX_BULLETS + 1))
 PICTURE_FIELDS = {role: f"picture_{role}" for role in PICTURE_ROLES}
 PICTURE_LABELS = {"banner": _l("Banner picture"), "flyer": _l("Flyer picture"), "email": _l("Email header picture")}
+# The editor's headings for the pieces edited as a group; the audit trail names their changes the same way.
+PIECE_GROUPS = {
+    "subject_lines": _l("Subject lines (3 to 5)"),
+    "bullets": _l("Key points on the flyer (up to 5, at most 100 characters each)"),
+    "pictures": _l("Pictures in this kit"),
+    "focal_points": _l("Focal points"),
+}
 
 
 class KitPieceForm(FlaskForm):
@@ -83,3 +91,10 @@ class KitProofForm(FlaskForm):
 
     locale = SelectField(_l("Language"), validate_choice=False)
     partner_id = SelectField(_l("With the brand of"), validate_choice=False)
+
+
+def piece_change_labels() -> dict[str, object]:
+    """{audit field: the editor's label} for a kit piece save (recorded on the campaign)."""
+    singles = ("preheader", "short_copy", "medium_copy", "long_copy", "image_ids", "cta_label", "cta_url",
+               "flyer_title", "flyer_text", *(f"social_{network}" for network in SOCIAL_LIMITS))  # fmt: skip
+    return {**form_labels(KitPieceForm, {name: name for name in singles}), **PIECE_GROUPS}

@@ -11,6 +11,7 @@ from core.web import register_nav, register_panel
 
 
 def init_app(app: Flask) -> None:
+    from campaigns.planning.audit_labels import init_change_labels
     from campaigns.planning.demo import demo_campaigns
     from campaigns.planning.overview import campaign_figures
     from campaigns.planning.routes import bp
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     )
     register_demo_step(app, "campaigns", demo_campaigns, order=30)
     register_panel(app, _l("Campaigns"), campaign_figures, order=30)
+    init_change_labels(app)
     _init_api(app)
 
 

@@ -52,7 +52,7 @@ class CampaignForm(LiveCampaignForm):
     )  # fmt: skip
     goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         default="Europe/Amsterdam",
         validators=[DataRequired(), _known_timezone],
         render_kw={"list": "timezones"},

@@ -25,6 +25,15 @@ from core.audit.actors import (
     use_actor,
     user_actor,
 )
+from core.audit.changes import (
+    YES_NO,
+    change_lines,
+    each,
+    form_labels,
+    register_change_labels,
+    stored_day,
+    stored_moment,
+)
 from core.audit.denials import DENIED_ACTION, deny_access, record_access_denied
 from core.audit.models import AuditChainHead, AuditEntry
 from core.audit.sources import (
@@ -50,25 +59,32 @@ __all__ = [
     "SCHEDULER",
     "SYSTEM",
     "VISITOR",
+    "YES_NO",
     "Actor",
     "AuditChainHead",
     "AuditEntry",
     "ChainBreak",
     "VerifyReport",
     "action_label",
+    "change_lines",
     "changes_between",
     "current_actor",
     "deny_access",
     "display_labels",
+    "each",
+    "form_labels",
     "init_app",
     "purge_expired",
     "record",
     "record_access_denied",
     "register_action_labels",
     "register_actor_source",
+    "register_change_labels",
     "register_label_source",
     "register_scope_source",
     "scopes_of",
+    "stored_day",
+    "stored_moment",
     "use_actor",
     "user_actor",
     "verify_chain",
@@ -112,3 +128,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_nav(app, _l("Audit trail"), "audit.index", roles=READERS, order=95)
     register_action_labels(app, CORE_ACTIONS)
+    app.jinja_env.globals["audit_change_lines"] = change_lines

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.audit.changes import change_lines
 from core.audit.models import AuditEntry
 from core.audit.queries import AuditFilter, all_matching, audit_page
 from core.audit.sources import action_label, action_labels, display_labels, scopes_of
@@ -71,10 +72,6 @@ def _cursor(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def change_lines(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    return [(field.replace("_", " "), old, new) for field, (old, new) in entry.changes.items()]
-
-
 @bp.get("/")
 @require_role(*READERS)
 def index() -> ResponseReturnValue:
@@ -101,6 +98,7 @@ def _csv_rows(chosen: AuditFilter, zone: str) -> Iterator[list[object]]:
 def _rows_of(entries: list[AuditEntry], zone: str) -> Iterator[list[object]]:
     labels = display_labels(db.session, entries)
     for entry in entries:
+        # Raw codes and stored values, for machines and auditors; the page shows names (core.audit.changes).
         changes = "; ".join(f"{field}: {old} -> {new}" for field, (old, new) in entry.changes.items())
         local = utc_to_local(entry.at, zone).isoformat(timespec="seconds")
         yield [entry.id, entry.at.isoformat(timespec="seconds"), local, entry.actor_label, entry.actor_kind,

@@ -50,6 +50,19 @@ def init_app(app: Flask) -> None:
     register_nav(app, _l("Users"), "users.index", roles=(Role.ADMIN,), order=90)
     app.jinja_env.globals["role_names"] = ROLE_LABELS
     app.cli.add_command(users_cli)
+    _init_change_labels(app)
+
+
+def _init_change_labels(app: Flask) -> None:
+    """A user's recorded changes as the users page names them (the trail records a role's English name)."""
+    from core.audit import YES_NO, form_labels, register_change_labels
+    from core.auth.forms import InviteForm, ProfileForm
+    from core.config import LOCALE_NAMES
+
+    fields = {**form_labels(InviteForm, {"email": "email", "name": "name", "role": "role", "locale": "locale"}),
+              **form_labels(ProfileForm, {"timezone": "timezone"}), "active": _l("Active")}  # fmt: skip
+    roles = {role.label: ROLE_LABELS[role] for role in Role}
+    register_change_labels(app, "user", fields=fields, values={"role": roles, "locale": LOCALE_NAMES, "active": YES_NO})
 
 
 users_cli = AppGroup("users", help="Manage vendor users.")

@@ -53,7 +53,7 @@ def test_an_admin_sees_who_did_what_with_the_change_in_their_own_time_zone(
     assert "Scheduler" in page
     assert "Campaign moved" in page  # the action's name, not its code
     assert "Spring storage push" in page
-    assert "<del>scheduled</del> → <ins>live</ins>" in page
+    assert "<del>Scheduled</del> → <ins>Live</ins>" in page  # the status names the campaign pages use
     assert "Mar 2, 2026, 10:30:00\u202fAM" in page  # 15:30 UTC in New York, in English
 
 
@@ -168,3 +168,11 @@ def test_the_csv_export_holds_every_match_with_formula_cells_made_plain_and_is_i
     assert rows[0]["what"] == "Contact data exported"
     exported = session.scalars(select(AuditEntry).where(AuditEntry.action == "audit.export")).one()
     assert "action=contact.export" in exported.detail
+
+
+def test_a_field_nobody_named_still_shows_with_its_code_and_value(
+    app: Flask, client: FlaskClient, session: Session, admin: User
+) -> None:
+    note(app, session, "thing.tune", object_type="thing", changes={"knob_setting": ("3", "11")})
+    page = sign_in(client, admin).get("/admin/audit/").get_data(as_text=True)
+    assert '<span class="changes__field">knob setting</span>: <del>3</del> → <ins>11</ins>' in page

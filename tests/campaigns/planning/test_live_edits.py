@@ -122,4 +122,4 @@ def test_the_history_lists_creation_edits_and_the_schedulers_moves_with_who_and_
     page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert page.count("Scheduler") == 2
     assert "Campaign moved" in page
-    assert "<del>live</del> → <ins>ended</ins>" in page
+    assert "<del>Live</del> → <ins>Ended</ins>" in page  # the status names, not the stored values

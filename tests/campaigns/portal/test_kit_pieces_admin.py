@@ -103,12 +103,36 @@ def test_a_marketer_reads_the_refusal_in_their_own_language(
     assert refusal in response.get_data(as_text=True)
 
 
-def test_the_pieces_with_pictures_open_with_each_pictures_focal_point_in_percent(
-    client: FlaskClient, marketer: User, live_campaign: Campaign
+def test_a_kit_pieces_save_reads_with_the_editors_field_labels(
+    client: FlaskClient, marketer: User, admin: User, live_campaign: Campaign
 ) -> None:
     sign_in(client, marketer)
-    response = client.get(f"/campaigns/{live_campaign.id}/kit/en")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Across (%)" in page
-    assert 'name="focal_x-' in page
+    path = f"/campaigns/{live_campaign.id}/kit/de"
+    assert client.post(path, data=form_data(client, path, cta_label="Jetzt tauschen")).status_code == 302
+
+    sign_in(client, admin)
+    for page in (client.get(f"/campaigns/{live_campaign.id}"), client.get("/admin/audit/")):
+        text = page.get_data(as_text=True)
+        assert '<span class="changes__field">Call to action: button label</span>' in text
+        assert "Flyer call to action: a sentence or two beside the QR code" in text
+        assert "cta label" not in text
+        assert "flyer text" not in text
+
+
+def test_a_piece_with_images_opens_and_its_pictures_read_by_name_in_the_history(
+    client: FlaskClient, session: Session, marketer: User, live_campaign: Campaign
+) -> None:
+    sign_in(client, marketer)
+    path = f"/campaigns/{live_campaign.id}/kit/en"
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Across (%)" in page.get_data(as_text=True)
+    first, *others = pieces_of(session, live_campaign)["en"].image_ids
+    focal = {f"focal_x-{first}": "20", f"focal_y-{first}": "30"}
+    data = form_data(client, path, picture_banner=str(first), **focal)
+    data["image_ids"] = [str(ident) for ident in (first, *others)]
+    assert client.post(path, data=data).status_code == 302
+
+    history = client.get(f"/campaigns/{live_campaign.id}").get_data(as_text=True)
+    assert "Banner picture: photo-1.jpg" in history
+    assert "photo-1.jpg (20%, 30%)" in history

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.models import InterestArea
-from core.auth.models import User
+from core.auth.models import Role, User
 from core.config import DEFAULT_TIERS
 from core.db import utc_now
 from subscribers.models import (
@@ -145,7 +145,8 @@ def _partner(
     )
     if not small and rng.random() < 0.3:
         others = [user for key, user in managers.items() if key != manager_key]
-        partner.backup_manager = rng.choice(others) if others else None
+        pick = rng.choice(others) if others else None  # drawn from everyone, so the demo's other picks stay put
+        partner.backup_manager = pick if pick is not None and pick.role is Role.ACCOUNT_MANAGER else None
     return partner
 
 

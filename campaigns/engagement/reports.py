@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaigns.engagement.models import (
     ContentDimension,
@@ -241,7 +241,9 @@ def _item_figures(sent: Any, opens: Any, clicks: Any, unique: Any) -> list[Any]:
 def item_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
-    items = session.scalars(select(ContentItem).where(ContentItem.id.in_(list(ids))))
+    items = session.scalars(
+        select(ContentItem).where(ContentItem.id.in_(list(ids))).options(selectinload(ContentItem.variants))
+    )
     return {item.id: item.title for item in items}
 
 

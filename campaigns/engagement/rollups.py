@@ -4,8 +4,11 @@ One cursor row says how far the events table has been counted. A run locks it (`
 LOCKED` on PostgreSQL: a second worker finds it taken and does nothing), counts the next batch of
 events into the roll-up tables with set-based SQL, adds their weights to the contact and partner
 scores, and moves the cursor, all in one transaction: an event is counted exactly once or not at
-all. Ids the cursor passes that do not exist yet (a transaction still open when we looked) are
-kept as gaps and counted when they appear; after GAP_PATIENCE they are taken as rolled back.
+all. The batch is first added up per message, day and what it counts under (a temporary table
+with about a third of the events' rows), and every roll-up and score is added up from that.
+
+Ids the cursor passes that do not exist yet (a transaction still open when we looked) are kept as
+gaps and counted when they appear; after GAP_PATIENCE they are taken as rolled back.
 
 Unique opens and clicks: the first human open (or click) of each message is stored in
 `engagement_firsts` with its event id; only that event adds to `unique_*`. A human click counts as
@@ -273,27 +276,31 @@ def _counted_sql() -> str:
     """The batch per campaign and every dimension: what each roll-up table adds up its own way.
 
     Every row counts for campaign 0 (all mail), for the campaigns its newsletter carried, and a
-    kit download for its own campaign (once, when its newsletter carried that campaign too)."""
+    kit download for its own campaign (once, when its newsletter carried that campaign too). The
+    messages are added up per newsletter body first: fewer rows to repeat per campaign."""
+    dimensions = ("day", "period", "partner_id", "locale", "tier", "country")
+    by_body = ", ".join([*dimensions, "body_id", "kit_campaign_id"])
+    figures = [*EVENT_FIGURES, *UNIQUE_FIGURES]
     sums = ", ".join(
         [f"SUM({name}) AS {name}" for name in EVENT_FIGURES]
         + [f"SUM({column}) AS {name}" for name, column in UNIQUE_FIGURES.items()]
     )
-    columns = ", ".join(["day", "period", "partner_id", "locale", "tier", "country", *EVENT_FIGURES,
-                         *UNIQUE_FIGURES.values()])  # fmt: skip
-    b_columns = ", ".join(f"b.{c}" for c in columns.split(", "))
+    columns = ", ".join([*dimensions, *figures])
+    g_columns = ", ".join(f"g.{c}" for c in (*dimensions, *figures))
     return f"""
     CREATE TEMPORARY TABLE {COUNTED_TABLE} AS
     WITH bc AS ({_body_campaigns(BATCH_TABLE)}),
+    grouped AS (SELECT {by_body}, {sums} FROM {BATCH_TABLE} GROUP BY {by_body}),
     counted_for AS (
-        SELECT 0 AS campaign_id, {columns} FROM {BATCH_TABLE}
+        SELECT 0 AS campaign_id, {columns} FROM grouped
         UNION ALL
-        SELECT bc.campaign_id, {b_columns} FROM {BATCH_TABLE} b JOIN bc ON bc.body_id = b.body_id
+        SELECT bc.campaign_id, {g_columns} FROM grouped g JOIN bc ON bc.body_id = g.body_id
         UNION ALL
-        SELECT b.kit_campaign_id, {b_columns} FROM {BATCH_TABLE} b
-        WHERE b.kit_campaign_id IS NOT NULL AND b.kit_campaign_id <> 0
-          AND NOT EXISTS (SELECT 1 FROM bc WHERE bc.body_id = b.body_id AND bc.campaign_id = b.kit_campaign_id)
+        SELECT g.kit_campaign_id, {g_columns} FROM grouped g
+        WHERE g.kit_campaign_id IS NOT NULL AND g.kit_campaign_id <> 0
+          AND NOT EXISTS (SELECT 1 FROM bc WHERE bc.body_id = g.body_id AND bc.campaign_id = g.kit_campaign_id)
     )
-    SELECT {", ".join(SPLIT_DIMENSIONS)}, {sums}
+    SELECT {", ".join(SPLIT_DIMENSIONS)}, {", ".join(f"SUM({name}) AS {name}" for name in figures)}
     FROM counted_for
     GROUP BY {", ".join(SPLIT_DIMENSIONS)}
     """

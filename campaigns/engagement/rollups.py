@@ -407,6 +407,7 @@ def counting_statements(sql: Dialect, scope: str, half_life_days: int) -> list[s
         f"ANALYZE {BATCH_TABLE}",  # the planner knows nothing of a new temporary table
         _firsts_sql(),
         _counted_sql(),
+        f"ANALYZE {COUNTED_TABLE}",
         *[_rollup_sql(table) for table in ROLLUP_TABLES],
         _content_sql(),
         _scores_sql(sql, half_life_days, table="contact_scores", key="contact_id"),

@@ -35,27 +35,9 @@ def _count() -> Mapped[int]:
     return mapped_column(BigInteger, default=0, server_default="0")
 
 
-class EngagementRollup(Base):
-    """Per UTC day, campaign (0: all mail), newsletter period ('' for none), partner and language.
+class _Figures:
+    """The figures of METRICS, each a count that starts at 0."""
 
-    Tier and country are the partner's when the event was counted: a partner that moves up a tier
-    keeps its history under the old tier.
-    """
-
-    __tablename__ = "engagement_rollups"
-    # The primary key leads with the campaign: a campaign's report reads one range of it.
-    __table_args__ = (
-        Index("ix_engagement_rollups_period", "period", "campaign_id"),
-        Index("ix_engagement_rollups_partner", "partner_id", "day"),
-    )
-
-    campaign_id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    period: Mapped[str] = mapped_column(String(10), primary_key=True)
-    partner_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody we know (an erased contact's mail)
-    locale: Mapped[str] = mapped_column(String(5), primary_key=True)
-    tier: Mapped[str] = mapped_column(String(30), primary_key=True)
-    country: Mapped[str] = mapped_column(String(2), primary_key=True)
     sent: Mapped[int] = _count()
     delivered: Mapped[int] = _count()
     opens: Mapped[int] = _count()
@@ -70,6 +52,50 @@ class EngagementRollup(Base):
     kit_downloads: Mapped[int] = _count()
     preference_changes: Mapped[int] = _count()
     portal_sign_ins: Mapped[int] = _count()
+
+
+class EngagementRollup(_Figures, Base):
+    """Per UTC day, campaign (0: all mail), newsletter period ('' for none) and partner: who was
+    reached and what they did. Language, tier and country are in `EngagementSplit` (a partner's
+    contacts speak several languages: kept here they would multiply the rows)."""
+
+    __tablename__ = "engagement_rollups"
+    # The primary key leads with the campaign: a campaign's report reads one range of it.
+    __table_args__ = (
+        Index("ix_engagement_rollups_period", "period", "campaign_id"),
+        Index("ix_engagement_rollups_partner", "partner_id", "day"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody we know (an erased contact's mail)
+
+
+class EngagementSplit(_Figures, Base):
+    """Per UTC day, campaign, newsletter period, language, tier and country (no partner): the
+    reports' splits. Tier and country are the partner's when the event was counted: a partner
+    that moves up a tier keeps its history under the old tier."""
+
+    __tablename__ = "engagement_splits"
+    __table_args__ = (Index("ix_engagement_splits_period", "period", "campaign_id"),)
+
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(5), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(30), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+
+
+class EngagementTotal(_Figures, Base):
+    """Per campaign (0: all mail) and newsletter period, every day added up: the reports index
+    reads a handful of these rows instead of adding up every day's."""
+
+    __tablename__ = "engagement_totals"
+
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
 
 
 class ContentDimension(enum.StrEnum):

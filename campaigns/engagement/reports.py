@@ -10,9 +10,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from campaigns.engagement.models import ContentDimension, ContentRollup, EngagementRollup, PartnerOutreach
+from campaigns.engagement.models import (
+    ContentDimension,
+    ContentRollup,
+    EngagementRollup,
+    EngagementSplit,
+    EngagementTotal,
+    PartnerOutreach,
+)
 from campaigns.engagement.rollups import WEIGHTS
 from campaigns.planning.models import Campaign
 from content.models import ContentItem, InterestArea
@@ -20,7 +27,10 @@ from core.config import LOCALE_NAMES
 from subscribers.countries import country_name
 from subscribers.models import Partner
 
-R = EngagementRollup
+R = EngagementRollup  # by partner
+S = EngagementSplit  # by language, tier and country
+T = EngagementTotal  # per campaign and period, every day added up
+RollupTable = type[EngagementRollup] | type[EngagementSplit] | type[EngagementTotal]
 
 
 @dataclass
@@ -68,17 +78,27 @@ class Totals:
 TOTAL_FIELDS = [name for name in Totals.__dataclass_fields__ if name != "partners_reached"]
 
 
-def _sums() -> list[ColumnElement[Any]]:
-    return [func.coalesce(func.sum(getattr(R, name)), 0).label(name) for name in TOTAL_FIELDS]
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: one campaign (0: all mail), and one newsletter period or all of them."""
+
+    campaign_id: int
+    period: str | None = None
+
+    def of(self, table: RollupTable) -> list[ColumnElement[bool]]:
+        """The scope as conditions on one of the roll-up tables."""
+        where = [table.campaign_id == self.campaign_id]
+        if self.period is not None:
+            where.append(table.period == self.period)
+        return where
 
 
-def _totals(session: Session, *where: ColumnElement[bool]) -> Totals:
-    row = session.execute(select(*_sums()).where(*where)).one()
+def _totals(session: Session, scope: Scope) -> Totals:
+    sums = [func.coalesce(func.sum(getattr(T, name)), 0).label(name) for name in TOTAL_FIELDS]
+    row = session.execute(select(*sums).where(*scope.of(T))).one()
     totals = Totals(**{name: int(getattr(row, name)) for name in TOTAL_FIELDS})
-    totals.partners_reached = int(
-        session.scalar(select(func.count(func.distinct(R.partner_id))).where(*where, R.sent > 0, R.partner_id != 0))
-        or 0
-    )
+    reached = select(func.count(func.distinct(R.partner_id))).where(*scope.of(R), R.sent > 0, R.partner_id != 0)
+    totals.partners_reached = int(session.scalar(reached) or 0)
     return totals
 
 
@@ -90,12 +110,12 @@ SPLIT_HEADERS = [_l("Sent"), _l("Delivered"), _l("Unique opens"), _l("Unique cli
                  _l("Unsubscribes"), _l("Bounces"), _l("Complaints")]  # fmt: skip
 
 
-def _split(session: Session, name: str, title: Any, column: Any, label: Any, *where: ColumnElement[bool]) -> Table:
+def _split(session: Session, name: str, title: Any, column: Any, label: Any, scope: Scope) -> Table:
     """The report's figures by tier, language or country."""
     rows = session.execute(
-        select(column, func.sum(R.sent), func.sum(R.delivered), func.sum(R.unique_opens), func.sum(R.unique_clicks),
-               func.sum(R.unsubscribes), func.sum(R.bounces), func.sum(R.complaints))
-        .where(*where).group_by(column).order_by(func.sum(R.sent).desc(), column)
+        select(column, func.sum(S.sent), func.sum(S.delivered), func.sum(S.unique_opens), func.sum(S.unique_clicks),
+               func.sum(S.unsubscribes), func.sum(S.bounces), func.sum(S.complaints))
+        .where(*scope.of(S)).group_by(column).order_by(func.sum(S.sent).desc(), column)
     ).all()  # fmt: skip
     table = Table(name, title, [label, *SPLIT_HEADERS])
     for key, sent, delivered, opens, clicks, unsubscribes, bounces, complaints in rows:
@@ -107,10 +127,10 @@ def _split(session: Session, name: str, title: Any, column: Any, label: Any, *wh
     return table
 
 
-def _named_splits(session: Session, *where: ColumnElement[bool]) -> list[Table]:
-    by_tier = _split(session, "by_tier", _l("By tier"), R.tier, _l("Tier"), *where)
-    by_language = _split(session, "by_language", _l("By language"), R.locale, _l("Language"), *where)
-    by_country = _split(session, "by_country", _l("By country"), R.country, _l("Country"), *where)
+def _named_splits(session: Session, scope: Scope) -> list[Table]:
+    by_tier = _split(session, "by_tier", _l("By tier"), S.tier, _l("Tier"), scope)
+    by_language = _split(session, "by_language", _l("By language"), S.locale, _l("Language"), scope)
+    by_country = _split(session, "by_country", _l("By country"), S.country, _l("Country"), scope)
     for row in by_tier.rows:
         row[0] = str(row[0]).capitalize() or "—"
     for row in by_language.rows:
@@ -120,10 +140,10 @@ def _named_splits(session: Session, *where: ColumnElement[bool]) -> list[Table]:
     return [by_tier, by_language, by_country]
 
 
-def _by_day(session: Session, *where: ColumnElement[bool]) -> Table:
+def _by_day(session: Session, scope: Scope) -> Table:
     rows = session.execute(
-        select(R.day, func.sum(R.sent), func.sum(R.unique_opens), func.sum(R.unique_clicks))
-        .where(*where).group_by(R.day).order_by(R.day)
+        select(S.day, func.sum(S.sent), func.sum(S.unique_opens), func.sum(S.unique_clicks))
+        .where(*scope.of(S)).group_by(S.day).order_by(S.day)
     ).all()  # fmt: skip
     table = Table("by_day", _l("Day by day"), [_l("Day"), _l("Sent"), _l("Unique opens"), _l("Unique clicks")])
     table.rows = [
@@ -146,14 +166,14 @@ class Report:
 
 
 def campaign_index(session: Session, limit: int = 50) -> Table:
-    """The most recent campaigns with their totals (each read through the key's campaign prefix)."""
+    """The most recent campaigns with their totals (a few rows each: one per newsletter period)."""
     campaigns = session.execute(
         select(Campaign.id, Campaign.name, Campaign.launch_at).order_by(Campaign.launch_at.desc()).limit(limit)
     ).all()
     sums = session.execute(
-        select(R.campaign_id, func.sum(R.sent), func.sum(R.unique_opens), func.sum(R.unique_clicks),
-               func.sum(R.kit_downloads))
-        .where(R.campaign_id.in_([cid for cid, _name, _launch in campaigns])).group_by(R.campaign_id)
+        select(T.campaign_id, func.sum(T.sent), func.sum(T.unique_opens), func.sum(T.unique_clicks),
+               func.sum(T.kit_downloads))
+        .where(T.campaign_id.in_([cid for cid, _name, _launch in campaigns])).group_by(T.campaign_id)
     ).all()  # fmt: skip
     figures = {cid: (int(s), int(o), int(c), int(k)) for cid, s, o, c, k in sums}
     table = Table("campaigns", _l("Campaigns"), [_l("Campaign"), _l("Launch"), _l("Sent"), _l("Unique opens"),
@@ -164,19 +184,18 @@ def campaign_index(session: Session, limit: int = 50) -> Table:
 
 
 def campaign_report(session: Session, campaign: Campaign) -> Report:
-    where = (R.campaign_id == campaign.id,)
+    scope = Scope(campaign.id)
     downloads = session.execute(
         select(Partner.id, Partner.name, func.sum(R.kit_downloads))
         .join(Partner, Partner.id == R.partner_id)
-        .where(*where, R.kit_downloads > 0)
+        .where(*scope.of(R), R.kit_downloads > 0)
         .group_by(Partner.id, Partner.name)
         .order_by(func.sum(R.kit_downloads).desc(), Partner.name)
     ).all()
     kits = Table("kit_downloads", _l("Kit downloads by partner"), [_l("Partner"), _l("Kit downloads")])
     kits.rows = [[(name, pid), int(count)] for pid, name, count in downloads]
-    return Report(
-        campaign.name, _totals(session, *where), [_by_day(session, *where), *_named_splits(session, *where), kits]
-    )
+    tables = [_by_day(session, scope), *_named_splits(session, scope), kits]
+    return Report(campaign.name, _totals(session, scope), tables)
 
 
 # ---------------------------------------------------------------------------------------------- newsletter periods
@@ -184,9 +203,8 @@ def campaign_report(session: Session, campaign: Campaign) -> Report:
 
 def period_index(session: Session) -> Table:
     rows = session.execute(
-        select(R.period, func.sum(R.sent), func.sum(R.delivered), func.sum(R.unique_opens), func.sum(R.unique_clicks),
-               func.sum(R.unsubscribes))
-        .where(R.campaign_id == 0, R.period != "").group_by(R.period).order_by(R.period.desc())
+        select(T.period, T.sent, T.delivered, T.unique_opens, T.unique_clicks, T.unsubscribes)
+        .where(T.campaign_id == 0, T.period != "").order_by(T.period.desc())
     ).all()  # fmt: skip
     headers = [_l("Period"), _l("Sent"), _l("Unique opens"), _l("Unique clicks"), _l("Click rate"), _l("Unsubscribes")]
     table = Table("periods", _l("Newsletter periods"), headers)
@@ -197,7 +215,7 @@ def period_index(session: Session) -> Table:
 
 
 def period_report(session: Session, period: str) -> Report:
-    where = (R.campaign_id == 0, R.period == period)
+    scope = Scope(0, period)
     items = session.execute(
         select(ContentRollup.key_id, func.sum(ContentRollup.sent), func.sum(ContentRollup.unique_opens),
                func.sum(ContentRollup.clicks), func.sum(ContentRollup.unique_clicks))
@@ -207,7 +225,7 @@ def period_report(session: Session, period: str) -> Report:
     names = item_names(session, [row[0] for row in items])
     table = Table("items", _l("Items in this period's newsletters"), ITEM_HEADERS)
     table.rows = [[(names.get(key, "—"), key), *_item_figures(s, o, c, u)] for key, s, o, c, u in items]
-    return Report(period, _totals(session, *where), [_by_day(session, *where), *_named_splits(session, *where), table])
+    return Report(period, _totals(session, scope), [_by_day(session, scope), *_named_splits(session, scope), table])
 
 
 # ---------------------------------------------------------------------------------------------- items and areas
@@ -223,7 +241,9 @@ def _item_figures(sent: Any, opens: Any, clicks: Any, unique: Any) -> list[Any]:
 def item_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
-    items = session.scalars(select(ContentItem).where(ContentItem.id.in_(list(ids))))
+    items = session.scalars(
+        select(ContentItem).where(ContentItem.id.in_(list(ids))).options(selectinload(ContentItem.variants))
+    )
     return {item.id: item.title for item in items}
 
 

@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.delivery.models import Event, EventKind
-from campaigns.engagement.models import ContactScore, ContentDimension, ContentRollup, EngagementRollup, RollupCursor
+from campaigns.engagement.models import (
+    ContactScore,
+    ContentDimension,
+    ContentRollup,
+    EngagementRollup,
+    EngagementSplit,
+    RollupCursor,
+)
 from campaigns.engagement.rollups import roll_up_batch
 from subscribers.models import Contact
 from subscribers.rights import erase_contact
@@ -24,11 +31,12 @@ LATER = MONDAY + dt.timedelta(hours=3)
 
 
 def totals(session: Session, campaign_id: int = 0, **where: object) -> dict[str, int]:
+    """A campaign's figures, by partner, or by language, tier and country (the two roll-ups)."""
     columns = ("sent", "delivered", "opens", "unique_opens", "clicks", "unique_clicks", "machine_opens",
                "scanner_clicks", "unsubscribes", "kit_downloads")  # fmt: skip
-    statement = select(*[func.coalesce(func.sum(getattr(EngagementRollup, c)), 0) for c in columns]).where(
-        EngagementRollup.campaign_id == campaign_id,
-        *[getattr(EngagementRollup, name) == value for name, value in where.items()],
+    table = EngagementSplit if where.keys() & {"locale", "tier", "country"} else EngagementRollup
+    statement = select(*[func.coalesce(func.sum(getattr(table, c)), 0) for c in columns]).where(
+        table.campaign_id == campaign_id, *[getattr(table, name) == value for name, value in where.items()]
     )
     return dict(zip(columns, (int(v) for v in session.execute(statement).one()), strict=True))
 

@@ -169,7 +169,7 @@ class Event(Base):
     __tablename__ = "events"
     # The CRM stream's order (campaigns.delivery.stream): by writing transaction, then id.
     # On SQLite, AUTOINCREMENT: an id is never handed out again after the newest events are erased
-    # (readers that went past it would miss the new event; migration 0033).
+    # (readers that went past it would miss the new event; migration 0030).
     __table_args__ = (Index("ix_events_stream", "tx_id", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int_pk]

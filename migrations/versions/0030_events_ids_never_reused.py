@@ -5,8 +5,8 @@ events the next ones take those ids again, and a reader that has already gone pa
 CRM's event stream, the engagement roll-ups' cursor) would never see the new ones. PostgreSQL's
 sequences never go back: nothing to do there.
 
-Revision ID: 0033
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-02 15:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0033'
-down_revision: str | None = '0028'
+revision: str = '0030'
+down_revision: str | None = '0029'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

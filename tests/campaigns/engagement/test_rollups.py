@@ -18,6 +18,7 @@ from campaigns.engagement.models import (
     EngagementRollup,
     EngagementSplit,
     RollupCursor,
+    RollupGap,
 )
 from campaigns.engagement.rollups import roll_up_batch
 from subscribers.models import Contact
@@ -182,3 +183,18 @@ def test_the_count_command_counts_new_events_at_once(app: Flask, session: Sessio
     assert result.exit_code == 0, result.output
     assert "2 events counted" in result.output
     assert totals(session)["unique_opens"] == 1
+
+
+def test_an_event_that_commits_between_the_gap_check_and_the_count_is_counted_once(
+    app: Flask, session: Session
+) -> None:
+    jan = ContactFactory.create()
+    mail = newsletter(session, jan, "2026-03")
+    opened = event(session, EventKind.OPEN, mail, at=LATER)
+    # What the gap check saw a moment before the count: the open's transaction was still open.
+    session.add(RollupGap(event_id=opened.id, noticed_at=LATER))
+    session.flush()
+    with app.app_context():
+        roll_up_batch(session, LATER)
+    assert totals(session)["opens"] == 1
+    assert session.scalar(select(func.count()).select_from(RollupGap)) == 0

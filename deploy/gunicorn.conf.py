@@ -48,7 +48,17 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
 class RedactingLogger(Logger):
-    """gunicorn's access log without the secret of a signed link (core.logs.redact_secrets)."""
+    """gunicorn's access log without the secret of a signed link (core.logs.redact_secrets).
+
+    A request the app has logged itself (its JSON line, with the request id and the same redaction) is not
+    logged again here; what the app never saw (the tracking endpoints, a request gunicorn refused) is.
+    """
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        from core.logs import LOGGED_BY_APP
+
+        if not environ.get(LOGGED_BY_APP):
+            super().access(resp, req, environ, request_time)
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         from core.logs import redact_secrets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -60,6 +61,10 @@ def test_gunicorns_access_log_redacts_the_request_line_and_path() -> None:
     assert atoms["U"] == "/p/[redacted]"
 
 
+def _start_response(_status: str, _headers: list[tuple[str, str]], _exc: object = None) -> Callable[[bytes], object]:
+    return lambda _body: None
+
+
 def test_a_request_the_app_logged_is_not_logged_again_by_gunicorn(
     app: Flask, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -69,7 +74,7 @@ def test_a_request_the_app_logged_is_not_logged_again_by_gunicorn(
     logger = config["logger_class"](settings)
     served = EnvironBuilder(path="/p/not-a-real-token").get_environ()
     with caplog.at_level(logging.INFO):
-        b"".join(app(served, lambda *_args: None))  # as gunicorn calls it, with the environ it logs from
+        b"".join(app(served, _start_response))  # as gunicorn calls it, with the environ it then logs from
     unseen = EnvironBuilder(path="/t/o/tok.gif").get_environ()  # answered in front of the app, never by it
     for environ in (served, unseen):
         request = SimpleNamespace(method="GET", path=environ["PATH_INFO"], query="", uri=environ["PATH_INFO"],

@@ -48,7 +48,10 @@ def configure(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_SECURE=settings.is_production,
         PREFERRED_URL_SCHEME="https" if settings.public_base_url.startswith("https") else "http",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
-        RATELIMIT_HEADERS_ENABLED=True,
+        # No X-RateLimit-* headers on every answer: each cost the limit store two more round trips per request
+        # (the window's count and expiry) on the pages opened from every email. A refusal still says when to
+        # come back (Retry-After, core.web).
+        RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead: forms left open for hours still work
         BABEL_DEFAULT_LOCALE="en",

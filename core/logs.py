@@ -25,6 +25,12 @@ SECRET_PATHS = re.compile(
 )
 
 
+# Set in the WSGI environ once the app has written its own line for a request, so the server's access log
+# (deploy/gunicorn.conf.py) leaves that request out: one line per request, not two. Requests the app never
+# sees (the tracking endpoints answer in front of it) keep the server's line.
+LOGGED_BY_APP = "channelcast.logged"
+
+
 def redact_secrets(text: str) -> str:
     """`text` with the secret of every signed link in it replaced by "[redacted]"."""
     return SECRET_PATHS.sub(r"\1[redacted]", text)
@@ -87,6 +93,8 @@ def init_app(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        if not log.isEnabledFor(logging.INFO):
+            return response
         path = redact_secrets(request.path)
         log.info(
             "%s %s %s %.1fms",
@@ -101,4 +109,5 @@ def init_app(app: Flask) -> None:
                 "duration_ms": round(elapsed_ms, 1),
             },
         )
+        request.environ[LOGGED_BY_APP] = True
         return response

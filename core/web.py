@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, has_request_context, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -205,12 +207,19 @@ def _record_refusal(code: int) -> None:
         log.exception("could not record a refused request in the audit trail")
 
 
+def _retry_after(error: HTTPException) -> str | None:
+    """Seconds until a refused request may come again: the rate limit's window, or what the error says."""
+    if isinstance(error, RateLimitExceeded) and limiter.current_limit is not None:
+        return str(max(1, limiter.current_limit.reset_at - int(time.time())))
+    return error.get_response().headers.get("Retry-After")
+
+
 def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
     _record_refusal(error.code or 500)
     if is_api_request():  # the public API answers RFC 9457 problem documents (core/api/problems.py)
         return problem_response(problem_from_http_error(error))
     response = render_error(error.code or 500)
-    retry_after = error.get_response().headers.get("Retry-After")
+    retry_after = _retry_after(error)
     if retry_after:
         response.headers["Retry-After"] = retry_after
     return response

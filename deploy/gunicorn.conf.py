@@ -16,12 +16,13 @@ from gunicorn.glogging import Logger
 # Loopback by default: in production a reverse proxy (TLS) sits in front and forwards here.
 bind = ["127.0.0.1:8000"]
 
-# Pages are short and mostly wait on PostgreSQL: two processes per core, each with a few
-# threads, keep both cores busy while some requests wait on the database or on a slow client
-# downloading a kit. Measured on 2 cores (bench/web.py): see the README.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+# One process per core, each with eight threads: the threads keep a core busy while some requests
+# wait on PostgreSQL, Redis or a slow client downloading a kit. Measured on 2 cores (bench/web.py,
+# bench/tracking.py, alternated with two processes per core of four threads each): the tail was
+# shorter in every round, on the preference page and the tracking endpoints alike. See the README.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = 4
+threads = 8
 
 # Load the app once in the master, then fork: workers start in milliseconds and share memory.
 preload_app = True
@@ -48,7 +49,17 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
 class RedactingLogger(Logger):
-    """gunicorn's access log without the secret of a signed link (core.logs.redact_secrets)."""
+    """gunicorn's access log without the secret of a signed link (core.logs.redact_secrets).
+
+    A request the app has logged itself (its JSON line, with the request id and the same redaction) is not
+    logged again here; what the app never saw (the tracking endpoints, a request gunicorn refused) is.
+    """
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        from core.logs import LOGGED_BY_APP
+
+        if not environ.get(LOGGED_BY_APP):
+            super().access(resp, req, environ, request_time)
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         from core.logs import redact_secrets

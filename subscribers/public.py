@@ -66,11 +66,13 @@ def _use_page_locale(contact: Contact | None) -> None:
         g.locale = contact.locale
 
 
-# Whom the preference centre names (`contact_person`), loaded with the contact rather than by a lazy query
-# each. Measured in-process: the joins cost less than the queries they replace; a `selectinload` of the
-# contact's topics cost more than the lazy query it replaced, so the topics stay lazy (one query).
+# Whom the preference centre names (`contact_person`) and the contact's topics, loaded with the contact in
+# its one query rather than by a lazy query each. Measured in-process: the joins cost fewer Python calls than
+# the queries they replace (a `selectinload` of the topics cost more: it is a query of its own), and each
+# query saved is a database round trip less on a page that opens from every email.
 CENTRE_LOADS = (
     joinedload(Contact.partner).options(joinedload(Partner.account_manager), joinedload(Partner.distributor_team)),
+    joinedload(Contact.interests),
 )
 
 

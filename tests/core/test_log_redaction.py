@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from flask import Flask
 from gunicorn.config import Config
+from werkzeug.test import EnvironBuilder
 
 from core.logs import redact_secrets
 
@@ -57,3 +59,29 @@ def test_gunicorns_access_log_redacts_the_request_line_and_path() -> None:
     atoms = logger.atoms(response, request, environ, dt.timedelta(milliseconds=3))
     assert "tok-123" not in atoms["r"]
     assert atoms["U"] == "/p/[redacted]"
+
+
+def _start_response(_status: str, _headers: list[tuple[str, str]], _exc: object = None) -> Callable[[bytes], object]:
+    return lambda _body: None
+
+
+def test_a_request_the_app_logged_is_not_logged_again_by_gunicorn(
+    app: Flask, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    settings = Config()
+    settings.set("accesslog", "-")
+    logger = config["logger_class"](settings)
+    served = EnvironBuilder(path="/p/not-a-real-token").get_environ()
+    with caplog.at_level(logging.INFO):
+        b"".join(app(served, _start_response))  # as gunicorn calls it, with the environ it then logs from
+    unseen = EnvironBuilder(path="/t/o/tok.gif").get_environ()  # answered in front of the app, never by it
+    for environ in (served, unseen):
+        request = SimpleNamespace(method="GET", path=environ["PATH_INFO"], query="", uri=environ["PATH_INFO"],
+                                  version=(1, 1), headers=[])  # fmt: skip
+        response = SimpleNamespace(status="200 OK", sent=10, headers=[], status_code=200)
+        logger.access(response, request, environ, dt.timedelta(milliseconds=3))
+    access_lines = capsys.readouterr().out.splitlines()
+    assert [line for line in access_lines if "/p/" in line] == []  # the app's own line is the one
+    assert len([record for record in caplog.records if "/p/[redacted]" in record.getMessage()]) == 1
+    assert len([line for line in access_lines if "/t/o/[redacted]" in line]) == 1

@@ -95,9 +95,10 @@ def run_on(label: str, url: str, directory: Path, contacts: int, sample: int, pr
     migrate.upgrade(engine)
     generate(engine, contacts=contacts, partners=min(1000, contacts), items=200, seed=7)
     engine.dispose()  # the assembly processes open their own connections
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu_seconds()
     report = assemble_in_processes(app, DUE_AT, processes=processes)
     seconds = time.perf_counter() - started
+    cpu = _children_cpu_seconds() - cpu_before
     with Session(engine) as session:
         queued = session.scalar(select(func.count(Delivery.id))) or 0
         naive = naive_seconds_per_contact(session, app, sample) * contacts
@@ -107,6 +108,7 @@ def run_on(label: str, url: str, directory: Path, contacts: int, sample: int, pr
         "contacts": contacts,
         "queued": queued,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "contacts_per_s": round(contacts / seconds),
         "distinct_renders": report.distinct_renders,
         "naive_seconds": round(naive, 1),
@@ -114,6 +116,13 @@ def run_on(label: str, url: str, directory: Path, contacts: int, sample: int, pr
         "processes": processes,
         "peak_rss_mb": max(peak_rss_mb(), _children_peak_rss_mb()),
     }
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time (user and system) of the finished child processes: the assembly processes' work,
+    which on a shared machine says more than the wall clock (the database server's is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children_peak_rss_mb() -> float:
@@ -159,6 +168,11 @@ def main(argv: list[str] | None = None) -> Report:
             f"<= {TARGET_SECONDS * scale:.1f} s: {met}",
         )
         report.line(f"{r['database']}: contacts/s", f"{r['contacts_per_s']:,}", "")
+        report.line(
+            f"{r['database']}: CPU of the assembly processes",
+            f"{r['cpu_seconds']} s",
+            f"{r['cpu_seconds'] / r['processes']:.1f} s each",
+        )
         report.line(f"{r['database']}: distinct renders", f"{r['distinct_renders']:,}", "one MJML render each")
         ratio_met = "met" if r["naive_ratio"] >= TARGET_RATIO else "MISSED"
         report.line(f"{r['database']}: naive (render per contact)", f"{r['naive_seconds']} s", "")

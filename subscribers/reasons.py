@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from babel.lists import format_list
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,17 +44,34 @@ def reasons_key(reasons: Sequence[ItemReason]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def store_reasons(session: Session, reasons: Sequence[ItemReason]) -> int:
-    """The id of the stored answer with these reasons, created once (concurrent runs get the same row)."""
-    key = reasons_key(reasons)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = {"key": key, "items": [reason.as_json() for reason in reasons], "created_at": utc_now()}
-    new_id = session.scalar(
-        insert(NewsletterReasons).values(values).on_conflict_do_nothing().returning(NewsletterReasons.id)
-    )
-    if new_id is not None:
-        return int(new_id)
-    return int(session.scalars(select(NewsletterReasons.id).where(NewsletterReasons.key == key)).one())
+def store_reasons(session: Session, answers: Sequence[Sequence[ItemReason]]) -> list[int]:
+    """The ids of the stored answers with these reasons, in the same order, each created once
+    (concurrent runs get the same row). The new ones go in with one cached multi-row INSERT ...
+    RETURNING (a newsletter batch brings dozens; a statement each was a round trip each), any stored
+    before come back from one SELECT. Callers that may race pass answers in one global order (by key)."""
+    keys = [reasons_key(reasons) for reasons in answers]
+    now = utc_now()
+    rows = {
+        key: {"key": key, "items": [reason.as_json() for reason in reasons], "created_at": now}
+        for key, reasons in zip(keys, answers, strict=True)
+    }
+    if not rows:
+        return []
+    inserted = session.execute(_INSERT[session.get_bind().dialect.name], list(rows.values()))
+    ids: dict[str, int] = {key: id_ for id_, key in inserted}
+    missing = [key for key in rows if key not in ids]
+    if missing:
+        for key, id_ in session.execute(select(_TABLE.c.key, _TABLE.c.id).where(_TABLE.c.key.in_(missing))):
+            ids[key] = id_
+    return [ids[key] for key in keys]
+
+
+# Built once: executed with a list of rows, compiled once and sent as multi-row statements.
+_TABLE: Table = NewsletterReasons.__table__  # type: ignore[assignment]
+_INSERT = {
+    name: dialect_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id, _TABLE.c.key)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, Integer, String, case, cast, column, func, literal, select, text, update, values
+from sqlalchemy import JSON, Integer, String, Table, case, cast, column, func, literal, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -123,23 +123,7 @@ def store_body(
     A new body's written-out links are numbered and recorded with it (`BodyLink`: what a tracked
     click leads to); `link_items` names the content item each URL belongs to, where one does.
     """
-    if postal_address is None:
-        postal_address = current_app.config["CHANNELCAST"].postal_address
-    require_postal_address(html, text, postal_address)
-    if not subject.strip() or "\n" in subject:
-        raise OutboxError(f"a subject is one non-empty line, got {subject!r}")
-    key = content_hash(subject, html, text)
-    # Insert first: a new body (the common case in a newsletter run) costs one round trip.
-    values = {"content_hash": key, "subject": subject, "html": html, "text": text, "created_at": utc_now()}
-    new_id = session.scalar(
-        insert_for(session)(RenderedBody).values(values).on_conflict_do_nothing().returning(RenderedBody.id)
-    )
-    if new_id is not None:
-        record_links(session, new_id, html, link_items or {})
-        body = RenderedBody(id=new_id, **values)
-        make_transient_to_detached(body)  # it is a stored row: adding it to a session must not insert it
-        return body
-    return session.scalars(select(RenderedBody).where(RenderedBody.content_hash == key)).one()
+    return store_bodies(session, [(subject, html, text, link_items or {})], postal_address=postal_address)[0]
 
 
 def _link_rows(body_id: int, html: str, link_items: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -147,12 +131,6 @@ def _link_rows(body_id: int, html: str, link_items: Mapping[str, int]) -> list[d
         {"body_id": body_id, "position": position, "url": url, "content_item_id": link_items.get(url)}
         for position, url in enumerate(trackable_links(html), start=1)
     ]
-
-
-def record_links(session: Session, body_id: int, html: str, link_items: Mapping[str, int]) -> None:
-    rows = _link_rows(body_id, html, link_items)
-    if rows:
-        session.execute(BodyLink.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
 def body_links(session: Session, body_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -174,17 +152,14 @@ def store_bodies(
 ) -> list[RenderedBody]:
     """`store_body` for many (subject, html, text, link_items) at once, in the same order.
 
-    On PostgreSQL the new ones go in one multi-row INSERT ... RETURNING (a newsletter batch
-    brings a few dozen editions; a statement each was a round trip each), and any stored before
-    come back from one SELECT. Callers that may race pass contents in one global order (by hash)."""
-    if session.get_bind().dialect.name != "postgresql" or len(contents) < 2:
-        return [
-            store_body(session, subject, html, text_part, postal_address=postal_address, link_items=link_items)
-            for subject, html, text_part, link_items in contents
-        ]
+    The new ones go in with one cached INSERT ... ON CONFLICT DO NOTHING RETURNING for them all
+    (SQLAlchemy sends it as multi-row statements: a newsletter batch brings a few dozen editions,
+    and a statement each, compiled each time, was a third of the batch's writes), their links in
+    one more; any stored before come back from one SELECT. Callers that may race pass contents in
+    one global order (by hash)."""
     if postal_address is None:
         postal_address = current_app.config["CHANNELCAST"].postal_address
-    now, rows, keys = utc_now(), [], []
+    now, rows, keys = utc_now(), {}, []
     links_of: dict[str, Mapping[str, int]] = {}
     for subject, html, text_part, link_items in contents:
         require_postal_address(html, text_part, postal_address)
@@ -193,33 +168,36 @@ def store_bodies(
         key = content_hash(subject, html, text_part)
         keys.append(key)
         links_of[key] = link_items
-        rows.append({"content_hash": key, "subject": subject, "html": html, "text": text_part, "created_at": now})
-    inserted = session.execute(
-        pg_insert(RenderedBody)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(RenderedBody.id, RenderedBody.content_hash)
-    )
+        rows[key] = {"content_hash": key, "subject": subject, "html": html, "text": text_part, "created_at": now}
+    if not rows:
+        return []
+    inserted = session.execute(_INSERT_BODIES[session.get_bind().dialect.name], list(rows.values()))
     ids: dict[str, int] = {key: body_id for body_id, key in inserted}
     link_rows = [
-        row
-        for key, row in zip(keys, rows, strict=True)
-        if key in ids
-        for row in _link_rows(ids[key], str(row["html"]), links_of[key])
+        link for key, body_id in ids.items() for link in _link_rows(body_id, str(rows[key]["html"]), links_of[key])
     ]
-    if link_rows:  # the new bodies' links, as store_body records them, in one statement
-        session.execute(BodyLink.__table__.insert(), link_rows)  # type: ignore[attr-defined]
+    if link_rows:  # the new bodies' links, in one statement
+        session.execute(_INSERT_LINKS, link_rows)
     bodies: dict[str, RenderedBody] = {}
-    for key, row in zip(keys, rows, strict=True):
-        if key in ids:
-            body = RenderedBody(id=ids[key], **row)
-            make_transient_to_detached(body)  # a stored row: adding it to a session must not insert it
-            bodies[key] = body
-    missing = [key for key in keys if key not in bodies]
+    for key, body_id in ids.items():
+        body = RenderedBody(id=body_id, **rows[key])
+        make_transient_to_detached(body)  # a stored row: adding it to a session must not insert it
+        bodies[key] = body
+    missing = [key for key in rows if key not in bodies]
     if missing:
         for body in session.scalars(select(RenderedBody).where(RenderedBody.content_hash.in_(missing))):
             bodies[body.content_hash] = body
     return [bodies[key] for key in keys]
+
+
+# Built once: executed with a list of rows, SQLAlchemy compiles them once per process and batches
+# the rows into multi-row statements ("insertmanyvalues"), RETURNING included.
+_BODIES: Table = RenderedBody.__table__  # type: ignore[assignment]
+_INSERT_BODIES = {
+    name: dialect_insert(_BODIES).on_conflict_do_nothing().returning(_BODIES.c.id, _BODIES.c.content_hash)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_INSERT_LINKS = BodyLink.__table__.insert()  # type: ignore[attr-defined]
 
 
 # Placeholders per stored body (bodies never change once stored); bounded, as a run reuses few.

@@ -14,16 +14,17 @@ import datetime as dt
 import gc
 import logging
 import multiprocessing
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.delivery.models import RenderedBody
@@ -139,6 +140,9 @@ class RunState:
     item_reasons: dict[tuple[Any, ...], str] = field(default_factory=dict)
     reasons_by_hash: dict[str, tuple[ItemReason, ...]] = field(default_factory=dict)
     reason_ids: dict[str, int] = field(default_factory=dict)
+    # What readers of one shape get (`choice_for`), and the competencies partners hold at `now`.
+    choices: dict[tuple[Any, ...], Choice] = field(default_factory=dict)
+    held: dict[tuple[int, str], frozenset[int]] = field(default_factory=dict)
 
 
 def contact_rows() -> Select[Any]:
@@ -164,9 +168,12 @@ def contact_rows() -> Select[Any]:
     ).join(Partner, Partner.id == Contact.partner_id)
 
 
-def _contacts_after(
-    session: Session, last_id: int, limit: int, shard: tuple[int, int] | None = None
-) -> Sequence[Row[Any]]:
+# A contact row as a plain named tuple: a Row's attribute access (by name, through its keymap) costs
+# about ten times a tuple's, and the run reads some twenty per contact.
+_ContactRow = namedtuple("_ContactRow", [column.name for column in contact_rows().selected_columns])  # type: ignore[misc]
+
+
+def _contacts_after(session: Session, last_id: int, limit: int, shard: tuple[int, int] | None = None) -> Sequence[Any]:
     statement = (
         contact_rows()
         .where(
@@ -180,7 +187,7 @@ def _contacts_after(
     if shard is not None:
         index, count = shard
         statement = statement.where(Contact.id % count == index)
-    return session.execute(statement).all()
+    return list(map(_ContactRow._make, session.execute(statement)))
 
 
 def interests_of(session: Session, contact_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -364,9 +371,7 @@ class Reader:
     competency_ids: frozenset[int] = frozenset()  # those the partner holds on the newsletter's day
 
 
-def reader_of(
-    contact: Row[Any], interests: dict[int, frozenset[int]], competencies: dict[int, frozenset[int]]
-) -> Reader:
+def reader_of(contact: Any, interests: dict[int, frozenset[int]], competencies: dict[int, frozenset[int]]) -> Reader:
     """The one way a Reader is made: from a `contact_rows()` row, the contacts' active areas and
     the competencies their partners hold (by partner id)."""
     return Reader(
@@ -388,9 +393,20 @@ def reader_of(
     )
 
 
-def competencies_of(session: Session, contacts: Sequence[Row[Any]], day: dt.date) -> dict[int, frozenset[int]]:
+def competencies_of(session: Session, contacts: Sequence[Any], day: dt.date) -> dict[int, frozenset[int]]:
     """The competencies each of these contacts' partners holds on `day`, by partner id."""
     return held_competencies(session, sorted({(c.partner_id, c.tier) for c in contacts}), day)
+
+
+def run_competencies(session: Session, state: RunState, contacts: Sequence[Any]) -> dict[int, frozenset[int]]:
+    """`competencies_of` at the run's moment, asked once per partner a run (a batch of 1,000
+    contacts spans most partners: asking again each batch was most of the batch's reading)."""
+    wanted = {(c.partner_id, c.tier) for c in contacts}
+    missing = sorted(wanted - state.held.keys())
+    if missing:
+        found = held_competencies(session, missing, state.now.date())
+        state.held.update({(partner_id, tier): found[partner_id] for partner_id, tier in missing})
+    return {partner_id: state.held[partner_id, tier] for partner_id, tier in wanted}
 
 
 def readers_by_id(session: Session, contact_ids: list[int], day: dt.date) -> dict[int, Reader]:
@@ -423,8 +439,9 @@ def newsletter_items(state: RunState, reader: Reader) -> tuple[DigestItem, ...]:
 
 def why_these_items(state: RunState, reader: Reader, items: tuple[DigestItem, ...]) -> str:
     """The hash of what put each item in this reader's newsletter: the topics of theirs it is tagged
-    with, and the campaign that put it first. Cached: readers with the same topics and items share it."""
-    key = (reader.interest_ids, tuple(item.id for item in items), tuple(item.boosted_by for item in items))
+    with, and the campaign that put it first. Cached: readers with the same topics and items (as they
+    read them: the titles are in their language) share it."""
+    key = (reader.interest_ids, tuple((item.id, item.card.title, item.boosted_by) for item in items))
     found = state.item_reasons.get(key)
     if found is None:
         reasons = tuple(
@@ -438,6 +455,36 @@ def why_these_items(state: RunState, reader: Reader, items: tuple[DigestItem, ..
         )
         found = state.item_reasons[key] = reasons_key(reasons)
         state.reasons_by_hash.setdefault(found, reasons)
+    return found
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a reader's newsletter holds: its items, why (`why_these_items`) and the edition's key;
+    no items (nothing new) has neither."""
+
+    items: tuple[DigestItem, ...]
+    why: str | None = None
+    edition: tuple[str, tuple[int, ...]] | None = None
+
+
+# Who the reader is does not change what they get: contacts alike in every other Reader field
+# (most of a run) share one choice. A field added to Reader is part of the shape unless named here.
+PERSONAL = frozenset({"contact_id", "name", "link_version", "partner_id", "partner_name"})
+_shape_of = attrgetter(*(f.name for f in fields(Reader) if f.name not in PERSONAL))
+
+
+def choice_for(state: RunState, reader: Reader) -> Choice:
+    """`newsletter_items`, `why_these_items` and `edition_for` of this reader, once per shape."""
+    shape = _shape_of(reader)
+    found = state.choices.get(shape)
+    if found is None:
+        items = newsletter_items(state, reader)
+        found = state.choices[shape] = (
+            Choice(items, why_these_items(state, reader, items), edition_for(state, reader.locale, items))
+            if items
+            else Choice(())
+        )
     return found
 
 
@@ -455,7 +502,7 @@ def recipient_fields(state: RunState, reader: Reader) -> dict[str, str]:
     }
 
 
-def _due(state: RunState, contact: Row[Any]) -> str | None:
+def _due(state: RunState, contact: Any) -> str | None:
     """`subscribers.schedule.due_period`, cached: contacts with the same rhythm share the answer."""
     key = (
         contact.frequency,
@@ -472,12 +519,12 @@ def _due(state: RunState, contact: Row[Any]) -> str | None:
 
 
 def _assemble_batch(
-    session: Session, state: RunState, contacts: Sequence[Row[Any]], report: AssemblyReport
+    session: Session, state: RunState, contacts: Sequence[Any], report: AssemblyReport
 ) -> tuple[list[tuple[tuple[str, tuple[int, ...]], dict[str, Any]]], list[dict[str, Any]]]:
     """The batch's work that needs no write lock: who is due, what they get, the renders."""
     interests = interests_of(session, [c.id for c in contacts])
-    competencies = competencies_of(session, contacts, state.now.date())
-    due: list[tuple[Row[Any], str]] = []
+    competencies = run_competencies(session, state, contacts)
+    due: list[tuple[Any, str]] = []
     for contact in contacts:
         period = _due(state, contact)
         if period is not None:
@@ -492,15 +539,13 @@ def _assemble_batch(
             report.suppressed += 1
             continue
         reader = reader_of(contact, interests, competencies)
-        items = newsletter_items(state, reader)
+        choice = choice_for(state, reader)
         # Nothing new is no email; the period still counts as done (and the last newsletter stays the last).
-        if not items:
+        if choice.edition is None:
             sent.append({"contact_id": contact.id, "period": period, "reasons": None, "sent_at": None})
             report.nothing_new += 1
             continue
-        why = why_these_items(state, reader, items)
-        sent.append({"contact_id": contact.id, "period": period, "reasons": why, "sent_at": state.now})
-        key = edition_for(state, contact.locale, items)
+        sent.append({"contact_id": contact.id, "period": period, "reasons": choice.why, "sent_at": state.now})
         message = {
             "idempotency_key": f"digest:{contact.id}:{period}",
             "recipient_email": contact.email,
@@ -509,7 +554,7 @@ def _assemble_batch(
             "category": "digest",
             "fields": recipient_fields(state, reader),
         }
-        pending.append((key, message))
+        pending.append((choice.edition, message))
     return pending, sent
 
 
@@ -537,10 +582,10 @@ def _write_batch(
     messages = [NewDelivery(body=stored_body(session, state, key), **values) for key, values in pending]
     report.enqueued += enqueue(session, messages, now=state.now)
     if sent:
-        for why in sorted(
-            {row["reasons"] for row in sent if row["reasons"] and row["reasons"] not in state.reason_ids}
-        ):
-            state.reason_ids[why] = store_reasons(session, state.reasons_by_hash[why])
+        # Every new answer of the batch in one statement, in one global order (by key) like the bodies.
+        whys = sorted({row["reasons"] for row in sent if row["reasons"] and row["reasons"] not in state.reason_ids})
+        stored_ids = store_reasons(session, [state.reasons_by_hash[why] for why in whys])
+        state.reason_ids.update(zip(whys, stored_ids, strict=True))
         rows = [{**row, "reasons_id": state.reason_ids.get(row["reasons"] or "")} for row in sent]
         mark_periods_done(session, rows)
 
@@ -557,6 +602,16 @@ WHERE c.id = u.id
 """  # noqa: S608
 
 
+# SQLite: one prepared statement run for each contact by the driver (no round trips to save; the
+# values converted once here rather than per row by SQLAlchemy, which cost more than the updates).
+_PERIODS_SQLITE = f"""
+UPDATE {Contact.__tablename__} SET last_digest_period = ?,
+    last_newsletter_reasons_id = COALESCE(?, last_newsletter_reasons_id),
+    last_newsletter_at = COALESCE(?, last_newsletter_at)
+WHERE id = ?
+"""  # noqa: S608
+
+
 def mark_periods_done(session: Session, sent: list[dict[str, Any]]) -> None:
     """Each contact's newsletter period as done, with what put its items there and when it went
     (`contact_id`, `period`, `reasons_id`, `sent_at`; None keeps the last newsletter's, for a
@@ -567,19 +622,15 @@ def mark_periods_done(session: Session, sent: list[dict[str, Any]]) -> None:
         arrays = {name: [row[key] for row in sent] for name, key in columns.items()}
         connection.exec_driver_sql(_PERIODS_POSTGRESQL, arrays)
         return
-    contacts = Contact.__table__.c
-    session.execute(
-        update(Contact.__table__)  # type: ignore[arg-type]
-        .where(contacts.id == bindparam("contact_id"))
-        .values(
-            last_digest_period=bindparam("period"),
-            last_newsletter_reasons_id=func.coalesce(bindparam("reasons_id"), contacts.last_newsletter_reasons_id),
-            last_newsletter_at=func.coalesce(
-                bindparam("sent_at", type_=contacts.last_newsletter_at.type), contacts.last_newsletter_at
-            ),
-        ),
-        sent,
-    )
+    stored_at = Contact.__table__.c.last_newsletter_at.type._cached_bind_processor(connection.dialect)
+    moments: dict[Any, Any] = {None: None}  # a run has one or two moments: convert each once
+    rows = []
+    for row in sent:
+        when = row["sent_at"]
+        if when not in moments:
+            moments[when] = stored_at(when) if stored_at else when
+        rows.append((row["period"], row["reasons_id"], moments[when], row["contact_id"]))
+    connection.exec_driver_sql(_PERIODS_SQLITE, rows)
 
 
 def assemble_digests(
@@ -621,7 +672,7 @@ def assemble_digests(
     return report
 
 
-def _batches(session: Session, batch_size: int, shard: tuple[int, int] | None) -> Iterator[Sequence[Row[Any]]]:
+def _batches(session: Session, batch_size: int, shard: tuple[int, int] | None) -> Iterator[Sequence[Any]]:
     last_id = 0
     while True:
         contacts = _contacts_after(session, last_id, batch_size, shard)

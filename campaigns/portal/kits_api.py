@@ -31,6 +31,7 @@ from subscribers.models import Partner
 
 SCOPES = {"kits:read": "List partners' marketing kits and get short-lived links to download them."}
 KIT_URL_SECONDS = 300
+MAX_ID = 2**31 - 1  # the largest id an integer column holds
 
 api = ApiBlueprint(
     "partner-kits",
@@ -93,7 +94,8 @@ def list_kits(args: dict[str, Any], partner_id: int) -> ApiResult:
 def download(signed: str) -> ResponseReturnValue:
     """The kit's ZIP, for a URL from the kits list that has not expired and names the kit's current build."""
     kit_id, _, _rest = signed.partition(".")
-    kit = db.session.get(Kit, int(kit_id, 16)) if HEX.fullmatch(kit_id) else None
+    number = int(kit_id, 16) if HEX.fullmatch(kit_id) else 0
+    kit = db.session.get(Kit, number) if 0 < number <= MAX_ID else None  # a made-up huge id is no kit, not a 500
     if kit is None or not kit.storage_key:
         abort(404)
     try:  # the token names the kit; it holds only for the build it was made for

@@ -47,6 +47,7 @@ def test_a_kit_link_stops_working_after_five_minutes_and_cannot_be_edited(
     assert client.get(path[:-2] + ("aa" if not path.endswith("aa") else "bb")).status_code == 404
     with time_machine.travel(utc_now() + dt.timedelta(minutes=6)):
         assert client.get(path).status_code == 404
+    assert client.get("/api/v1/kit-downloads/ffffffffffffffff.1.1.bWFkZS11cA").status_code == 404  # made up
     kit.sha256 = "0" * 64  # rebuilt since the list was read: the link was for the earlier build
     session.flush()
     assert client.get(path).status_code == 404
